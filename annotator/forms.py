@@ -1,0 +1,122 @@
+"""The labelling form: Admiralty grades as radio buttons with their meanings, one field per label
+group (radio buttons for single choice, checkboxes for multiple choice)."""
+
+from django import forms
+from django.utils.translation import gettext as _
+
+from .models import Annotation, GoldLabel, Label, LabelGroup
+
+LABELLING_FIELDS = ["source", "source_mention", "source_reliability", "info_credibility"]
+
+
+def label_group_field_name(group: LabelGroup) -> str:
+    return f"label_group_{group.pk}"
+
+
+class LabelNameMixin:
+    """Show a label by its name alone: the group is already the field's label."""
+
+    def label_from_instance(self, label: Label) -> str:
+        return label.name
+
+
+class LabelChoiceField(LabelNameMixin, forms.ModelChoiceField):
+    pass
+
+
+class LabelMultipleChoiceField(LabelNameMixin, forms.ModelMultipleChoiceField):
+    pass
+
+
+def label_group_field(group: LabelGroup) -> forms.Field:
+    labels = Label.objects.filter(group=group).order_by("position", "name")
+    common = {"queryset": labels, "required": group.required, "help_text": group.description}
+    if group.multiple:
+        return LabelMultipleChoiceField(
+            widget=forms.CheckboxSelectMultiple, label=group.name, **common
+        )
+    return LabelChoiceField(
+        widget=forms.RadioSelect,
+        label=group.name,
+        empty_label=None if group.required else _("none"),
+        **common,
+    )
+
+
+class LabellingForm(forms.ModelForm):
+    """Base form; `labellingform_class` adds one declared field per label group."""
+
+    label_groups: list[LabelGroup] = []
+    # Fields the view decides, not the user (the statement, the annotator); set on a new
+    # instance before validation so the duplicate check sees them.
+    preset_values: dict = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            for field, value in self.preset_values.items():
+                setattr(self.instance, field, value)
+        if self.instance.pk:
+            chosen = list(self.instance.labels.all())
+            for group in self.label_groups:
+                in_group = [label for label in chosen if label.group_id == group.pk]
+                self.initial[label_group_field_name(group)] = (
+                    in_group if group.multiple else (in_group[0] if in_group else None)
+                )
+
+    def clean(self):
+        cleaned_data = super().clean()
+        for group in self.label_groups:
+            name = label_group_field_name(group)
+            # A radio group posts one value; two values can only come from a crafted request,
+            # which must be refused rather than silently keeping the last one.
+            posted = self.data.getlist(name) if hasattr(self.data, "getlist") else []
+            if not group.multiple and len(posted) > 1:
+                self.add_error(
+                    name, _("Choose a single label in “%(group)s”.") % {"group": group.name}
+                )
+        return cleaned_data
+
+    def chosen_labels(self) -> list[Label]:
+        labels: list[Label] = []
+        for group in self.label_groups:
+            value = self.cleaned_data.get(label_group_field_name(group))
+            if group.multiple:
+                labels.extend(value or [])
+            elif value is not None:
+                labels.append(value)
+        return labels
+
+
+class AnnotationForm(LabellingForm):
+    class Meta:
+        model = Annotation
+        fields = [*LABELLING_FIELDS, "note"]
+
+    def clean(self):
+        cleaned_data = super().clean()
+        annotation = self.instance
+        if annotation.statement_id and annotation.annotator_id:
+            duplicate = Annotation.objects.filter(
+                statement_id=annotation.statement_id, annotator_id=annotation.annotator_id
+            ).exclude(pk=annotation.pk)
+            if duplicate.exists():
+                raise forms.ValidationError(
+                    _("You have already annotated this statement; edit your annotation instead."),
+                    code="duplicate",
+                )
+        return cleaned_data
+
+
+class GoldLabelForm(LabellingForm):
+    class Meta:
+        model = GoldLabel
+        fields = [*LABELLING_FIELDS, "note", "method", "rationale"]
+
+
+def labellingform_class(base: type[LabellingForm], **attrs) -> type[LabellingForm]:
+    """A subclass of `base` with one declared field per label group, so the admin's
+    modelform_factory accepts the group fields listed in its fieldsets."""
+    groups = list(LabelGroup.objects.order_by("position", "name"))
+    fields = {label_group_field_name(group): label_group_field(group) for group in groups}
+    return type(base.__name__, (base,), {**fields, **attrs, "label_groups": groups})

@@ -1,0 +1,118 @@
+"""Reads. Every query that depends on who is asking goes through here, so blind annotation is
+enforced in one place: an annotator's querysets never contain another annotator's labels."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from .models import Annotation, Project, Statement
+from .roles import is_lead
+
+
+def projects_for_user(user) -> QuerySet[Project]:
+    if is_lead(user):
+        return Project.objects.all()
+    return Project.objects.filter(annotators=user)
+
+
+def annotations_for_user(user) -> QuerySet[Annotation]:
+    """All annotations for leads; for everybody else, their own and nothing more."""
+    queryset = Annotation.objects.all()
+    if not is_lead(user):
+        queryset = queryset.filter(annotator=user)
+    return queryset
+
+
+def annotation_queue(*, project: Project, user) -> QuerySet[Statement]:
+    """Statements of `project` that still need `user`'s annotation, in annotating order.
+
+    A statement leaves the queue once the user submitted it, or once it has
+    `annotations_per_statement` submitted annotations from anybody. Documents the user has
+    already started come first, so a document is finished before the next one is begun.
+    """
+    submitted = Annotation.objects.filter(status=Annotation.Status.SUBMITTED)
+    own_submission = submitted.filter(statement=OuterRef("pk"), annotator=user)
+    own_work_in_document = Annotation.objects.filter(
+        statement__document=OuterRef("document"), annotator=user
+    )
+    return (
+        Statement.objects.filter(document__project=project)
+        .annotate(
+            submitted_count=Count(
+                "annotations", filter=Q(annotations__status=Annotation.Status.SUBMITTED)
+            ),
+            document_started=Exists(own_work_in_document),
+        )
+        .filter(~Exists(own_submission), submitted_count__lt=project.annotations_per_statement)
+        .order_by("-document_started", "document_id", "position")
+    )
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int
+
+    def __str__(self) -> str:
+        return f"{self.done} / {self.total}"
+
+    @property
+    def remaining(self) -> int:
+        return self.total - self.done
+
+
+def annotation_progress(*, project: Project, user) -> Progress:
+    """How many statements the user has submitted, of those they did or still can do."""
+    done = Annotation.objects.filter(
+        annotator=user,
+        status=Annotation.Status.SUBMITTED,
+        statement__document__project=project,
+    ).count()
+    remaining = annotation_queue(project=project, user=user).count()
+    return Progress(done=done, total=done + remaining)
+
+
+def next_statement(*, project: Project, user) -> Statement | None:
+    return annotation_queue(project=project, user=user).select_related("document").first()
+
+
+def user_may_annotate(*, statement: Statement, user) -> bool:
+    return Project.objects.filter(pk=statement.document.project_id, annotators=user).exists()
+
+
+def paragraph_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The line (paragraph) around a span of the document text."""
+    paragraph_start = text.rfind("\n", 0, start) + 1
+    paragraph_end = text.find("\n", end)
+    return paragraph_start, len(text) if paragraph_end == -1 else paragraph_end
+
+
+def statement_in_context(statement: Statement) -> SafeString:
+    """The statement highlighted inside its paragraph, its attribution cue marked; all escaped."""
+    text = statement.document.text
+    paragraph_start, paragraph_end = paragraph_bounds(text, statement.start, statement.end)
+    return format_html(
+        '<span class="context">{}</span><mark class="statement">{}</mark>'
+        '<span class="context">{}</span>',
+        text[paragraph_start : statement.start],
+        statement_with_cue(statement),
+        text[statement.end : paragraph_end],
+    )
+
+
+def statement_with_cue(statement: Statement) -> SafeString:
+    cue_start, cue_end = statement.suggested_cue_start, statement.suggested_cue_end
+    if (
+        cue_start is None
+        or cue_end is None
+        or not (0 <= cue_start < cue_end <= len(statement.text))
+    ):
+        return format_html("{}", statement.text)
+    return format_html(
+        '{}<span class="cue" title="attribution cue">{}</span>{}',
+        statement.text[:cue_start],
+        statement.text[cue_start:cue_end],
+        statement.text[cue_end:],
+    )

@@ -1,0 +1,238 @@
+"""Writes. Keyword-only functions named <noun>_<verb>, each in one transaction; admin actions,
+views and management commands stay thin and call these."""
+
+import hashlib
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .attribution import SourceEntry, SourceIndex, suggest_attribution
+from .models import (
+    Annotation,
+    Document,
+    GoldLabel,
+    Label,
+    LabelGroup,
+    Labelling,
+    LabelRevision,
+    Project,
+    Source,
+    Statement,
+)
+from .segmentation import segment_document
+
+
+def labelling_snapshot(labelling: Labelling) -> dict:
+    """The label fields as plain JSON, for the revision history."""
+    return {
+        "source": labelling.source.name if labelling.source_id else None,
+        "source_mention": labelling.source_mention,
+        "source_reliability": labelling.source_reliability,
+        "info_credibility": labelling.info_credibility,
+        "labels": sorted(str(label) for label in labelling.labels.all()) if labelling.pk else [],
+        "note": labelling.note,
+        **({"status": labelling.status} if isinstance(labelling, Annotation) else {}),
+        **(
+            {"method": labelling.method, "rationale": labelling.rationale}
+            if isinstance(labelling, GoldLabel)
+            else {}
+        ),
+    }
+
+
+def label_revision_record(
+    *, labelling: Labelling, before: dict | None, changed_by, action: str
+) -> LabelRevision | None:
+    after = labelling_snapshot(labelling) if action != LabelRevision.Action.DELETED else None
+    if before == after:
+        return None
+    is_annotation = isinstance(labelling, Annotation)
+    return LabelRevision.objects.create(
+        kind=LabelRevision.Kind.ANNOTATION if is_annotation else LabelRevision.Kind.GOLD,
+        object_id=labelling.pk,
+        statement_id=labelling.statement_id,
+        annotator_id=labelling.annotator_id if is_annotation else None,
+        changed_by=changed_by,
+        action=action,
+        before=before,
+        after=after,
+    )
+
+
+def labels_validate(labels: Iterable[Label]) -> None:
+    """Single-choice groups take one label, required groups at least one."""
+    labels = list(labels)
+    for group in LabelGroup.objects.prefetch_related("labels"):
+        chosen = [label for label in labels if label.group_id == group.pk]
+        if not group.multiple and len(chosen) > 1:
+            raise ValidationError(
+                _("“%(group)s” takes a single label, not %(count)d.")
+                % {"group": group.name, "count": len(chosen)}
+            )
+        if group.required and not chosen:
+            raise ValidationError(_("“%(group)s” is required.") % {"group": group.name})
+
+
+@transaction.atomic
+def annotation_save(*, annotation: Annotation, labels: Iterable[Label], changed_by) -> Annotation:
+    """Create or update an annotation with its labels, and record the change in the history."""
+    labels = list(labels)
+    labels_validate(labels)
+    is_new = annotation.pk is None
+    before = None if is_new else labelling_snapshot(Annotation.objects.get(pk=annotation.pk))
+    if annotation.status == Annotation.Status.SUBMITTED and annotation.submitted_at is None:
+        annotation.submitted_at = timezone.now()
+    annotation.full_clean(exclude=["labels"], validate_unique=False)
+    try:
+        with transaction.atomic():
+            annotation.save()
+    except IntegrityError as error:
+        raise ValidationError(_("You have already annotated this statement.")) from error
+    annotation.labels.set(labels)
+    label_revision_record(
+        labelling=annotation,
+        before=before,
+        changed_by=changed_by,
+        action=LabelRevision.Action.CREATED if is_new else LabelRevision.Action.CHANGED,
+    )
+    return annotation
+
+
+@transaction.atomic
+def gold_label_save(*, gold: GoldLabel, labels: Iterable[Label], changed_by) -> GoldLabel:
+    labels = list(labels)
+    labels_validate(labels)
+    is_new = gold.pk is None
+    before = None if is_new else labelling_snapshot(GoldLabel.objects.get(pk=gold.pk))
+    gold.full_clean(exclude=["labels"], validate_unique=False)
+    gold.save()
+    gold.labels.set(labels)
+    label_revision_record(
+        labelling=gold,
+        before=before,
+        changed_by=changed_by,
+        action=LabelRevision.Action.CREATED if is_new else LabelRevision.Action.CHANGED,
+    )
+    return gold
+
+
+def source_index_build() -> SourceIndex:
+    return SourceIndex(
+        SourceEntry(key=source.pk, name=source.name, aliases=tuple(source.alias_list))
+        for source in Source.objects.all()
+    )
+
+
+def content_hash(title: str, text: str) -> str:
+    return hashlib.sha256(f"{title}\n\n{text}".encode()).hexdigest()
+
+
+def statements_build(
+    *, document: Document, source_index: SourceIndex | None = None
+) -> list[Statement]:
+    """Split the document into statements, each with its attribution suggestion (unsaved)."""
+    statements = []
+    for position, sentence in enumerate(segment_document(document.text, document.language)):
+        statement = Statement(
+            document=document,
+            position=position,
+            paragraph=sentence.paragraph,
+            text=sentence.text,
+            start=sentence.start,
+            end=sentence.end,
+        )
+        suggestion = suggest_attribution(sentence.text, document.language, source_index)
+        if suggestion is not None:
+            statement.suggested_source_id = suggestion.source_key
+            statement.suggested_mention = suggestion.mention[:500]
+            statement.suggested_cue = suggestion.cue[:200]
+            statement.suggested_cue_start = suggestion.cue_start
+            statement.suggested_cue_end = suggestion.cue_end
+            statement.suggested_mention_start = suggestion.mention_start
+            statement.suggested_mention_end = suggestion.mention_end
+        statements.append(statement)
+    return statements
+
+
+def document_find_existing(*, project: Project, external_id: str, digest: str) -> Document | None:
+    documents = Document.objects.filter(project=project)
+    if external_id:
+        return documents.filter(external_id=external_id).first()
+    return documents.filter(content_hash=digest).first()
+
+
+@transaction.atomic
+def document_create(
+    *, project: Project, title: str, text: str, language: str, source_index=None, **metadata
+) -> tuple[Document, bool]:
+    """Create a document with its statements; an already imported article is left unchanged.
+
+    Returns (document, created).
+    """
+    digest = content_hash(title, text)
+    existing = document_find_existing(
+        project=project, external_id=metadata.get("external_id", ""), digest=digest
+    )
+    if existing is not None:
+        return existing, False
+    document = Document(
+        project=project,
+        title=title,
+        text=text,
+        language=language,
+        content_hash=digest,
+        **metadata,
+    )
+    document.full_clean(validate_constraints=False)
+    document.save()
+    statements = statements_build(document=document, source_index=source_index)
+    Statement.objects.bulk_create(statements, batch_size=1000)
+    return document, True
+
+
+@transaction.atomic
+def sources_load(*, records: Iterable[dict]) -> int:
+    """Create the sources missing by name; existing ones stay as leads edited them."""
+    created = 0
+    for record in records:
+        aliases = record.get("aliases", "")
+        if isinstance(aliases, list | tuple):
+            aliases = "\n".join(aliases)
+        _source, was_created = Source.objects.get_or_create(
+            name=record["name"],
+            defaults={
+                "kind": record.get("kind", Source.Kind.OTHER),
+                "country": record.get("country", ""),
+                "aliases": aliases,
+                "description": record.get("description", ""),
+            },
+        )
+        created += was_created
+    return created
+
+
+@transaction.atomic
+def label_groups_load(*, records: Iterable[dict]) -> int:
+    """Create label groups and their labels by name; existing ones are left as leads edited them."""
+    created = 0
+    for group_position, record in enumerate(records):
+        group, was_created = LabelGroup.objects.get_or_create(
+            name=record["name"],
+            defaults={
+                "description": record.get("description", ""),
+                "multiple": record.get("multiple", False),
+                "required": record.get("required", False),
+                "position": group_position,
+            },
+        )
+        created += was_created
+        for label_position, label in enumerate(record.get("labels", [])):
+            Label.objects.get_or_create(
+                group=group,
+                name=label["name"],
+                defaults={"description": label.get("description", ""), "position": label_position},
+            )
+    return created

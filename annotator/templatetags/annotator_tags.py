@@ -1,0 +1,18 @@
+from django import template
+
+from annotator import selectors
+
+register = template.Library()
+
+
+@register.inclusion_tag("admin/annotator/your_work.html", takes_context=True)
+def your_work(context):
+    """The projects the user annotates, with progress and a link to the next statement."""
+    user = context["request"].user
+    projects = selectors.projects_for_user(user).filter(annotators=user).distinct()
+    return {
+        "work": [
+            (project, selectors.annotation_progress(project=project, user=user))
+            for project in projects
+        ]
+    }

@@ -1,0 +1,190 @@
+"""Shared test set-up: the named users of every test (two annotators, a lead, an outsider) and
+the demo project, plus the rule that a browser or PostgreSQL test never silently skips in CI."""
+
+import os
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test import override_settings
+
+from annotator.demo import demo_load
+from annotator.models import Project
+from annotator.roles import ANNOTATORS_GROUP, LEADS_GROUP
+
+PASSWORD = "a-long-test-password-2026"
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def skip_unless_available(reason: str) -> None:
+    """Skip on a developer's laptop; in CI (CI=true) a missing service is a failure."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: this test must run in CI)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass (DATABASE_URL=postgres://...)")
+
+
+def make_user(username: str, group: str | None):
+    user = get_user_model().objects.create_user(
+        username=username, password=PASSWORD, is_staff=group is not None
+    )
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the demo once into the test database; each test then runs inside a transaction
+    that is rolled back. (Transactional tests run last and load it again themselves.)"""
+    with django_db_blocker.unblock():
+        load_demo()
+
+
+@pytest.fixture
+def demo(db) -> Project:
+    """The demo project: the example article annotated by anna, ben and carla; dora's queue full."""
+    return Project.objects.filter(name__startswith="Demo:").first() or load_demo()
+
+
+def load_demo() -> Project:
+    # The test runner turns DEBUG off; the demo (rightly) refuses to run without it.
+    with override_settings(DEBUG=True, PASSWORD_HASHERS=FAST_HASHERS):
+        return demo_load().project
+
+
+@pytest.fixture
+def annotator(db):
+    return make_user("alice", ANNOTATORS_GROUP)
+
+
+@pytest.fixture
+def second_annotator(db):
+    return make_user("bob", ANNOTATORS_GROUP)
+
+
+@pytest.fixture
+def lead(db):
+    return make_user("lena", LEADS_GROUP)
+
+
+@pytest.fixture
+def outsider(db):
+    """Staff, but neither annotator nor lead of any project."""
+    return make_user("otto", ANNOTATORS_GROUP)
+
+
+@pytest.fixture
+def project(demo, annotator, second_annotator, lead):
+    """The demo project with alice and bob as annotators (each with a full queue)."""
+    demo.annotators.add(annotator, second_annotator)
+    demo.leads.add(lead)
+    return demo
+
+
+@pytest.fixture
+def client_for(client):
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+def label(group_name: str, label_name: str):
+    from annotator.models import Label
+
+    return Label.objects.get(group__name=group_name, name=label_name)
+
+
+def group_field(group_name: str) -> str:
+    from annotator.models import LabelGroup
+
+    return f"label_group_{LabelGroup.objects.get(name=group_name).pk}"
+
+
+def annotation_form_data(**overrides) -> dict:
+    """A valid POST of the annotation form: no source, C3, non-biased."""
+    data = {
+        "source": "",
+        "source_mention": "",
+        "source_reliability": "C",
+        "info_credibility": "3",
+        group_field("Bias"): label("Bias", "non-biased").pk,
+        group_field("Stance"): "",
+        "note": "",
+        "_annotate_next": "Save and annotate next",
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+# --- the browser ---------------------------------------------------------------------------
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARTIFACTS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "test-artifacts")
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture
+def page(request, live_server):
+    """A Chromium page (Playwright driving the system's Chromium); a screenshot on failure."""
+    if not os.path.exists(CHROMIUM):
+        skip_unless_available(f"no Chromium at {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_unless_available("playwright is not installed")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
+    # around it are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        context = browser.new_context(locale="en-GB", accept_downloads=True)
+        browser_page = context.new_page()
+        browser_page.set_default_timeout(15_000)
+        yield browser_page
+        report = getattr(request.node, "report_call", None)
+        if report is not None and report.failed:
+            os.makedirs(ARTIFACTS, exist_ok=True)
+            browser_page.screenshot(
+                path=os.path.join(ARTIFACTS, f"{request.node.name}.png"), full_page=True
+            )
+        context.close()
+        browser.close()
+
+
+def browser_login(page, live_server, username: str, password: str) -> None:
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Real hashing takes a quarter second per password; tests create many users.
+    settings.PASSWORD_HASHERS = FAST_HASHERS
