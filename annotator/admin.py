@@ -325,7 +325,29 @@ class AnnotationAdmin(LabellingAdminMixin, admin.ModelAdmin):
                 reverse("admin:annotator_annotation_change", args=[existing.pk])
             )
         request.annotator_statement = statement
-        return super().add_view(request, form_url, extra_context)
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except services.DuplicateAnnotation as duplicate:
+            return self.response_duplicate(request, duplicate)
+
+    def response_duplicate(self, request, duplicate: services.DuplicateAnnotation):
+        """A second submission for a statement already saved: never an error page."""
+        if duplicate.same_content:
+            return self.response_after_save(request, duplicate.existing) or (
+                HttpResponseRedirect(
+                    reverse("admin:annotator_annotation_change", args=[duplicate.existing.pk])
+                )
+            )
+        messages.warning(
+            request,
+            gettext(
+                "You had already annotated this statement (in another window?). This is the "
+                "annotation that was saved; change it here if needed."
+            ),
+        )
+        return HttpResponseRedirect(
+            reverse("admin:annotator_annotation_change", args=[duplicate.existing.pk])
+        )
 
     def has_add_permission(self, request):
         # Annotations are added from the queue, one statement at a time; a bare "Add" button

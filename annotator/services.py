@@ -76,6 +76,28 @@ def labels_validate(labels: Iterable[Label]) -> None:
             raise ValidationError(_("“%(group)s” is required.") % {"group": group.name})
 
 
+class DuplicateAnnotation(Exception):
+    """The annotator already has an annotation of this statement (a double click, a second
+    tab, or a form error that was ignored)."""
+
+    def __init__(self, existing: Annotation, attempted_content: tuple):
+        super().__init__(f"annotation {existing.pk} exists")
+        self.existing = existing
+        self.same_content = annotation_content(existing, existing.labels.all()) == attempted_content
+
+
+def annotation_content(annotation: Annotation, labels: Iterable[Label]) -> tuple:
+    """What the annotator decided, for telling a repeated submission from a changed one."""
+    return (
+        annotation.source_id,
+        annotation.source_mention,
+        annotation.source_reliability,
+        annotation.info_credibility,
+        frozenset(label.pk for label in labels),
+        annotation.note,
+    )
+
+
 @transaction.atomic
 def annotation_save(*, annotation: Annotation, labels: Iterable[Label], changed_by) -> Annotation:
     """Create or update an annotation with its labels, and record the change in the history."""
@@ -85,12 +107,19 @@ def annotation_save(*, annotation: Annotation, labels: Iterable[Label], changed_
     before = None if is_new else labelling_snapshot(Annotation.objects.get(pk=annotation.pk))
     if annotation.status == Annotation.Status.SUBMITTED and annotation.submitted_at is None:
         annotation.submitted_at = timezone.now()
-    annotation.full_clean(exclude=["labels"], validate_unique=False)
+    annotation.full_clean(exclude=["labels"], validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
             annotation.save()
     except IntegrityError as error:
-        raise ValidationError(_("You have already annotated this statement.")) from error
+        # Another request of the same annotator saved this statement first (the database's
+        # unique constraint decided the race).
+        existing = Annotation.objects.filter(
+            statement_id=annotation.statement_id, annotator_id=annotation.annotator_id
+        ).first()
+        if existing is None:
+            raise
+        raise DuplicateAnnotation(existing, annotation_content(annotation, labels)) from error
     annotation.labels.set(labels)
     label_revision_record(
         labelling=annotation,

@@ -48,6 +48,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
+def transactional_demo(django_db_serialized_rollback, transactional_db) -> Project:
+    """The demo in a database whose transactions really commit (for the live server and for
+    threads). Serialized rollback restores the roles the migrations created after each flush."""
+    return load_demo()
+
+
+@pytest.fixture
 def demo(db) -> Project:
     """The demo project: the example article annotated by anna, ben and carla; dora's queue full."""
     return Project.objects.filter(name__startswith="Demo:").first() or load_demo()

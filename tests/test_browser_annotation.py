@@ -6,17 +6,12 @@ from django.contrib.auth import get_user_model
 
 from annotator.models import Annotation
 
-from .conftest import browser_login, load_demo
+from .conftest import browser_login
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def demo_live(transactional_db):
-    return load_demo()
-
-
-def test_an_annotator_annotates_two_statements(page, live_server, demo_live):
+def test_an_annotator_annotates_two_statements(page, live_server, transactional_demo):
     browser_login(page, live_server, "dora", "dora-demo-2026")
     page.click("#your-work a.annotate-next")
     assert "0 of" in page.inner_text("#annotation-progress")
