@@ -3,7 +3,8 @@ queryset an annotator can reach is narrowed to their own work (see selectors).""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -32,6 +33,7 @@ from .models import (
     Source,
     Statement,
 )
+from .paginators import CappedCountPaginator
 from .roles import is_lead
 
 admin.site.site_header = _("Source credibility annotation")
@@ -230,6 +232,7 @@ class StatementAdmin(admin.ModelAdmin):
     autocomplete_fields = ("suggested_source",)
     readonly_fields = ("document", "position", "paragraph", "text", "start", "end", "in_context")
     show_full_result_count = False
+    paginator = CappedCountPaginator
     fields = (
         "document",
         "position",
@@ -243,7 +246,20 @@ class StatementAdmin(admin.ModelAdmin):
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(annotations_total=Count("annotations"))
+        # A correlated count is computed for the rows of the page only; a JOIN + GROUP BY
+        # would aggregate the whole annotation table first.
+        per_statement = (
+            Annotation.objects.filter(statement=OuterRef("pk"))
+            .order_by()
+            .values("statement")
+            .annotate(total=Count("pk"))
+            .values("total")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(annotations_total=Coalesce(Subquery(per_statement), 0))
+        )
 
     @admin.display(description=_("text"))
     def text_preview(self, statement):
@@ -264,6 +280,8 @@ class AnnotationAdmin(LabellingAdminMixin, admin.ModelAdmin):
     list_select_related = ("statement__document", "annotator", "source")
     search_fields = ("statement__text", "source__name", "source_mention", "note")
     show_full_result_count = False
+    paginator = CappedCountPaginator
+    ordering = ("-id",)
     list_per_page = 50
 
     # Blind annotation: every lookup of an annotation starts from this queryset.
@@ -445,6 +463,8 @@ class GoldLabelAdmin(LabellingAdminMixin, admin.ModelAdmin):
     search_fields = ("statement__text", "source__name", "rationale")
     raw_id_fields = ("statement",)
     show_full_result_count = False
+    paginator = CappedCountPaginator
+    ordering = ("-id",)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = labellingform_class(self.labelling_form)
@@ -511,6 +531,7 @@ class LabelRevisionAdmin(admin.ModelAdmin):
     readonly_fields = [field.name for field in LabelRevision._meta.fields]
     raw_id_fields = ("statement",)
     show_full_result_count = False
+    paginator = CappedCountPaginator
     date_hierarchy = "changed_at"
 
     def has_add_permission(self, request):

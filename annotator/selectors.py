@@ -3,7 +3,8 @@ enforced in one place: an annotator's querysets never contain another annotator'
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -26,27 +27,27 @@ def annotations_for_user(user) -> QuerySet[Annotation]:
 
 
 def annotation_queue(*, project: Project, user) -> QuerySet[Statement]:
-    """Statements of `project` that still need `user`'s annotation, in annotating order.
+    """Statements of `project` that still need `user`'s annotation, in document order.
 
     A statement leaves the queue once the user submitted it, or once it has
-    `annotations_per_statement` submitted annotations from anybody. Documents the user has
-    already started come first, so a document is finished before the next one is begun.
+    `annotations_per_statement` submitted annotations from anybody.
     """
     submitted = Annotation.objects.filter(status=Annotation.Status.SUBMITTED)
     own_submission = submitted.filter(statement=OuterRef("pk"), annotator=user)
-    own_work_in_document = Annotation.objects.filter(
-        statement__document=OuterRef("document"), annotator=user
+    # Correlated, so that taking the first statement of the queue stops at the first one that
+    # qualifies instead of aggregating the whole annotation table.
+    submitted_count = (
+        submitted.filter(statement=OuterRef("pk"))
+        .order_by()
+        .values("statement")
+        .annotate(total=Count("pk"))
+        .values("total")
     )
     return (
         Statement.objects.filter(document__project=project)
-        .annotate(
-            submitted_count=Count(
-                "annotations", filter=Q(annotations__status=Annotation.Status.SUBMITTED)
-            ),
-            document_started=Exists(own_work_in_document),
-        )
+        .annotate(submitted_count=Coalesce(Subquery(submitted_count), 0))
         .filter(~Exists(own_submission), submitted_count__lt=project.annotations_per_statement)
-        .order_by("-document_started", "document_id", "position")
+        .order_by("document_id", "position")
     )
 
 
@@ -75,7 +76,12 @@ def annotation_progress(*, project: Project, user) -> Progress:
 
 
 def next_statement(*, project: Project, user) -> Statement | None:
-    return annotation_queue(project=project, user=user).select_related("document").first()
+    """The next statement to annotate; a document the user has started is finished first."""
+    queue = annotation_queue(project=project, user=user).select_related("document")
+    started_documents = Annotation.objects.filter(
+        annotator=user, statement__document__project=project
+    ).values("statement__document")
+    return queue.filter(document__in=started_documents).first() or queue.first()
 
 
 def user_may_annotate(*, statement: Statement, user) -> bool:
