@@ -189,7 +189,11 @@ def statements_build(
 def document_find_existing(*, project: Project, external_id: str, digest: str) -> Document | None:
     documents = Document.objects.filter(project=project)
     if external_id:
-        return documents.filter(external_id=external_id).first()
+        found = documents.filter(external_id=external_id).first()
+        if found is not None:
+            return found
+    # The same title and text under another (or no) external id is the same article: the
+    # project's unique content_hash would refuse a second copy anyway.
     return documents.filter(content_hash=digest).first()
 
 
