@@ -79,6 +79,10 @@ class Source(models.Model):
         ordering = ["name"]
         verbose_name = _("source")
         verbose_name_plural = _("sources")
+        permissions = [
+            ("import_source", _("Can import sources")),
+            ("export_source", _("Can export sources")),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -115,6 +119,10 @@ class Document(models.Model):
         ordering = ["project", "id"]
         verbose_name = _("document")
         verbose_name_plural = _("documents")
+        permissions = [
+            ("import_document", _("Can import documents")),
+            ("export_document", _("Can export documents")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["project", "external_id"],
@@ -161,6 +169,10 @@ class Statement(models.Model):
         ordering = ["document", "position"]
         verbose_name = _("statement")
         verbose_name_plural = _("statements")
+        permissions = [
+            ("import_statement", _("Can import statements")),
+            ("export_statement", _("Can export statements")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["document", "position"], name="statement_unique_position"
@@ -189,6 +201,10 @@ class LabelGroup(models.Model):
         ordering = ["position", "name"]
         verbose_name = _("label group")
         verbose_name_plural = _("label groups")
+        permissions = [
+            ("import_labelgroup", _("Can import label groups")),
+            ("export_labelgroup", _("Can export label groups")),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -206,6 +222,10 @@ class Label(models.Model):
         ordering = ["group__position", "group__name", "position", "name"]
         verbose_name = _("label")
         verbose_name_plural = _("labels")
+        permissions = [
+            ("import_label", _("Can import labels")),
+            ("export_label", _("Can export labels")),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["group", "name"], name="label_unique_name_per_group")
         ]
@@ -312,6 +332,10 @@ class Annotation(Labelling):
         ordering = ["statement__document", "statement__position", "annotator"]
         verbose_name = _("annotation")
         verbose_name_plural = _("annotations")
+        permissions = [
+            ("import_annotation", _("Can import annotations")),
+            ("export_annotation", _("Can export annotations")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["statement", "annotator"], name="annotation_one_per_annotator"
@@ -352,6 +376,10 @@ class GoldLabel(Labelling):
         ordering = ["statement__document", "statement__position"]
         verbose_name = _("gold label")
         verbose_name_plural = _("gold labels")
+        permissions = [
+            ("import_goldlabel", _("Can import gold labels")),
+            ("export_goldlabel", _("Can export gold labels")),
+        ]
         constraints = grade_constraints("goldlabel")
 
     def __str__(self) -> str:
