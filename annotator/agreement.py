@@ -39,9 +39,11 @@ import numpy as np
 
 __all__ = [
     "LEVELS",
+    "CodedRatings",
     "bootstrap_alpha_ci",
     "coincidence_matrix",
     "cohen_kappa",
+    "cohen_kappa_from_confusion",
     "fleiss_kappa",
     "krippendorff_alpha",
     "per_unit_agreement",
@@ -244,9 +246,52 @@ def _encode(
     return units, unit_code, scale, category_of_label[label_code[value_code[keep]]]
 
 
+@dataclass(frozen=True)
+class CodedRatings:
+    """Ratings already coded as integers, accepted wherever ``ratings`` are.
+
+    For callers that compute many figures over the same units (one field after another, one
+    subset after another) and should not build and re-read Python triples for each: reading
+    a million triples costs far more than the statistics themselves.
+
+    ``units[i]`` is the unit index of rating ``i`` (0 .. n - 1), ``values[i]`` its category
+    index into ``categories`` (-1 = missing). ``categories`` are the values themselves, in rank
+    order for ordinal scales (``order`` is then ignored; listing unused ranks changes nothing).
+    ``unit_labels`` names the units (default: their indices), e.g. for ``per_unit_agreement``.
+    Unlike triples, coders are not given: the caller guarantees one value per coder and unit.
+    """
+
+    units: np.ndarray
+    values: np.ndarray
+    categories: Sequence
+    unit_labels: Sequence | None = None
+
+    def encode(self, level: str) -> tuple[list, np.ndarray, _Scale, np.ndarray]:
+        if level not in LEVELS:
+            raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
+        units = np.asarray(self.units, dtype=np.intp)
+        values = np.asarray(self.values, dtype=np.intp)
+        if units.shape != values.shape:
+            raise ValueError("units and values must have the same length")
+        categories = list(self.categories)
+        if level == "masi":
+            categories = [_as_set(v) for v in categories]
+        order = categories if level == "ordinal" else None
+        scale, category_of_label = _scale(categories, level, order)
+        if self.unit_labels is not None:
+            labels = list(self.unit_labels)
+        else:
+            labels = list(range(int(units.max()) + 1 if units.size else 0))
+        keep = values >= 0
+        return labels, units[keep], scale, category_of_label[values[keep]]
+
+
 def _count(ratings: Iterable[Rating], level: str, order: Sequence | None) -> _Counts:
     """Tally (unit, category) pairs with one sort: never a units x categories array."""
-    units, unit_code, scale, category = _encode(ratings, level, order)
+    if isinstance(ratings, CodedRatings):
+        units, unit_code, scale, category = ratings.encode(level)
+    else:
+        units, unit_code, scale, category = _encode(ratings, level, order)
     width = max(len(scale.categories), 1)
     pair_key, count = np.unique(unit_code.astype(np.int64) * width + category, return_counts=True)
     entry_unit, entry_value = np.divmod(pair_key, width)
@@ -513,13 +558,6 @@ def percent_agreement(ratings: Iterable[Rating]) -> float:
 # --------------------------------------------------------------------------------------------
 
 
-def _resample_weights(rng: np.random.Generator, rows: int, n_units: int) -> np.ndarray:
-    """rows x units: how often each unit was drawn in each resample (with replacement)."""
-    drawn = rng.integers(0, n_units, size=(rows, n_units))
-    flat = (np.arange(rows)[:, None] * n_units + drawn).ravel()
-    return np.bincount(flat, minlength=rows * n_units).reshape(rows, n_units).astype(float)
-
-
 def _sum_by_row(weights: np.ndarray, index: np.ndarray, values: np.ndarray, width: int):
     """rows x width sums of ``values`` grouped by ``index``, scaled per row by ``weights``."""
     rows = weights.shape[0]
@@ -575,6 +613,64 @@ def _resampler(counts: _Counts) -> tuple[Callable[[np.ndarray], np.ndarray], int
     return alphas_of, max(counts.unit.size, n_units, v)
 
 
+def _profiles(counts: _Counts) -> tuple[_Counts, np.ndarray, np.ndarray]:
+    """Collapse units with the same values into one "profile" each.
+
+    Units with equal value counts contribute equally to alpha, so resampling units is
+    resampling profiles with their frequencies as weights. Real annotation data has few
+    profiles (most units agree, disagreements repeat), which makes each resample cost
+    profiles, not units. Returns (profile counts, frequency per profile, profile of each unit).
+    """
+    starts, sizes = _unit_starts(counts)
+    n_units = len(counts.units)
+    width = int(counts.count.max()) + 1 if counts.count.size else 1
+    entry_code = counts.value.astype(np.int64) * width + counts.count.astype(np.int64)
+    profile_of_unit = np.empty(n_units, dtype=np.intp)
+    representatives, found = [], 0
+    # Units with the same number of distinct values are rows of one matrix: unique rows.
+    for size in np.unique(sizes):
+        members = np.flatnonzero(sizes == size)
+        rows = entry_code[starts[members][:, None] + np.arange(size)]
+        _, first, inverse = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+        profile_of_unit[members] = found + inverse.reshape(-1)
+        representatives.append(members[first])
+        found += first.size
+    chosen = np.concatenate(representatives) if representatives else np.zeros(0, np.intp)
+    lengths = sizes[chosen]
+    entries = (
+        np.repeat(starts[chosen], lengths)
+        + np.arange(lengths.sum())
+        - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    )
+    collapsed = _Counts(
+        scale=counts.scale,
+        units=list(range(chosen.size)),
+        unit=np.repeat(np.arange(chosen.size), lengths),
+        value=counts.value[entries],
+        count=counts.count[entries],
+        unit_total=counts.unit_total[chosen],
+    )
+    frequency = np.bincount(profile_of_unit, minlength=chosen.size)
+    return collapsed, frequency, profile_of_unit
+
+
+def _profile_weights(
+    rng: np.random.Generator, rows: int, frequency: np.ndarray, profile_of_unit: np.ndarray
+) -> np.ndarray:
+    """rows x profiles: how often each profile was drawn when resampling the units.
+
+    Drawing n units with replacement draws the profiles multinomially with their
+    frequencies; with few profiles that is far cheaper than drawing every unit.
+    """
+    n_units, n_profiles = profile_of_unit.size, frequency.size
+    if n_profiles * 5 < n_units:  # measured: about where the two cost the same
+        return rng.multinomial(n_units, frequency / n_units, size=rows).astype(float)
+    drawn = profile_of_unit[rng.integers(0, n_units, size=(rows, n_units))]
+    flat = (np.arange(rows)[:, None] * n_profiles + drawn).ravel()
+    counts = np.bincount(flat, minlength=rows * n_profiles)
+    return counts.reshape(rows, n_profiles).astype(float)
+
+
 def bootstrap_alpha_ci(
     ratings: Iterable[Rating],
     level: str = "nominal",
@@ -587,7 +683,8 @@ def bootstrap_alpha_ci(
 
     Resamples the pairable units (those that count for alpha) with replacement, using
     ``numpy.random.default_rng(seed)``, so the same data and seed give the same interval.
-    Per-unit contributions are computed once; each resample is then a weighted sum of them.
+    Units with the same values are collapsed into profiles first and their contributions
+    computed once; each resample is then a weighted sum over the profiles.
     Resamples in which alpha is undefined (no variation drawn) are left out. Returns
     ``(nan, nan)`` when alpha itself is undefined.
     """
@@ -599,12 +696,12 @@ def bootstrap_alpha_ci(
     if math.isnan(_alpha(counts)):
         return float("nan"), float("nan")
 
-    alphas_of, width = _resampler(counts)
-    n_units = len(counts.units)
+    profiles, frequency, profile_of_unit = _profiles(counts)
+    alphas_of, width = _resampler(profiles)
     rng = np.random.default_rng(seed)
-    rows = max(1, _CHUNK_ELEMENTS // width)
+    rows = max(1, _CHUNK_ELEMENTS // max(width, profile_of_unit.size))
     alphas = [
-        alphas_of(_resample_weights(rng, min(rows, n_resamples - start), n_units))
+        alphas_of(_profile_weights(rng, min(rows, n_resamples - start), frequency, profile_of_unit))
         for start in range(0, n_resamples, rows)
     ]
     alphas = np.concatenate(alphas)
@@ -656,8 +753,29 @@ def cohen_kappa(
     if not codes:
         return float("nan")
     first, second = np.array(codes).T
-    confusion = np.bincount(first * k + second, minlength=k * k).reshape(k, k).astype(float)
-    expected = np.outer(confusion.sum(axis=1), confusion.sum(axis=0)) / confusion.sum()
+    confusion = np.bincount(first * k + second, minlength=k * k).reshape(k, k)
+    return cohen_kappa_from_confusion(confusion, weights=weights)
+
+
+def cohen_kappa_from_confusion(
+    confusion: Sequence[Sequence[float]] | np.ndarray, weights: str | None = None
+) -> float:
+    """Cohen's kappa from a k x k confusion matrix (rows: first coder, columns: second).
+
+    For callers that count the confusion matrices themselves, e.g. of every pair of coders at
+    once. A category's position for ``weights`` ("linear", "quadratic") is its row index.
+    Returns ``nan`` when kappa is undefined (no items, or one and the same category only).
+    """
+    if weights not in (None, "linear", "quadratic"):
+        raise ValueError(f"weights must be None, 'linear' or 'quadratic', got {weights!r}")
+    confusion = np.asarray(confusion, dtype=float)
+    if confusion.ndim != 2 or confusion.shape[0] != confusion.shape[1]:
+        raise ValueError("confusion must be a square matrix")
+    total = confusion.sum()
+    if total == 0:
+        return float("nan")
+    k = confusion.shape[0]
+    expected = np.outer(confusion.sum(axis=1), confusion.sum(axis=0)) / total
     position = np.arange(k, dtype=float)
     if weights is None:
         weight = 1.0 - np.eye(k)
