@@ -225,7 +225,9 @@ class StatementAdmin(admin.ModelAdmin):
         "suggested_cue",
         "annotation_count",
     )
-    list_filter = (DocumentProjectFilter, "document", "suggested_source")
+    # No filter by document: it would list every document of every project in the sidebar.
+    # The document list links to its statements (?document__id__exact=...) instead.
+    list_filter = (DocumentProjectFilter, "suggested_source")
     list_select_related = ("document", "suggested_source")
     search_fields = ("text", "suggested_mention")
     raw_id_fields = ("document",)

@@ -344,6 +344,8 @@ class Annotation(Labelling):
         ]
         indexes = [
             models.Index(fields=["annotator", "status"], name="annotation_annotator_status"),
+            # An annotator's own list, newest first, and the lead's filter by annotator.
+            models.Index(fields=["annotator", "-id"], name="annotation_annotator_recent"),
             models.Index(fields=["statement", "status"], name="annotation_statement_status"),
             models.Index(fields=["-updated_at"], name="annotation_updated"),
         ]
