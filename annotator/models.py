@@ -116,7 +116,9 @@ class Document(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
-        ordering = ["project", "id"]
+        # Orderings name columns, not relations: a relation would expand into the related
+        # model's ordering and make every list join and sort by it.
+        ordering = ["project_id", "id"]
         verbose_name = _("document")
         verbose_name_plural = _("documents")
         permissions = [
@@ -166,7 +168,7 @@ class Statement(models.Model):
     suggested_mention_end = models.PositiveIntegerField(_("mention end"), null=True, blank=True)
 
     class Meta:
-        ordering = ["document", "position"]
+        ordering = ["document_id", "position"]
         verbose_name = _("statement")
         verbose_name_plural = _("statements")
         permissions = [
@@ -329,7 +331,7 @@ class Annotation(Labelling):
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
 
     class Meta:
-        ordering = ["statement__document", "statement__position", "annotator"]
+        ordering = ["statement_id", "annotator_id"]
         verbose_name = _("annotation")
         verbose_name_plural = _("annotations")
         permissions = [
@@ -375,7 +377,7 @@ class GoldLabel(Labelling):
     rationale = models.TextField(_("rationale"), blank=True)
 
     class Meta:
-        ordering = ["statement__document", "statement__position"]
+        ordering = ["statement_id"]
         verbose_name = _("gold label")
         verbose_name_plural = _("gold labels")
         permissions = [

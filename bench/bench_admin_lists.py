@@ -182,8 +182,11 @@ def main() -> None:
     if not args.reuse:
         database_recreate(args.server, DATABASE)
     django_setup(args.server, DATABASE)
+    from django.core.management import call_command
+
     from annotator.models import Annotation
 
+    call_command("migrate", verbosity=0)  # a reused database gets the newest indexes
     if not args.reuse:
         print(f"building {args.annotations:,} annotations by {args.annotators} annotators")
         data_build(args.annotations, args.annotators)
