@@ -22,6 +22,7 @@ from .forms import (
     label_group_field_name,
     labellingform_class,
 )
+from .ingestion_admin import ArticleImportAdminMixin, SourceFromMentionAdminMixin
 from .models import (
     Annotation,
     Document,
@@ -178,6 +179,9 @@ class ProjectAdmin(admin.ModelAdmin):
                 (user, selectors.annotation_progress(project=project, user=user))
                 for user in project.annotators.order_by("username")
             ]
+            extra_context["suggestion_acceptance"] = selectors.suggestion_acceptance(
+                project=project
+            )
         return super().change_view(request, object_id, form_url, extra_context)
 
 
@@ -193,7 +197,7 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(ArticleImportAdminMixin, admin.ModelAdmin):
     list_display = ("title", "project", "language", "place", "published_at", "statements")
     list_filter = ("project", "language")
     list_select_related = ("project",)
@@ -216,7 +220,7 @@ class DocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Statement)
-class StatementAdmin(admin.ModelAdmin):
+class StatementAdmin(SourceFromMentionAdminMixin, admin.ModelAdmin):
     list_display = (
         "position",
         "text_preview",
@@ -232,9 +236,19 @@ class StatementAdmin(admin.ModelAdmin):
     search_fields = ("text", "suggested_mention")
     raw_id_fields = ("document",)
     autocomplete_fields = ("suggested_source",)
-    readonly_fields = ("document", "position", "paragraph", "text", "start", "end", "in_context")
+    readonly_fields = (
+        "document",
+        "position",
+        "paragraph",
+        "text",
+        "start",
+        "end",
+        "in_context",
+        "source_from_mention_link",
+    )
     show_full_result_count = False
     paginator = CappedCountPaginator
+    actions = ("sources_create_from_mentions",)
     fields = (
         "document",
         "position",
@@ -244,6 +258,7 @@ class StatementAdmin(admin.ModelAdmin):
         ("start", "end"),
         "suggested_source",
         "suggested_mention",
+        "source_from_mention_link",
         "suggested_cue",
     )
 
