@@ -5,7 +5,6 @@ from django import forms
 from django.utils.translation import gettext as _
 
 from .models import Annotation, GoldLabel, Label, LabelGroup
-from .services import annotation_content
 
 LABELLING_FIELDS = ["source", "source_mention", "source_reliability", "info_credibility"]
 
@@ -115,6 +114,8 @@ class AnnotationForm(LabellingForm):
         return cleaned_data
 
     def repeats(self, existing: Annotation) -> bool:
+        from .services import annotation_content  # services imports the forms' module chain
+
         posted = Annotation(
             source=self.cleaned_data.get("source"),
             source_mention=self.cleaned_data.get("source_mention", ""),
