@@ -541,7 +541,16 @@ class LabelAdmin(admin.ModelAdmin):
 class LabelRevisionAdmin(admin.ModelAdmin):
     """The full history of labels, for leads: who changed what, when, before and after."""
 
-    list_display = ("changed_at", "kind", "object_id", "statement", "annotator", "changed_by")
+    list_display = (
+        "changed_at",
+        "kind",
+        "object_id",
+        "action",
+        "statement",
+        "annotator",
+        "changed_by",
+        "changes",
+    )
     list_filter = ("kind", "action", "changed_by")
     list_select_related = ("statement", "annotator", "changed_by")
     search_fields = ("statement__text",)
@@ -550,6 +559,16 @@ class LabelRevisionAdmin(admin.ModelAdmin):
     show_full_result_count = False
     paginator = CappedCountPaginator
     date_hierarchy = "changed_at"
+
+    @admin.display(description=_("changes"))
+    def changes(self, revision):
+        """Only what differs, e.g. “source_reliability: C → E”."""
+        before, after = revision.before or {}, revision.after or {}
+        return "; ".join(
+            f"{key}: {before.get(key, '—')} → {after.get(key, '—')}"
+            for key in sorted(set(before) | set(after))
+            if before.get(key) != after.get(key)
+        )
 
     def has_add_permission(self, request):
         return False
