@@ -323,8 +323,10 @@ class SourceFromMentionForm(forms.Form):
 
     def __init__(self, *args, admin_site, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        field = Statement._meta.get_field("suggested_source")
-        self.fields["existing"].widget = AutocompleteSelect(field, admin_site)
+        existing = self.fields["existing"]
+        existing.widget = AutocompleteSelect(
+            Statement._meta.get_field("suggested_source"), admin_site, choices=existing.choices
+        )
 
     def clean(self):
         cleaned = super().clean()

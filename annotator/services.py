@@ -290,8 +290,9 @@ def mention_alias(mention: str) -> str:
 
 
 def source_alias_add(*, source: Source, alias: str) -> bool:
-    """Add the alias unless the source's name or an alias already reads the same (unsaved)."""
-    known = {normalise_phrase(name) for name in (source.name, *source.alias_list)}
+    """Add the alias unless an alias already reads the same (unsaved). Kept even when it reads
+    like the name, so that renaming the source later does not lose it."""
+    known = {normalise_phrase(name) for name in source.alias_list}
     if not alias or normalise_phrase(alias) in known:
         return False
     source.aliases = "\n".join([*source.alias_list, alias])
