@@ -24,10 +24,28 @@ def skip_unless_available(reason: str) -> None:
     pytest.skip(reason)
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` belong to the PostgreSQL pass (DATABASE_URL=postgres://...);
+    the SQLite pass deselects them (and those using `postgres_only`) rather than reporting
+    them as skipped."""
+    if connection.vendor == "postgresql":
+        return
+
+    def needs_postgres(item) -> bool:
+        return bool(item.get_closest_marker("postgres")) or "postgres_only" in getattr(
+            item, "fixturenames", ()
+        )
+
+    deselected = [item for item in items if needs_postgres(item)]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not needs_postgres(item)]
+
+
 @pytest.fixture
 def postgres_only():
     if connection.vendor != "postgresql":
-        pytest.skip("runs in the PostgreSQL pass (DATABASE_URL=postgres://...)")
+        skip_unless_available("needs PostgreSQL (DATABASE_URL=postgres://...)")
 
 
 def make_user(username: str, group: str | None):

@@ -63,6 +63,7 @@ def live_demo(postgres_only, transactional_demo):
     return project, users.get(username="dora"), users.get(username="lead")
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize("attempt", range(3))
 def test_a_double_click_saves_one_annotation(live_demo, attempt):
     project, dora, _ = live_demo
@@ -76,6 +77,7 @@ def test_a_double_click_saves_one_annotation(live_demo, attempt):
     assert Annotation.objects.filter(annotator=dora).count() == 1
 
 
+@pytest.mark.postgres
 def test_two_annotators_saving_one_statement_both_keep_their_annotation(live_demo):
     project, dora, lead = live_demo
     project.annotators.add(lead)
