@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors, services
+from .agreement_admin import AgreementAdminMixin
 from .forms import (
     AnnotationForm,
     GoldLabelForm,
@@ -96,7 +97,7 @@ class LabellingAdminMixin:
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(AgreementAdminMixin, admin.ModelAdmin):
     search_fields = ("name", "description")
     filter_horizontal = ("annotators", "leads")
     readonly_fields = ("created_at",)
@@ -120,7 +121,14 @@ class ProjectAdmin(admin.ModelAdmin):
             }
 
         progress.short_description = _("your progress")
-        return ("name", "annotations_per_statement", "documents", progress, "annotate_link")
+        return (
+            "name",
+            "annotations_per_statement",
+            "documents",
+            progress,
+            "annotate_link",
+            *self.lead_columns(request),
+        )
 
     @admin.display(description=_("documents"), ordering="document_count")
     def documents(self, project):

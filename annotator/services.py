@@ -9,6 +9,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .adjudication import (
+    consensus,
+    gold_values,
+    is_unanimous,
+    statement_votes,
+    unanimous_values,
+)
 from .attribution import SourceEntry, SourceIndex, normalise_phrase, suggest_attribution
 from .models import (
     Annotation,
@@ -127,6 +134,7 @@ def annotation_save(*, annotation: Annotation, labels: Iterable[Label], changed_
         changed_by=changed_by,
         action=LabelRevision.Action.CREATED if is_new else LabelRevision.Action.CHANGED,
     )
+    gold_label_accept_unanimous(statement_id=annotation.statement_id)
     return annotation
 
 
@@ -396,3 +404,120 @@ def sources_create_from_mentions(*, statements: Iterable[Statement]) -> tuple[li
         sources.append(source)
     linked += statement_suggestions_refresh(sources=sources)
     return sources, linked
+
+# --- gold labels: a lead's decision, or the annotators' consensus ----------------------------
+
+
+@transaction.atomic
+def gold_label_decide(*, gold: GoldLabel, labels: Iterable[Label], decided_by) -> GoldLabel:
+    """A lead settles a statement, or overrides its gold label; the history keeps the old one."""
+    existing = GoldLabel.objects.select_for_update().filter(statement_id=gold.statement_id).first()
+    if gold.pk is None and existing is not None:
+        # Another lead decided in the meantime: this decision replaces theirs, in the history.
+        gold.pk, gold.created_at = existing.pk, existing.created_at
+    gold.decided_by = decided_by
+    gold.method = gold.method or GoldLabel.Method.ADJUDICATED
+    return gold_label_save(gold=gold, labels=labels, changed_by=decided_by)
+
+
+def gold_label_delete(*, gold: GoldLabel, changed_by) -> None:
+    label_revision_record(
+        labelling=gold,
+        before=labelling_snapshot(gold),
+        changed_by=changed_by,
+        action=LabelRevision.Action.DELETED,
+    )
+    gold.delete()
+
+
+def gold_label_from_consensus(
+    *, statement_id: int, values: dict, method: str, decided_by=None, rationale: str = ""
+) -> GoldLabel:
+    gold = GoldLabel.objects.filter(statement_id=statement_id).first() or GoldLabel(
+        statement_id=statement_id
+    )
+    for field, value in gold_values(values).items():
+        setattr(gold, field, value)
+    gold.method, gold.decided_by, gold.rationale = method, decided_by, rationale
+    labels = Label.objects.filter(pk__in=values["labels"])
+    return gold_label_save(gold=gold, labels=labels, changed_by=decided_by)
+
+
+@transaction.atomic
+def gold_label_accept_unanimous(*, statement_id: int) -> GoldLabel | None:
+    """Called after every annotation save, so it stays cheap (three queries).
+
+    A statement whose required submitted annotations all agree (source, grades, labels) gets
+    its gold label, method "unanimous". An automatic gold label that no longer holds (an
+    annotator changed their mind) is removed, so the statement returns to the disagreement
+    queue. A gold label a lead decided is never touched here.
+    """
+    gold = GoldLabel.objects.filter(statement_id=statement_id).first()
+    if gold is not None and (
+        gold.method != GoldLabel.Method.UNANIMOUS or gold.decided_by_id is not None
+    ):
+        return gold
+    required = (
+        Project.objects.filter(documents__statements=statement_id)
+        .values_list("annotations_per_statement", flat=True)
+        .first()
+    )
+    votes = statement_votes([statement_id]).get(statement_id, [])
+    if is_unanimous(votes, required or 1):
+        # An unchanged gold label is saved again but records no revision.
+        return gold_label_from_consensus(
+            statement_id=statement_id,
+            values=unanimous_values(votes),
+            method=GoldLabel.Method.UNANIMOUS,
+        )
+    if gold is not None:
+        gold_label_delete(gold=gold, changed_by=None)
+    return None
+
+
+def gold_labels_accept(*, project: Project, majority: bool, decided_by=None) -> int:
+    """Gold labels for the project's statements without one, from their annotations: where
+    they are unanimous, and with `majority` also where every field has a strict majority.
+    Returns how many were created. Statements whose consensus no longer passes validation
+    (e.g. a label group made required since) are left for adjudication."""
+    statements = Statement.objects.filter(document__project=project, gold__isnull=True)
+    groups = list(LabelGroup.objects.prefetch_related("labels"))
+    required = project.annotations_per_statement
+    created = 0
+    for statement_id, votes in statement_votes(statements.values("pk")).items():
+        agreed = consensus(votes, required, groups)
+        if agreed.unanimous:
+            method, decider, rationale = GoldLabel.Method.UNANIMOUS, None, ""
+        elif majority and agreed.majority is not None:
+            method, decider = GoldLabel.Method.MAJORITY, decided_by
+            rationale = _(
+                "A strict majority on every field (%(submitted)d annotations, %(required)d "
+                "required)."
+            ) % {"submitted": agreed.submitted, "required": required}
+        else:
+            continue
+        values = agreed.majority if agreed.majority is not None else agreed.plurality
+        try:
+            with transaction.atomic():
+                gold_label_from_consensus(
+                    statement_id=statement_id,
+                    values=values,
+                    method=method,
+                    decided_by=decider,
+                    rationale=rationale,
+                )
+        except ValidationError:
+            continue
+        created += 1
+    return created
+
+
+@transaction.atomic
+def gold_labels_accept_unanimous(*, project: Project) -> int:
+    return gold_labels_accept(project=project, majority=False)
+
+
+@transaction.atomic
+def gold_labels_accept_majority(*, project: Project, decided_by) -> int:
+    """The lead's "accept majority decisions": unanimous statements too."""
+    return gold_labels_accept(project=project, majority=True, decided_by=decided_by)
