@@ -213,6 +213,9 @@ def document_create(
 
     Returns (document, created).
     """
+    if "\x00" in title or "\x00" in text:
+        # PostgreSQL cannot store NUL in text; SQLite could, and the two must not disagree.
+        raise ValidationError(_("The article contains NUL bytes: is it a binary file?"))
     digest = content_hash(title, text)
     existing = document_find_existing(
         project=project, external_id=metadata.get("external_id", ""), digest=digest
@@ -405,6 +408,7 @@ def sources_create_from_mentions(*, statements: Iterable[Statement]) -> tuple[li
     linked += statement_suggestions_refresh(sources=sources)
     return sources, linked
 
+
 # --- gold labels: a lead's decision, or the annotators' consensus ----------------------------
 
 
@@ -452,6 +456,10 @@ def gold_label_accept_unanimous(*, statement_id: int) -> GoldLabel | None:
     annotator changed their mind) is removed, so the statement returns to the disagreement
     queue. A gold label a lead decided is never touched here.
     """
+    # Two annotations of one statement saved at the same moment would both find the vote
+    # unanimous and both create its gold label: the statement's row lock makes them take turns
+    # (the second then sees the first's gold label and annotation).
+    Statement.objects.select_for_update().filter(pk=statement_id).first()
     gold = GoldLabel.objects.filter(statement_id=statement_id).first()
     if gold is not None and (
         gold.method != GoldLabel.Method.UNANIMOUS or gold.decided_by_id is not None
