@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from .models import Annotation, Project, Statement
+from .models import Annotation, Document, Project, Statement
 from .roles import is_lead
 
 
@@ -76,12 +76,30 @@ def annotation_progress(*, project: Project, user) -> Progress:
 
 
 def next_statement(*, project: Project, user) -> Statement | None:
-    """The next statement to annotate; a document the user has started is finished first."""
+    """The next statement to annotate; a document the user has started is finished first.
+
+    A new document is looked for from a starting point that differs between annotators, so a
+    team that starts together spreads over the documents instead of all opening the same
+    statement (which would collect far more than `annotations_per_statement` annotations).
+    """
     queue = annotation_queue(project=project, user=user).select_related("document")
     started_documents = Annotation.objects.filter(
         annotator=user, statement__document__project=project
     ).values("statement__document")
-    return queue.filter(document__in=started_documents).first() or queue.first()
+    in_started_document = queue.filter(document__in=started_documents).first()
+    if in_started_document is not None:
+        return in_started_document
+    start = starting_document_id(project=project, user=user)
+    return queue.filter(document_id__gte=start).first() or queue.first()
+
+
+def starting_document_id(*, project: Project, user) -> int:
+    document_ids = Document.objects.filter(project=project).order_by("id").values_list("id")
+    count = document_ids.count()
+    if count == 0:
+        return 0
+    # A fixed spread per annotator (Knuth's multiplicative hash), the same on every request.
+    return document_ids[(user.pk * 2654435761) % count][0]
 
 
 def user_may_annotate(*, statement: Statement, user) -> bool:

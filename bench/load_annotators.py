@@ -13,6 +13,7 @@ import argparse
 import http.client
 import os
 import re
+import socket
 import statistics
 import subprocess
 import sys
@@ -31,7 +32,17 @@ from benchdata import (
 )
 
 DATABASE = "annotator_bench_load"
-HOST, PORT = "127.0.0.1", 8765
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    """A port nobody listens on, so a stale server can never answer in our place."""
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+PORT = free_port()
 PASSWORD = "load-test-password-2026"
 MAX_REQUESTS_PER_ANNOTATOR = 5_000  # a bound besides the time limit
 

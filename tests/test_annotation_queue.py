@@ -124,3 +124,27 @@ def test_save_and_annotate_next_walks_the_queue(client_for, project, annotator):
     second = selectors.next_statement(project=project, user=annotator)
     assert second.position == first.position + 1
     assert follow["Location"].endswith(f"?statement={second.pk}")
+
+
+def test_a_team_starting_together_spreads_over_the_documents(db, project):
+    from annotator.models import Project
+
+    from .conftest import make_user
+
+    team_project = Project.objects.create(name="Spread", annotations_per_statement=2)
+    for number in range(6):
+        services.document_create(
+            project=team_project,
+            title=f"Artikel {number}",
+            text=f"Erster Satz von Artikel {number}. Zweiter Satz von Artikel {number}.",
+            language="de",
+        )
+    team = [make_user(f"member{number}", "Annotators") for number in range(4)]
+    team_project.annotators.add(*team)
+    first_statements = [
+        selectors.next_statement(project=team_project, user=member) for member in team
+    ]
+    assert all(statement.position == 0 for statement in first_statements)
+    assert len({statement.document_id for statement in first_statements}) >= 3
+    # The spread is stable: asking again gives the same statement.
+    assert selectors.next_statement(project=team_project, user=team[0]) == first_statements[0]
