@@ -1,6 +1,6 @@
 from django import template
 
-from annotator import selectors
+from annotator import roles, selectors
 
 register = template.Library()
 
@@ -16,3 +16,8 @@ def your_work(context):
             for project in projects
         ]
     }
+
+
+@register.filter
+def is_lead(user) -> bool:
+    return roles.is_lead(user)
