@@ -47,6 +47,7 @@ from .models import Document, Source, Statement
 
 UPLOAD_SESSION_KEY = "article_import_uploads"
 UPLOAD_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
+CLAIMED = ".claimed"
 UPLOAD_MAX_AGE = 24 * 3600  # seconds; older uploads are removed at the next upload
 
 
@@ -77,10 +78,17 @@ def upload_store(*, user_id: int, project_id: int, language: str, files: list) -
     return token
 
 
-def upload_load(token: str) -> tuple[dict, list[tuple[str, bytes]]] | None:
+def upload_load(token: str, *, claim: bool = False) -> tuple[dict, list] | None:
+    """The manifest and (name, bytes) of each file. With claim, the upload is taken away at
+    once (an atomic rename), so a double-clicked "Confirm import" imports it only once."""
     if not UPLOAD_TOKEN.match(token):
         return None
     folder = upload_root() / token
+    if claim:
+        try:
+            folder = folder.rename(folder.with_name(f"{token}{CLAIMED}"))
+        except OSError:
+            return None
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         files = [
@@ -89,12 +97,10 @@ def upload_load(token: str) -> tuple[dict, list[tuple[str, bytes]]] | None:
         ]
     except (OSError, ValueError, KeyError):
         return None
+    finally:
+        if claim:
+            shutil.rmtree(folder, ignore_errors=True)
     return manifest, files
-
-
-def upload_discard(token: str) -> None:
-    if UPLOAD_TOKEN.match(token):
-        shutil.rmtree(upload_root() / token, ignore_errors=True)
 
 
 def uploads_expire() -> None:
@@ -104,7 +110,8 @@ def uploads_expire() -> None:
     cutoff = time.time() - UPLOAD_MAX_AGE
     for folder in root.iterdir():
         try:
-            if UPLOAD_TOKEN.match(folder.name) and folder.stat().st_mtime < cutoff:
+            token = folder.name.removesuffix(CLAIMED)
+            if UPLOAD_TOKEN.match(token) and folder.stat().st_mtime < cutoff:
                 shutil.rmtree(folder, ignore_errors=True)
         except OSError:
             pass  # removed by another worker meanwhile
@@ -262,7 +269,7 @@ class ArticleImportAdminMixin:
             raise PermissionDenied
         if token not in request.session.get(UPLOAD_SESSION_KEY, []):
             raise Http404
-        upload = upload_load(token)
+        upload = upload_load(token, claim=request.method == "POST")
         if upload is None or upload[0]["user"] != request.user.pk:
             raise Http404(gettext("This upload has expired; please upload the files again."))
         manifest, stored = upload
@@ -290,7 +297,6 @@ class ArticleImportAdminMixin:
         return TemplateResponse(request, self.articles_preview_template, context)
 
     def articles_confirm(self, request, token: str, project, files):
-        upload_discard(token)
         request.session[UPLOAD_SESSION_KEY] = [
             known for known in request.session.get(UPLOAD_SESSION_KEY, []) if known != token
         ]

@@ -118,6 +118,18 @@ def test_confirm_imports_and_reports_the_summary(client_for, project, lead, uplo
     assert HOSTILE not in page.content.decode()
 
 
+def test_a_double_clicked_confirm_imports_once(client_for, project, lead):
+    client = client_for(lead)
+    preview_url = post_upload(client, project, hostile_csv())["Location"]
+    token = preview_url.rstrip("/").rsplit("/", 1)[1]
+    client.post(preview_url, {"_confirm": "Confirm import"})
+    session = client.session
+    session["article_import_uploads"] = [token]  # as if the second click raced the first
+    session.save()
+    assert client.post(preview_url, {"_confirm": "Confirm import"}).status_code == 404
+    assert Document.objects.filter(external_id="x-1").count() == 1
+
+
 def test_cancel_discards_the_upload(client_for, project, lead, upload_dir):
     client = client_for(lead)
     preview_url = post_upload(client, project, hostile_csv())["Location"]
