@@ -156,7 +156,8 @@ def text_decode(data: bytes) -> str:
 
 
 def date_parse(value) -> date | None:
-    """YYYY-MM-DD (also the date part of an ISO timestamp), DD.MM.YYYY or YYYY/MM/DD."""
+    """YYYY-MM-DD (also the date part of an ISO timestamp), DD.MM.YYYY, YYYY/MM/DD, or a day
+    and month name as German and English articles write it ("5. November 2024", "5 Nov 2024")."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if not isinstance(value, str):
@@ -170,7 +171,33 @@ def date_parse(value) -> date | None:
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
     except ValueError:
-        raise RecordInvalid(f"bad date {value!r} (expected YYYY-MM-DD or DD.MM.YYYY)") from None
+        pass
+    written = _WRITTEN_DATE.match(value)
+    month = written and MONTHS.get(written["month"].casefold()[:3])
+    if month:
+        try:
+            return date(int(written["year"]), month, int(written["day"]))
+        except ValueError:
+            pass
+    raise RecordInvalid(f"bad date {value!r} (expected YYYY-MM-DD or DD.MM.YYYY)")
+
+
+_WRITTEN_DATE = re.compile(r"^(?P<day>\d{1,2})\.?\s+(?P<month>\w+)\.?\s+(?P<year>\d{4})$")
+# The first three letters of German and English month names.
+MONTHS = {
+    **dict.fromkeys(["jan", "jän"], 1),
+    "feb": 2,
+    **dict.fromkeys(["mär", "mar", "mrz"], 3),
+    "apr": 4,
+    **dict.fromkeys(["mai", "may"], 5),
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    **dict.fromkeys(["okt", "oct"], 10),
+    "nov": 11,
+    **dict.fromkeys(["dez", "dec"], 12),
+}
 
 
 def language_parse(value, default: str) -> str:
@@ -613,27 +640,59 @@ def article_files_preview(
     *, project: Project, files: Iterable[ArticleFile], max_chars: int = PREVIEW_MAX_CHARS
 ) -> list[FilePreview]:
     """What an import would do, without writing anything."""
+    files = list(files)
+    records = [
+        record for article_file in files if article_file.ok for record in article_file.records
+    ]
+    digests = {id(record): services.content_hash(record.title, record.text) for record in records}
+    by_id, by_digest = _imported_documents(project, records, digests.values())
     source_index = services.source_index_build()
     source_names = dict(Source.objects.values_list("pk", "name"))
     budget = max_chars
-    seen: set[str] = set()
+    seen_ids: set[str] = set()
+    seen_digests: set[str] = set()
     previews = []
     for article_file in files:
-        records = []
+        previewed = []
         for record in article_file.records if article_file.ok else []:
-            digest = services.content_hash(record.title, record.text)
-            identity = f"id:{record.external_id}" if record.external_id else f"hash:{digest}"
-            existing = services.document_find_existing(
-                project=project, external_id=record.external_id, digest=digest
-            )
-            if existing is not None or identity in seen or budget <= 0:
-                records.append(RecordPreview(record, existing, repeated_in_upload=identity in seen))
+            # As services.document_find_existing: the external id first, then the text.
+            digest = digests[id(record)]
+            existing = by_id.get(record.external_id) if record.external_id else None
+            existing = existing or by_digest.get(digest)
+            repeated = bool(record.external_id) and record.external_id in seen_ids
+            repeated = repeated or digest in seen_digests
+            if existing is not None or repeated or budget <= 0:
+                previewed.append(RecordPreview(record, existing, repeated_in_upload=repeated))
             else:
                 budget -= len(record.text)
-                records.append(_record_preview(project, record, source_index, source_names))
-            seen.add(identity)
-        previews.append(FilePreview(article_file.name, tuple(records), tuple(article_file.issues)))
+                previewed.append(_record_preview(project, record, source_index, source_names))
+            if record.external_id:
+                seen_ids.add(record.external_id)
+            seen_digests.add(digest)
+        previews.append(
+            FilePreview(article_file.name, tuple(previewed), tuple(article_file.issues))
+        )
     return previews
+
+
+def _imported_documents(project, records, digests, chunk: int = 500):
+    """The project's documents with the records' external ids, and with their texts."""
+    documents = Document.objects.filter(project=project).only(
+        "title", "external_id", "content_hash"
+    )
+    ids = sorted({record.external_id for record in records if record.external_id})
+    digests = sorted(set(digests))
+    by_id = {
+        document.external_id: document
+        for start in range(0, len(ids), chunk)
+        for document in documents.filter(external_id__in=ids[start : start + chunk])
+    }
+    by_digest = {
+        document.content_hash: document
+        for start in range(0, len(digests), chunk)
+        for document in documents.filter(content_hash__in=digests[start : start + chunk])
+    }
+    return by_id, by_digest
 
 
 def _record_preview(project, record: ArticleRecord, source_index, source_names) -> RecordPreview:

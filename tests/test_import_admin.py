@@ -7,9 +7,12 @@ import pytest
 from django.contrib import admin
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import path, reverse
 from import_export.admin import ExportMixin
 
+from annotator.importing import article_file_read, article_files_preview
 from annotator.ingestion_admin import ArticleImportAdminMixin
 from annotator.models import Document, Project, Statement
 
@@ -197,3 +200,37 @@ def test_a_project_that_is_gone_by_confirm_time_is_a_404(client_for, lead, db):
     doomed.delete()
     assert client.post(preview_url, {"_confirm": "1"}).status_code == 404
     assert reverse("admin:annotator_document_import_articles") == UPLOAD_URL
+
+
+def records_file(name: str, records: list[dict]):
+    return article_file_read(name=name, data=json.dumps(records).encode())
+
+
+def test_the_preview_tells_new_articles_from_repeated_and_unpreviewed_ones(project):
+    one, two = (
+        {"title": "Eins", "text": "Laut KCNA ist es ruhig."},
+        {"title": "Zwei", "text": "Ja."},
+    )
+    upload = records_file("a.json", [one, two, one, {**two, "external_id": "z"}])
+    (preview,) = article_files_preview(project=project, files=[upload])
+    assert [(r.new, r.repeated_in_upload) for r in preview.records] == [
+        (True, False),
+        (True, False),
+        (False, True),
+        (False, True),  # the same text under an id: imported once
+    ]
+    assert preview.records[0].statements == 1
+    (limited,) = article_files_preview(project=project, files=[upload], max_chars=10)
+    assert [r.statements for r in limited.records[:2]] == [1, None]  # over the budget
+
+
+def test_the_preview_looks_up_imported_articles_in_a_fixed_number_of_queries(project):
+    def queries(count: int) -> int:
+        records = [
+            {"title": f"T{n}", "text": "Ja.", "external_id": f"id-{n}"} for n in range(count)
+        ]
+        with CaptureQueriesContext(connection) as captured:
+            article_files_preview(project=project, files=[records_file("x.json", records)])
+        return len(captured)
+
+    assert queries(2) == queries(40)

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from annotator import services
-from annotator.importing import ArticleFile, article_file_read, articles_import
+from annotator.importing import ArticleFile, article_file_read, articles_import, date_parse
 from annotator.models import Document, Project, Source, Statement
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -198,6 +198,22 @@ def test_a_folder_imports_every_supported_file_under_it_in_sorted_order(imports,
     assert "Files: 3 read, 0 failed." in out
     ordered = list(imports.documents.order_by("id").values_list("title", flat=True))
     assert ordered == ["Erster Titel", "Zweiter Titel", "Dritter Titel"]
+
+
+@pytest.mark.parametrize(
+    ("written", "iso"),
+    [
+        ("2024-11-05", "2024-11-05"),
+        ("2024-11-05T23:30:00+01:00", "2024-11-05"),
+        ("05.11.2024", "2024-11-05"),
+        ("5. November 2024", "2024-11-05"),
+        ("5. Nov. 2024", "2024-11-05"),
+        ("3. März 2025", "2025-03-03"),
+        ("5 November 2024", "2024-11-05"),
+    ],
+)
+def test_dates_are_read_as_articles_write_them(written, iso):
+    assert date_parse(written).isoformat() == iso
 
 
 # --- bad files -------------------------------------------------------------------------------
