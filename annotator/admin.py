@@ -1,6 +1,8 @@
 """The admin is the tool's interface. Every ModelAdmin is built for a big table, and every
 queryset an annotator can reach is narrowed to their own work (see selectors)."""
 
+from functools import partial
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Subquery
@@ -15,6 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors, services
+from .admin_export import LeadImportExportMixin, dataset_export_view
 from .agreement_admin import AgreementAdminMixin
 from .forms import (
     AnnotationForm,
@@ -36,6 +39,15 @@ from .models import (
     Statement,
 )
 from .paginators import CappedCountPaginator
+from .resources import (
+    AnnotationResource,
+    DocumentResource,
+    GoldLabelResource,
+    LabelGroupResource,
+    LabelResource,
+    SourceResource,
+    StatementResource,
+)
 from .roles import is_lead
 
 admin.site.site_header = _("Source credibility annotation")
@@ -146,6 +158,11 @@ class ProjectAdmin(AgreementAdminMixin, admin.ModelAdmin):
                 self.admin_site.admin_view(self.annotate_next_view),
                 name="annotator_project_annotate",
             ),
+            path(
+                "<path:object_id>/export-dataset/",
+                self.admin_site.admin_view(partial(dataset_export_view, self)),
+                name="annotator_project_export_dataset",
+            ),
         ]
         return custom + super().get_urls()
 
@@ -194,7 +211,8 @@ class ProjectAdmin(AgreementAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(LeadImportExportMixin, admin.ModelAdmin):
+    resource_classes = [SourceResource]
     list_display = ("name", "kind", "country", "alias_preview")
     list_filter = ("kind",)
     search_fields = ("name", "aliases", "country")
@@ -205,7 +223,8 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(ArticleImportAdminMixin, admin.ModelAdmin):
+class DocumentAdmin(ArticleImportAdminMixin, LeadImportExportMixin, admin.ModelAdmin):
+    resource_classes = [DocumentResource]
     list_display = ("title", "project", "language", "place", "published_at", "statements")
     list_filter = ("project", "language")
     list_select_related = ("project",)
@@ -228,7 +247,8 @@ class DocumentAdmin(ArticleImportAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Statement)
-class StatementAdmin(SourceFromMentionAdminMixin, admin.ModelAdmin):
+class StatementAdmin(SourceFromMentionAdminMixin, LeadImportExportMixin, admin.ModelAdmin):
+    resource_classes = [StatementResource]
     list_display = (
         "position",
         "text_preview",
@@ -300,7 +320,8 @@ class StatementAdmin(SourceFromMentionAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Annotation)
-class AnnotationAdmin(LabellingAdminMixin, admin.ModelAdmin):
+class AnnotationAdmin(LabellingAdminMixin, LeadImportExportMixin, admin.ModelAdmin):
+    resource_classes = [AnnotationResource]  # leads only: see LeadImportExportMixin
     labelling_form = AnnotationForm
     list_select_related = ("statement__document", "annotator", "source")
     search_fields = ("statement__text", "source__name", "source_mention", "note")
@@ -473,7 +494,8 @@ class AnnotationAdmin(LabellingAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(GoldLabel)
-class GoldLabelAdmin(LabellingAdminMixin, admin.ModelAdmin):
+class GoldLabelAdmin(LabellingAdminMixin, LeadImportExportMixin, admin.ModelAdmin):
+    resource_classes = [GoldLabelResource]
     labelling_form = GoldLabelForm
     list_display = (
         "statement_preview",
@@ -523,7 +545,8 @@ class LabelInline(admin.TabularInline):
 
 
 @admin.register(LabelGroup)
-class LabelGroupAdmin(admin.ModelAdmin):
+class LabelGroupAdmin(LeadImportExportMixin, admin.ModelAdmin):
+    resource_classes = [LabelGroupResource]
     list_display = ("name", "multiple", "required", "position", "label_names")
     list_editable = ("position",)
     search_fields = ("name",)
@@ -538,7 +561,8 @@ class LabelGroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(Label)
-class LabelAdmin(admin.ModelAdmin):
+class LabelAdmin(LeadImportExportMixin, admin.ModelAdmin):
+    resource_classes = [LabelResource]
     list_display = ("name", "group", "position")
     list_filter = ("group",)
     list_select_related = ("group",)

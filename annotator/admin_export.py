@@ -1,0 +1,107 @@
+"""The admin side of imports and exports, mixed into the ModelAdmins in admin.py.
+
+- ``LeadImportExportMixin``: django-import-export's import and export for leads only (the
+  ``import_<model>``/``export_<model>`` permissions, which only the Leads group holds, and the
+  lead role itself): an annotator sees no button, and a typed-in URL answers 403. Formats: csv,
+  xlsx, json, yaml, tsv (spreadsheet formats neutralise formulas, see resources.py).
+- ``dataset_export_view``: the project's "Export dataset" page; the download is one zip with
+  the data, ``.documents.jsonl`` and the dataset card, exactly what ``export_dataset`` writes,
+  streamed while it is produced (jsonl and csv never wait for the whole file).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from datetime import datetime, time
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
+
+from . import selectors
+from .exporting import FORMATS as DATASET_FORMATS
+from .exporting import DatasetExport, zip_stream
+from .models import Annotation, Statement
+from .resources import FORMATS
+from .roles import is_lead
+
+
+class LeadImportExportMixin(ImportExportMixin):
+    formats = FORMATS
+    import_template_name = "admin/annotator/export/import.html"
+
+    def has_import_permission(self, request) -> bool:
+        return is_lead(request.user) and super().has_import_permission(request)
+
+    def has_export_permission(self, request) -> bool:
+        return is_lead(request.user) and super().has_export_permission(request)
+
+
+def dataset_formats() -> list[tuple[str, str]]:
+    labels = {
+        "jsonl": _("jsonl: one record per statement (NLP, datasets library)"),
+        "csv": _("csv: one row per annotation (pandas, R, spreadsheets)"),
+        "xlsx": _("xlsx: sheets of statements, annotations and sources"),
+        "parquet": _("parquet: the jsonl records as a typed table"),
+    }
+    has_pyarrow = importlib.util.find_spec("pyarrow") is not None
+    return [(fmt, labels[fmt]) for fmt in DATASET_FORMATS if fmt != "parquet" or has_pyarrow]
+
+
+class DatasetExportForm(forms.Form):
+    format = forms.ChoiceField(label=_("format"), choices=dataset_formats, initial="jsonl")
+    gold_only = forms.BooleanField(label=_("only statements with a gold label"), required=False)
+    since = forms.DateField(
+        label=_("only statements labelled since"),
+        required=False,
+        help_text=_("A date such as 2026-03-01; empty for every statement."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    real_names = forms.BooleanField(
+        label=_("real usernames"),
+        required=False,
+        help_text=_("Otherwise annotators are annotator_1, annotator_2, …"),
+    )
+
+
+def dataset_export_view(model_admin, request: HttpRequest, object_id: str):
+    if not (is_lead(request.user) and request.user.has_perm("annotator.export_dataset")):
+        raise PermissionDenied
+    project = get_object_or_404(selectors.projects_for_user(request.user), pk=object_id)
+    form = DatasetExportForm(request.GET if "format" in request.GET else None)
+    if form.is_bound and form.is_valid():
+        since = form.cleaned_data["since"]
+        export = DatasetExport(
+            project=project,
+            gold_only=form.cleaned_data["gold_only"],
+            since=timezone.make_aware(datetime.combine(since, time.min)) if since else None,
+            real_names=form.cleaned_data["real_names"],
+        )
+        fmt = form.cleaned_data["format"]
+        name = f"{slugify(project.name) or 'dataset'}-{timezone.localdate():%Y-%m-%d}"
+        response = StreamingHttpResponse(
+            zip_stream(export=export, fmt=fmt, data_name=f"{name}.{fmt}"),
+            content_type="application/zip",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}-{fmt}.zip"'
+        response["X-Accel-Buffering"] = "no"  # let a proxy pass the stream on as it comes
+        return response
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": gettext("Export dataset: %(project)s") % {"project": project.name},
+        "opts": model_admin.opts,
+        "original": project,
+        "form": form,
+        "statement_count": Statement.objects.filter(document__project=project).count(),
+        "annotation_count": Annotation.objects.filter(
+            statement__document__project=project, status=Annotation.Status.SUBMITTED
+        ).count(),
+    }
+    return TemplateResponse(request, "admin/annotator/export/dataset.html", context)
