@@ -5,6 +5,7 @@ from functools import partial
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponseRedirect
@@ -231,6 +232,8 @@ class DocumentAdmin(ArticleImportAdminMixin, LeadImportExportMixin, admin.ModelA
     search_fields = ("title", "external_id", "url", "outlet")
     readonly_fields = ("content_hash", "created_at")
     date_hierarchy = "published_at"
+    # Django 6's default, chosen now: a URL typed without a scheme means https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(statement_count=Count("statements"))
