@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -47,6 +47,7 @@ __all__ = [
     "fleiss_kappa",
     "krippendorff_alpha",
     "per_unit_agreement",
+    "per_unit_agreement_array",
     "percent_agreement",
 ]
 
@@ -265,6 +266,13 @@ class CodedRatings:
     values: np.ndarray
     categories: Sequence
     unit_labels: Sequence | None = None
+    # The tally per level, shared by every figure computed from these ratings.
+    _tallies: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def tally(self, level: str) -> _Counts:
+        if level not in self._tallies:
+            self._tallies[level] = _tally(*self.encode(level))
+        return self._tallies[level]
 
     def encode(self, level: str) -> tuple[list, np.ndarray, _Scale, np.ndarray]:
         if level not in LEVELS:
@@ -287,13 +295,23 @@ class CodedRatings:
 
 
 def _count(ratings: Iterable[Rating], level: str, order: Sequence | None) -> _Counts:
-    """Tally (unit, category) pairs with one sort: never a units x categories array."""
     if isinstance(ratings, CodedRatings):
-        units, unit_code, scale, category = ratings.encode(level)
-    else:
-        units, unit_code, scale, category = _encode(ratings, level, order)
+        return ratings.tally(level)
+    return _tally(*_encode(ratings, level, order))
+
+
+def _tally(units: list, unit_code: np.ndarray, scale: _Scale, category: np.ndarray) -> _Counts:
+    """Tally (unit, category) pairs with one sort, or with one count where units x categories
+    is at most a few times the number of ratings (few categories): never a units x categories
+    x categories array, and a units x categories one only that small."""
     width = max(len(scale.categories), 1)
-    pair_key, count = np.unique(unit_code.astype(np.int64) * width + category, return_counts=True)
+    key = unit_code.astype(np.int64) * width + category
+    if len(units) * width <= max(4 * key.size, 1024):
+        per_key = np.bincount(key, minlength=len(units) * width)
+        pair_key = np.flatnonzero(per_key)
+        count = per_key[pair_key]
+    else:
+        pair_key, count = np.unique(key, return_counts=True)
     entry_unit, entry_value = np.divmod(pair_key, width)
     total = np.bincount(entry_unit, weights=count, minlength=len(units))
     pairable = total >= 2
@@ -527,18 +545,26 @@ def per_unit_agreement(
     that is the fraction of agreeing coder pairs. Units with fewer than two values are left
     out. When ``d_max`` is 0 (one value throughout) every unit gets 1.0.
     """
+    units, agreement = per_unit_agreement_array(ratings, level, order)
+    worst_first = np.argsort(agreement, kind="stable")
+    return {units[i]: float(agreement[i]) for i in worst_first}
+
+
+def per_unit_agreement_array(
+    ratings: Iterable[Rating], level: str = "nominal", order: Sequence | None = None
+) -> tuple[list, np.ndarray]:
+    """``per_unit_agreement`` as (pairable units, their agreements), in the units' order: for
+    callers that go on computing with the figures rather than reading them one by one."""
     counts = _count(ratings, level, order)
     if not counts.units:
-        return {}
+        return [], np.zeros(0)
     marginals = counts.marginals()
     distances = _distance_matrix(counts.scale, marginals)
     largest = _largest_distance(counts.scale, marginals, distances)
     m = counts.unit_total
     mean_distance = _unit_pair_sums(counts, distances) / (m * (m - 1))
     agreement = 1.0 - mean_distance / largest if largest > 0 else np.ones_like(m)
-    agreement = np.clip(agreement, 0.0, 1.0)  # rounding must not leave [0, 1]
-    worst_first = np.argsort(agreement, kind="stable")
-    return {counts.units[i]: float(agreement[i]) for i in worst_first}
+    return counts.units, np.clip(agreement, 0.0, 1.0)  # rounding must not leave [0, 1]
 
 
 def percent_agreement(ratings: Iterable[Rating]) -> float:
@@ -549,8 +575,8 @@ def percent_agreement(ratings: Iterable[Rating]) -> float:
     the pairable units, each unit weighing the same. When every coder rated every unit this is
     NLTK's ``AnnotationTask.avg_Ao``. Returns ``nan`` when no unit is pairable.
     """
-    agreement = per_unit_agreement(ratings, level="nominal")
-    return float(np.mean(list(agreement.values()))) if agreement else float("nan")
+    _, agreement = per_unit_agreement_array(ratings, level="nominal")
+    return float(agreement.mean()) if agreement.size else float("nan")
 
 
 # --------------------------------------------------------------------------------------------
@@ -628,10 +654,15 @@ def _profiles(counts: _Counts) -> tuple[_Counts, np.ndarray, np.ndarray]:
     profile_of_unit = np.empty(n_units, dtype=np.intp)
     representatives, found = [], 0
     # Units with the same number of distinct values are rows of one matrix: unique rows.
+    base = int(entry_code.max()) + 1 if entry_code.size else 1
     for size in np.unique(sizes):
         members = np.flatnonzero(sizes == size)
         rows = entry_code[starts[members][:, None] + np.arange(size)]
-        _, first, inverse = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+        if base ** int(size) < 2**62:  # one integer per unit: a 1-D unique is far faster
+            rows = rows @ (base ** np.arange(int(size), dtype=np.int64))
+            _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
+        else:
+            _, first, inverse = np.unique(rows, axis=0, return_index=True, return_inverse=True)
         profile_of_unit[members] = found + inverse.reshape(-1)
         representatives.append(members[first])
         found += first.size
@@ -663,7 +694,7 @@ def _profile_weights(
     frequencies; with few profiles that is far cheaper than drawing every unit.
     """
     n_units, n_profiles = profile_of_unit.size, frequency.size
-    if n_profiles * 5 < n_units:  # measured: about where the two cost the same
+    if n_profiles * 5 < n_units:  # measured: about where the two cost the same (see caller)
         return rng.multinomial(n_units, frequency / n_units, size=rows).astype(float)
     drawn = profile_of_unit[rng.integers(0, n_units, size=(rows, n_units))]
     flat = (np.arange(rows)[:, None] * n_profiles + drawn).ravel()
@@ -699,7 +730,9 @@ def bootstrap_alpha_ci(
     profiles, frequency, profile_of_unit = _profiles(counts)
     alphas_of, width = _resampler(profiles)
     rng = np.random.default_rng(seed)
-    rows = max(1, _CHUNK_ELEMENTS // max(width, profile_of_unit.size))
+    # The widest temporary per resample: the profile weights, or the units drawn one by one.
+    drawn = frequency.size if frequency.size * 5 < profile_of_unit.size else profile_of_unit.size
+    rows = max(1, _CHUNK_ELEMENTS // max(width, drawn))
     alphas = [
         alphas_of(_profile_weights(rng, min(rows, n_resamples - start), frequency, profile_of_unit))
         for start in range(0, n_resamples, rows)

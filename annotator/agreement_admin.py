@@ -14,11 +14,13 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
+from django.forms.utils import flatatt
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -31,9 +33,30 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
+class ManyOptionsSelect(forms.Select):
+    """A select rendered in Python: Django's widget templates render each option separately,
+    which for a filter over a thousand documents takes most of a second."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = "" if value is None else str(value)
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (key, mark_safe(" selected") if str(key) == chosen else "", label)
+                for key, label in self.choices
+            ),
+        )
+        attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        return format_html("<select{}>{}</select>", flatatt(attrs), options)
+
+
 class AgreementFilterForm(forms.Form):
     document = forms.ModelChoiceField(
-        queryset=Document.objects.none(), required=False, label=_("document")
+        queryset=Document.objects.none(),
+        required=False,
+        label=_("document"),
+        widget=ManyOptionsSelect,
     )
     annotator = forms.ModelMultipleChoiceField(
         queryset=get_user_model().objects.none(),
@@ -65,10 +88,13 @@ class AgreementFilterForm(forms.Form):
 class QueueFilterForm(forms.Form):
     field = forms.ChoiceField(required=False, label=_("field"))
     document = forms.ModelChoiceField(
-        queryset=Document.objects.none(), required=False, label=_("document")
+        queryset=Document.objects.none(),
+        required=False,
+        label=_("document"),
+        widget=ManyOptionsSelect,
     )
     source = forms.ModelChoiceField(
-        queryset=Source.objects.all(), required=False, label=_("source")
+        queryset=Source.objects.all(), required=False, label=_("source"), widget=ManyOptionsSelect
     )
     decided = forms.BooleanField(required=False, label=_("also statements with a gold label"))
 
@@ -225,7 +251,9 @@ class AgreementAdminMixin:
     def disagreements_view(self, request: HttpRequest, object_id: int):
         project = self.lead_project(request, object_id, "adjudicate")
         form = QueueFilterForm(request.GET or None, project=project)
-        queue = adjudication.disagreement_queue(project=project, filters=form.filters())
+        filters = form.filters()
+        queue = adjudication.disagreement_queue(project=project, filters=filters)
+        adjudication.walk_store(request.session, project, filters, queue)
         page = Paginator(queue, 50).get_page(request.GET.get("page"))
         statements = Statement.objects.select_related("document").in_bulk(
             [item.statement_id for item in page]
@@ -286,8 +314,8 @@ class AgreementAdminMixin:
                     adjudication.gold_form_label_initial(form_class, agreed.plurality["labels"])
                 )
             form = form_class(instance=instance, initial=initial, admin_site=self.admin_site)
-        queue = adjudication.disagreement_queue(project=project, filters=queue_filters.filters())
-        skip_to = adjudication.queue_next(queue, statement.pk)
+        walk = self.adjudication_walk(request, project, queue_filters.filters(), statement)
+        skip_to = next(iter(walk.following(statement.pk)), None)
         return self.lead_page(
             request,
             project,
@@ -303,10 +331,8 @@ class AgreementAdminMixin:
             fieldsets=adjudication.gold_fieldsets(form),
             media=form.media,
             skip_url=self.adjudicate_url(project, skip_to, request.GET) if skip_to else "",
-            position=next(
-                (i for i, item in enumerate(queue, 1) if item.statement_id == statement.pk), None
-            ),
-            queue_length=len(queue),
+            position=walk.position(statement.pk),
+            queue_length=walk.total,
             query=request.GET.urlencode(),
         )
 
@@ -314,11 +340,19 @@ class AgreementAdminMixin:
         url = reverse("admin:annotator_project_adjudicate", args=[project.pk, statement_id])
         return f"{url}?{query.urlencode()}" if query else url
 
+    def adjudication_walk(self, request, project, filters, statement) -> adjudication.Walk:
+        walk = adjudication.walk_load(request.session, project, filters)
+        if walk is None or walk.position(statement.pk) is None:
+            queue = adjudication.disagreement_queue(project=project, filters=filters)
+            walk = adjudication.walk_store(request.session, project, filters, queue)
+        return walk
+
     def after_adjudication(self, request, project, statement, queue_filters):
-        """On to the worst disagreement left (with the same filters), or back to the queue."""
-        queue = adjudication.disagreement_queue(project=project, filters=queue_filters.filters())
-        following = adjudication.queue_next(queue, statement.pk)
-        if following is not None and following != statement.pk:
+        """On to the next disagreement (with the same filters), or back to the queue."""
+        following = adjudication.walk_next(
+            request.session, project, queue_filters.filters(), statement.pk
+        )
+        if following is not None:
             return HttpResponseRedirect(self.adjudicate_url(project, following, request.GET))
         messages.info(request, gettext("No disagreement left to settle with these filters."))
         url = reverse("admin:annotator_project_disagreements", args=[project.pk])

@@ -7,6 +7,8 @@ from collections import Counter
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 
 from annotator import services
@@ -236,7 +238,7 @@ def test_a_lead_settles_every_disagreement_of_the_demo_through_http(client_for, 
         assert settled <= len(disputed)
     assert next_url.startswith(url)
     assert set(GoldLabel.objects.values_list("statement_id", flat=True)) == disputed
-    assert disagreement_queue(project=demo) == []
+    assert len(disagreement_queue(project=demo)) == 0
     assert "No disagreement to settle" in client.get(url).content.decode()
 
 
@@ -410,3 +412,37 @@ def test_the_accept_command_refuses_majority_without_a_lead(demo):
         call_command("accept_gold_labels", "--project", demo.name, "--majority")
     with pytest.raises(CommandError, match="No project named"):
         call_command("accept_gold_labels", "--project", "nope")
+
+
+def test_going_on_to_the_next_disagreement_reads_no_project_wide_query(client_for, demo, lead):
+    """At a few hundred thousand annotations the queue takes seconds: each decision must not
+    compute it again. The queue page stores the order in the lead's session."""
+    client = client_for(lead)
+    client.get(queue_url(demo))
+    queue = disagreement_queue(project=demo)
+    first = Statement.objects.get(pk=queue[0].statement_id)
+    form = client.get(adjudicate_url(demo, first)).context["form"]
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(adjudicate_url(demo, first), gold_post_data(form))
+    assert response["Location"] == adjudicate_url(demo, Statement(pk=queue[1].statement_id))
+    project_wide = [
+        q["sql"]
+        for q in captured
+        if '"annotator_document"."project_id"' in q["sql"] and "annotation_labels" in q["sql"]
+    ]
+    assert project_wide == []
+
+
+def test_statements_another_lead_settled_meanwhile_are_skipped(client_for, demo, lead):
+    client = client_for(lead)
+    client.get(queue_url(demo))
+    queue = disagreement_queue(project=demo)
+    first, second, third = (Statement.objects.get(pk=queue[i].statement_id) for i in range(3))
+    services.gold_label_decide(
+        gold=GoldLabel(statement=second, source_reliability="B", info_credibility="2"),
+        labels=[label("Bias", "biased")],
+        decided_by=lead,
+    )
+    form = client.get(adjudicate_url(demo, first)).context["form"]
+    response = client.post(adjudicate_url(demo, first), gold_post_data(form))
+    assert response["Location"] == adjudicate_url(demo, third)

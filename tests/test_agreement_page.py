@@ -216,8 +216,9 @@ def test_document_filter(client_for, demo, lead, annotator):
     client = client_for(lead)
     assert client.get(agreement_url(demo)).context["report"].data.n_rows == 64
     first = demo.documents.exclude(pk=other.pk).get()
-    only_first = client.get(agreement_url(demo, document=[first.pk])).context["report"]
-    assert only_first.data.n_rows == 63
+    response = client.get(agreement_url(demo, document=[first.pk]))
+    assert response.context["report"].data.n_rows == 63
+    assert f'<option value="{first.pk}" selected>' in response.content.decode()
     assert client.get(agreement_url(demo, document=[other.pk])).context["report"].data.n_rows == 1
 
 
@@ -429,3 +430,19 @@ def test_article_text_and_names_are_escaped_everywhere(client_for, demo, lead):
     adjudication = client.get(pages[-1]).content.decode()
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in adjudication
     assert document.title in client.get(pages[0]).content.decode()
+
+
+def test_a_confusion_table_folds_rare_categories_into_other(client_for, demo, lead):
+    """Hundreds of sources must not make a table hundreds of columns wide."""
+    statements = list(Statement.objects.filter(document__project=demo).order_by("position"))
+    sources = Source.objects.bulk_create(
+        Source(name=f"Source {i:02d}") for i in range(len(statements))
+    )
+    for statement, source in zip(statements, sources, strict=True):
+        submitted(demo, statement=statement).update(source=source)
+    report = client_for(lead).get(agreement_url(demo)).context["report"]
+    table = next(t for t in report.confusion if t.field.key == "source")
+    assert len(table.names) == 12 and table.names[-1] == f"other ({len(statements) - 11})"
+    assert table.collapsed == len(statements) - 11
+    assert sum(total for _, _, total in table.rows) == pytest.approx(63)
+    assert all(len(values) == 12 for _, values, _ in table.rows)
