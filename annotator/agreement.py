@@ -199,7 +199,7 @@ class _Counts:
     """
 
     scale: _Scale
-    units: list  # pairable unit index -> unit label
+    units: list | np.ndarray  # pairable unit index -> unit label (an array for coded input)
     unit: np.ndarray  # entry -> pairable unit index
     value: np.ndarray  # entry -> category code
     count: np.ndarray  # entry -> n_uc, float64
@@ -288,8 +288,8 @@ class CodedRatings:
         scale, category_of_label = _scale(categories, level, order)
         if self.unit_labels is not None:
             labels = list(self.unit_labels)
-        else:
-            labels = list(range(int(units.max()) + 1 if units.size else 0))
+        else:  # the indices themselves, as an array: no list of a million ints
+            labels = np.arange(int(units.max()) + 1 if units.size else 0)
         keep = values >= 0
         return labels, units[keep], scale, category_of_label[values[keep]]
 
@@ -300,7 +300,9 @@ def _count(ratings: Iterable[Rating], level: str, order: Sequence | None) -> _Co
     return _tally(*_encode(ratings, level, order))
 
 
-def _tally(units: list, unit_code: np.ndarray, scale: _Scale, category: np.ndarray) -> _Counts:
+def _tally(
+    units: list | np.ndarray, unit_code: np.ndarray, scale: _Scale, category: np.ndarray
+) -> _Counts:
     """Tally (unit, category) pairs with one sort, or with one count where units x categories
     is at most a few times the number of ratings (few categories): never a units x categories
     x categories array, and a units x categories one only that small."""
@@ -319,7 +321,11 @@ def _tally(units: list, unit_code: np.ndarray, scale: _Scale, category: np.ndarr
     kept = pairable[entry_unit]
     return _Counts(
         scale=scale,
-        units=[u for u, p in zip(units, pairable, strict=True) if p],
+        units=(
+            units[pairable]
+            if isinstance(units, np.ndarray)
+            else [u for u, p in zip(units, pairable, strict=True) if p]
+        ),
         unit=new_index[entry_unit[kept]],
         value=entry_value[kept].astype(np.intp),
         count=count[kept].astype(float),
@@ -547,6 +553,8 @@ def per_unit_agreement(
     """
     units, agreement = per_unit_agreement_array(ratings, level, order)
     worst_first = np.argsort(agreement, kind="stable")
+    if isinstance(units, np.ndarray):
+        return dict(zip(units[worst_first].tolist(), agreement[worst_first].tolist(), strict=True))
     return {units[i]: float(agreement[i]) for i in worst_first}
 
 
@@ -556,7 +564,7 @@ def per_unit_agreement_array(
     """``per_unit_agreement`` as (pairable units, their agreements), in the units' order: for
     callers that go on computing with the figures rather than reading them one by one."""
     counts = _count(ratings, level, order)
-    if not counts.units:
+    if not len(counts.units):
         return [], np.zeros(0)
     marginals = counts.marginals()
     distances = _distance_matrix(counts.scale, marginals)
