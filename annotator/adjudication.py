@@ -15,7 +15,8 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from .agreement_report import Filters, LabelIds, agreement_data, label_set, unit_scores
+from .agreement_data import Filters, LabelIds, agreement_data, label_set
+from .agreement_report import unit_scores
 from .forms import GoldLabelForm, label_group_field_name, labellingform_class
 from .models import Annotation, GoldLabel, LabelGroup, Project
 

@@ -24,7 +24,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import adjudication, agreement_report, selectors, services
+from . import adjudication, agreement_data, agreement_report, selectors, services
 from .models import Annotation, Document, GoldLabel, Label, LabelGroup, Project, Source, Statement
 from .roles import is_lead
 
@@ -73,11 +73,11 @@ class AgreementFilterForm(forms.Form):
         self.fields["document"].queryset = project.documents.only("pk", "title", "project_id")
         self.fields["annotator"].queryset = project.annotators.order_by("username")
 
-    def filters(self) -> agreement_report.Filters:
+    def filters(self) -> agreement_data.Filters:
         if not self.is_valid():
-            return agreement_report.Filters()
+            return agreement_data.Filters()
         data = self.cleaned_data
-        return agreement_report.Filters(
+        return agreement_data.Filters(
             document=data["document"].pk if data["document"] else None,
             annotators=tuple(user.pk for user in data["annotator"]),
             submitted_from=data["submitted_from"],
@@ -235,7 +235,7 @@ class AgreementAdminMixin:
     def agreement_sources_view(self, request: HttpRequest, object_id: int):
         project = self.lead_project(request, object_id, "view_agreement")
         form = AgreementFilterForm(request.GET or None, project=project)
-        data = agreement_report.agreement_data(project=project, filters=form.filters())
+        data = agreement_data.agreement_data(project=project, filters=form.filters())
         return self.lead_page(
             request,
             project,

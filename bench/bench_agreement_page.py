@@ -219,7 +219,7 @@ def measure(repeat: int) -> int:
     from django.test import Client
     from django.urls import reverse
 
-    from annotator.agreement_report import agreement_data, annotations_submitted, labelling_rows
+    from annotator.agreement_data import agreement_data, annotations_submitted, labelling_rows
     from annotator.models import Project
 
     project = Project.objects.get(name=PROJECT_NAME)
