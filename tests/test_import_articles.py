@@ -70,7 +70,7 @@ def test_it_imports_the_example_article_with_exact_offsets_and_suggestions(impor
     suggested = sum(bool(s.suggested_mention) for s in statements)
     matched = sum(s.suggested_source_id is not None for s in statements)
     assert 0 < matched <= suggested < len(statements)
-    assert "Files: 1 read, 0 failed." in out
+    assert "Files: 1 (0 failed)." in out
     assert "Documents: 1 created, 0 unchanged, 0 failed." in out
     assert (
         f"Statements: {len(statements)} created; {suggested} with a suggested attribution, "
@@ -195,7 +195,7 @@ def test_a_folder_imports_every_supported_file_under_it_in_sorted_order(imports,
     write(tmp_path, "notes.md", "not an article")
     write(tmp_path, ".hidden/d.txt", "Versteckt\nNicht importiert.\n")
     out, _ = run(tmp_path)
-    assert "Files: 3 read, 0 failed." in out
+    assert "Files: 3 (0 failed)." in out
     ordered = list(imports.documents.order_by("id").values_list("title", flat=True))
     assert ordered == ["Erster Titel", "Zweiter Titel", "Dritter Titel"]
 
@@ -325,6 +325,21 @@ def test_a_missing_path_is_reported_and_the_rest_imported(imports, tmp_path):
     error, err = run_failing(tmp_path / "nope.txt", ARTICLE)
     assert f"{tmp_path / 'nope.txt'}: no such file or folder" in err
     assert imports.documents.count() == 1 and error.returncode == 1
+
+
+def test_an_article_written_by_a_concurrent_import_counts_as_unchanged(imports, monkeypatch):
+    run(ARTICLE)
+    find = services.document_find_existing
+    calls = []
+
+    def not_yet(**kwargs):  # the other import commits between our lookup and our insert
+        calls.append(1)
+        return None if len(calls) == 1 else find(**kwargs)
+
+    monkeypatch.setattr(services, "document_find_existing", not_yet)
+    out, _ = run(ARTICLE)
+    assert "Documents: 0 created, 1 unchanged, 0 failed." in out
+    assert imports.documents.count() == 1
 
 
 def test_a_document_whose_statements_cannot_be_written_is_rolled_back_whole(imports, monkeypatch):

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError
+from django.db import DatabaseError, IntegrityError
 from django.db.models import Count, Q
 
 from .. import services
@@ -50,7 +50,7 @@ class ImportSummary:
 
     def lines(self) -> list[str]:
         return [
-            f"Files: {self.files} read, {self.failed_files} failed.",
+            f"Files: {self.files} ({self.failed_files} failed).",
             f"Documents: {self.created} created, {self.unchanged} unchanged, {self.failed} failed.",
             f"Statements: {self.statements} created; {self.suggested} with a suggested "
             f"attribution, {self.matched} of them matched to a registry source.",
@@ -114,6 +114,9 @@ def _document_import(project, record: ArticleRecord, source_index, summary) -> N
         )
     except (ValidationError, DatabaseError) as error:
         # document_create is atomic: nothing of this document was written.
+        if isinstance(error, IntegrityError) and _imported_meanwhile(project, record):
+            summary.unchanged += 1  # a concurrent import wrote it between lookup and insert
+            return
         summary.failed += 1
         summary.issues.append(ImportIssue(record.file, record.line, f"not imported: {error}"))
         return
@@ -129,6 +132,14 @@ def _document_import(project, record: ArticleRecord, source_index, summary) -> N
     summary.statements += counts["total"]
     summary.suggested += counts["suggested"]
     summary.matched += counts["matched"]
+
+
+def _imported_meanwhile(project, record: ArticleRecord) -> bool:
+    digest = services.content_hash(record.title, record.text)
+    found = services.document_find_existing(
+        project=project, external_id=record.external_id, digest=digest
+    )
+    return found is not None
 
 
 # --- the preview -----------------------------------------------------------------------------

@@ -94,6 +94,7 @@ class Command(BaseCommand):
         if bar is not None:
             bar.close()
         summary.issues[:0] = missing
+        summary.files += len(missing)
         summary.failed_files += len(missing)
         self.stdout.write(f"Project “{project.name}”, {summary.seconds:.1f} s:")
         for line in summary.lines():
