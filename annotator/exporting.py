@@ -235,6 +235,7 @@ class DatasetExport:
         annotator_ids = sorted(
             set(
                 Annotation.objects.filter(status=SUBMITTED, **in_project)
+                .order_by()  # without it, Meta.ordering's columns join the DISTINCT
                 .values_list("annotator_id", flat=True)
                 .distinct()
             )
@@ -242,6 +243,7 @@ class DatasetExport:
         decider_ids = sorted(
             set(
                 GoldLabel.objects.filter(decided_by__isnull=False, **in_project)
+                .order_by()
                 .values_list("decided_by_id", flat=True)
                 .distinct()
             )
@@ -750,19 +752,32 @@ def export_snapshot() -> Iterator[None]:
 
 
 def dataset_write(*, export: DatasetExport, fmt: str, path: Path) -> list[Path]:
-    """Write PATH, PATH.documents.jsonl and PATH.card.md; return the three paths."""
+    """Write PATH, PATH.documents.jsonl and PATH.card.md; return the three paths.
+
+    Each file is written under a temporary name and renamed only when all three are complete,
+    so an export that fails half-way (the database going away, a full disk) leaves no file
+    that could be mistaken for a dataset, and a rerun simply writes them again.
+    """
     from .dataset_card import dataset_card
 
     documents_name, card_name = companion_names(path.name)
-    with export_snapshot():
-        with path.open("wb") as out:
-            DATA_WRITERS[fmt](export, out)
-        with (path.parent / documents_name).open("wb") as out:
-            write_jsonl(export.document_records(), out)
-        command = export_command(export, fmt, str(path))
-        card = dataset_card(export=export, fmt=fmt, data_name=path.name, command=command)
-    (path.parent / card_name).write_text(card, encoding="utf-8")
-    return [path, path.parent / documents_name, path.parent / card_name]
+    targets = [path, path.parent / documents_name, path.parent / card_name]
+    partials = [target.with_name(f".{target.name}.partial") for target in targets]
+    try:
+        with export_snapshot():
+            with partials[0].open("wb") as out:
+                DATA_WRITERS[fmt](export, out)
+            with partials[1].open("wb") as out:
+                write_jsonl(export.document_records(), out)
+            command = export_command(export, fmt, str(path))
+            card = dataset_card(export=export, fmt=fmt, data_name=path.name, command=command)
+        partials[2].write_text(card, encoding="utf-8")
+        for partial, target in zip(partials, targets, strict=True):
+            partial.replace(target)
+    finally:
+        for partial in partials:
+            partial.unlink(missing_ok=True)
+    return targets
 
 
 class _Pipe(io.RawIOBase):

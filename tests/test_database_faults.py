@@ -1,7 +1,11 @@
-"""The database going away in the middle of an import: a clear error, no half-written
-document, and a rerun finishes the job. The connection is really cut, by PostgreSQL itself:
-a trigger terminates the importing backend while it writes the second article's statements."""
+"""The database going away in the middle of an import or an export: a clear error, no
+half-written document or file, and a rerun finishes the job. The connection is really cut by
+PostgreSQL: a trigger terminates the importing backend while it writes the second article's
+statements; the exporting backend is terminated while it waits for a locked table."""
 
+import threading
+
+import psycopg2
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -77,3 +81,87 @@ def test_a_connection_lost_mid_import_leaves_no_half_document_and_a_rerun_finish
         statements = Statement.objects.filter(document=document)
         assert statements.count() == 2
         assert all(document.text[s.start : s.end] == s.text for s in statements)
+
+
+def terminate_the_first_backend_waiting_for_a_lock(settings_dict, stop: threading.Event):
+    """From outside, cut the connection of whoever waits on the locked table."""
+    watcher = psycopg2.connect(
+        dbname=settings_dict["NAME"],
+        user=settings_dict["USER"],
+        password=settings_dict["PASSWORD"],
+        host=settings_dict["HOST"],
+        port=settings_dict["PORT"],
+    )
+    watcher.autocommit = True
+    try:
+        with watcher.cursor() as cursor:
+            while not stop.wait(0.05):
+                cursor.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+                )
+                row = cursor.fetchone()
+                if row:
+                    cursor.execute("SELECT pg_terminate_backend(%s)", row)
+                    return
+    finally:
+        watcher.close()
+
+
+def test_a_connection_lost_mid_export_leaves_no_file_and_a_rerun_finishes(
+    transactional_demo, tmp_path
+):
+    output = tmp_path / "demo.jsonl"
+    settings_dict = connection.settings_dict
+    # Another session holds the documents table, so the export stops half-way and waits;
+    # then its connection is terminated, as when the database server restarts.
+    locker = psycopg2.connect(
+        dbname=settings_dict["NAME"],
+        user=settings_dict["USER"],
+        password=settings_dict["PASSWORD"],
+        host=settings_dict["HOST"],
+        port=settings_dict["PORT"],
+    )
+    stop = threading.Event()
+    killer = threading.Thread(
+        target=terminate_the_first_backend_waiting_for_a_lock, args=(settings_dict, stop)
+    )
+    try:
+        with locker.cursor() as cursor:
+            cursor.execute("LOCK TABLE annotator_document IN ACCESS EXCLUSIVE MODE")
+        killer.start()
+        with pytest.raises(CommandError, match="database failed during the export"):
+            call_command(
+                "export_dataset",
+                "--project",
+                transactional_demo.name,
+                "--format",
+                "jsonl",
+                "--output",
+                str(output),
+            )
+    finally:
+        stop.set()
+        killer.join(timeout=10)
+        locker.rollback()
+        locker.close()
+        connection.close()
+
+    assert list(tmp_path.iterdir()) == []
+
+    call_command(
+        "export_dataset",
+        "--project",
+        transactional_demo.name,
+        "--format",
+        "jsonl",
+        "--output",
+        str(output),
+    )
+    lines = output.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == Statement.objects.filter(document__project=transactional_demo).count()
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "demo.jsonl",
+        "demo.jsonl.card.md",
+        "demo.jsonl.documents.jsonl",
+    ]

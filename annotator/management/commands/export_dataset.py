@@ -5,6 +5,7 @@ from datetime import datetime, time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -48,22 +49,26 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, project, fmt, output, gold_only, since, real_names, **options):
-        try:
-            project_object = Project.objects.get(name=project)
-        except Project.DoesNotExist as error:
-            raise CommandError(f"No project named “{project}”.") from error
-        export = DatasetExport(
-            project=project_object,
-            gold_only=gold_only,
-            since=since_parse(since) if since else None,
-            real_names=real_names,
-        )
         path = Path(output)
         if not path.parent.is_dir():
             raise CommandError(f"{path.parent} is not a directory.")
         try:
+            project_object = Project.objects.get(name=project)
+            export = DatasetExport(
+                project=project_object,
+                gold_only=gold_only,
+                since=since_parse(since) if since else None,
+                real_names=real_names,
+            )
             written = dataset_write(export=export, fmt=fmt, path=path)
+        except Project.DoesNotExist as error:
+            raise CommandError(f"No project named “{project}”.") from error
         except (ValueError, ImportError) as error:
             raise CommandError(str(error)) from error
+        except DatabaseError as error:
+            raise CommandError(
+                f"The database failed during the export ({error}). Nothing was written to "
+                f"{path}; run the command again."
+            ) from error
         for written_path in written:
             self.stdout.write(f"{written_path} ({written_path.stat().st_size:,} bytes)")
