@@ -25,9 +25,14 @@ def skip_unless_available(reason: str) -> None:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `postgres` belong to the PostgreSQL pass (DATABASE_URL=postgres://...);
-    the SQLite pass deselects them (and those using `postgres_only`) rather than reporting
-    them as skipped."""
+    """Transactional tests restore the rows the migrations made; tests marked `postgres`
+    belong to the PostgreSQL pass (DATABASE_URL=postgres://...), and the SQLite pass
+    deselects them (and those using `postgres_only`) rather than reporting them as skipped."""
+    for item in items:
+        if {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())):
+            # A flush empties the tables; without this the roles (groups created by a
+            # migration) would be gone for the tests that follow.
+            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
     if connection.vendor == "postgresql":
         return
 
