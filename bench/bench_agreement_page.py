@@ -8,8 +8,10 @@ BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432): 12 annotators, 
 documents of 100 statements, 3 submitted annotations per statement with realistic noise (F and
 6 included), labels of the seed label groups. Then renders the agreement page, the per-source
 page and the disagreement queue through Django's test client, as a lead, and reports each
-time beside two references on the same rows: `SELECT count(*)` and a raw fetch (cursor,
-fetchall) of exactly the rows the page reads. Target: the agreement page under 3 seconds.
+time (median and best of 5 runs) beside two references on the same rows: `SELECT count(*)`
+and a raw fetch (cursor, fetchall) of exactly the rows the page reads. Target: the agreement
+page under 3 seconds. The load average is printed too: on a shared machine the references
+move with it, and the ratios are what the code controls.
 """
 
 from __future__ import annotations
@@ -204,13 +206,15 @@ def build(n_annotations: int, seed: int = 7) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def timed(function, repeat: int) -> tuple[float, object]:
+def timed(function, repeat: int) -> tuple[tuple[float, float], object]:
+    """((median, best) seconds, result): the best run shows what the code costs, the median
+    what the (shared) machine made of it."""
     times, result = [], None
     for _ in range(repeat):
         started = time.perf_counter()
         result = function()
         times.append(time.perf_counter() - started)
-    return statistics.median(times), result
+    return (statistics.median(times), min(times)), result
 
 
 def measure(repeat: int) -> int:
@@ -270,16 +274,20 @@ def measure(repeat: int) -> int:
         results.append((f"page {name} ({size // 1024} KiB)", seconds))
 
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    print(f"\n{n:,} submitted annotations, {fetched:,} rows fetched; median of {repeat} runs")
+    print(f"\n{n:,} submitted annotations, {fetched:,} rows fetched; {repeat} runs each")
     print(f"load average before: {load_before}; after: {load} ({os.cpu_count()} CPUs)")
-    print(f"{'':<46} {'seconds':>8} {'x count':>8} {'x fetch':>8}")
-    for name, seconds in results:
+    print(f"{'':<42} {'median':>7} {'best':>7} {'x count':>8} {'x fetch':>8}")
+    for name, (median, best) in results:
         print(
-            f"{name:<46} {seconds:>8.3f} {seconds / count_time:>8.1f} {seconds / fetch_time:>8.1f}"
+            f"{name:<42} {median:>7.3f} {best:>7.3f} {median / count_time[0]:>8.1f} "
+            f"{median / fetch_time[0]:>8.1f}"
         )
-    agreement_time = next(s for name, s in results if name.startswith("page agreement "))
-    verdict = "PASS" if agreement_time < TARGET_SECONDS else "FAIL"
-    print(f"\nagreement page {agreement_time:.2f} s, target < {TARGET_SECONDS:.0f} s: {verdict}")
+    median, best = next(s for name, s in results if name.startswith("page agreement "))
+    verdict = "PASS" if median < TARGET_SECONDS else "FAIL"
+    print(
+        f"\nagreement page: median {median:.2f} s, best {best:.2f} s; target < "
+        f"{TARGET_SECONDS:.0f} s (median): {verdict}"
+    )
     return 0 if verdict == "PASS" else 1
 
 
@@ -288,7 +296,7 @@ def main() -> int:
     parser.add_argument("--annotations", type=int, default=300_000)
     parser.add_argument("--database", default="annotator_bench")
     parser.add_argument("--rebuild", action="store_true", help="drop and build the data again")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     server = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432")
     django_setup(database_ensure(server, args.database, args.rebuild))
