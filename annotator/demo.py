@@ -133,13 +133,18 @@ def demo_annotations_create(project: Project, annotator, style: str, typical: di
     return created
 
 
-@transaction.atomic
 def demo_load() -> DemoResult:
+    # Refuse before touching the database: a production database may not even be reachable.
     if not settings.DEBUG:
         raise RuntimeError(
             "The demo creates accounts with published passwords; it refuses to run with "
             "DJANGO_DEBUG off."
         )
+    with transaction.atomic():
+        return demo_data_load()
+
+
+def demo_data_load() -> DemoResult:
     demo = fixture("demo_project.json")
     services.sources_load(records=fixture("sources.json"))
     services.label_groups_load(records=fixture("label_groups.json"))
