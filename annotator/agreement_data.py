@@ -306,7 +306,8 @@ ROW_DTYPE = np.dtype(
 def row_table(rows: list[tuple], padding: tuple = ()) -> np.ndarray:
     """Rows as one structured array: columns come out as numpy arrays without transposing
     hundreds of thousands of tuples in Python."""
-    return np.fromiter((row + padding for row in rows), dtype=ROW_DTYPE, count=len(rows))
+    padded = (row + padding for row in rows) if padding else rows
+    return np.fromiter(padded, dtype=ROW_DTYPE, count=len(rows))
 
 
 def agreement_data(*, project: Project, filters: Filters = Filters()) -> AgreementData:
