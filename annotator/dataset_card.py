@@ -60,7 +60,9 @@ def coded_annotations(export: DatasetExport) -> CodedAnnotations:
     )
     reliability_rank = {grade: rank for rank, grade in enumerate(RELIABILITY_SCALE)}
     credibility_rank = {grade: rank for rank, grade in enumerate(CREDIBILITY_SCALE)}
-    columns = {name: array("q") for name in ("statement", "source", "rel", "cred", "profile")}
+    # Grade ranks fit a byte, profiles (distinct label sets, a few hundred) an int32.
+    types = {"statement": "q", "source": "q", "rel": "b", "cred": "b", "profile": "i"}
+    columns = {name: array(code) for name, code in types.items()}
     profile_index: dict[tuple, int] = {}
     next_id, next_labels = next(chosen, (None, ()))
     rows = annotations.values_list(
@@ -78,7 +80,11 @@ def coded_annotations(export: DatasetExport) -> CodedAnnotations:
         columns["rel"].append(reliability_rank.get(reliability, -1))
         columns["cred"].append(credibility_rank.get(credibility, -1))
         columns["profile"].append(profile_index.setdefault(labels, len(profile_index)))
-    arrays = {name: np.frombuffer(column, dtype=np.int64) for name, column in columns.items()}
+    dtypes = {"q": np.int64, "b": np.int8, "i": np.int32}
+    arrays = {
+        name: np.frombuffer(column, dtype=dtypes[column.typecode])
+        for name, column in columns.items()
+    }
     return CodedAnnotations(
         statement=arrays["statement"],
         source=arrays["source"],
@@ -154,7 +160,7 @@ def counts(export: DatasetExport) -> dict:
         "drafts_not_exported": Annotation.objects.filter(
             statement__in=statements, status=Annotation.Status.DRAFT
         ).count(),
-        "annotators": annotations.values("annotator_id").distinct().count(),
+        "annotators": annotations.order_by().values("annotator_id").distinct().count(),
         "gold_labels": sum(methods.values()),
         "gold_labels_by_method": {str(method): n for method, n in methods.items()},
     }
