@@ -15,10 +15,12 @@ import importlib.util
 from datetime import datetime, time
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext
@@ -42,6 +44,26 @@ class LeadImportExportMixin(ImportExportMixin):
 
     def has_export_permission(self, request) -> bool:
         return is_lead(request.user) and super().has_export_permission(request)
+
+    def process_result(self, result, request):
+        """After "Confirm import": if rows turned invalid since the preview (someone changed
+        the data meanwhile), the resource rolled everything back; say so, not "finished"."""
+        if not (result.has_errors() or result.has_validation_errors()):
+            return super().process_result(result, request)
+        lines = sorted(
+            {row.number + 1 for row in result.invalid_rows}
+            | {error.number + 1 for error in result.error_rows}
+        )
+        messages.error(
+            request,
+            gettext(
+                "Nothing was imported: since the preview, the data changed and line(s) "
+                "%(lines)s of the file are no longer valid. Upload it again to see why."
+            )
+            % {"lines": ", ".join(map(str, lines)) or "?"},
+        )
+        info = self.opts.app_label, self.opts.model_name
+        return HttpResponseRedirect(reverse("admin:{}_{}_import".format(*info)))
 
 
 def dataset_formats() -> list[tuple[str, str]]:

@@ -204,6 +204,26 @@ def test_bad_annotation_rows_are_reported_with_line_and_reason_and_nothing_is_wr
     assert (Annotation.objects.count(), LabelRevision.objects.count()) == before
 
 
+def test_a_row_invalid_by_the_time_of_confirming_rolls_back_the_whole_file(
+    project, second_annotator, lead, client_for
+):
+    client = client_for(lead)
+    statements = list(Statement.objects.filter(document__project=project).order_by("position"))
+    rows = [annotation_row(statements[0]), annotation_row(statements[1], annotator="bob")]
+    preview = upload(client, "annotation", rows_csv(rows))
+    assert "confirm_form" in preview.context  # both rows valid at the preview
+    project.annotators.remove(second_annotator)  # meanwhile, bob leaves the project
+    before = (Annotation.objects.count(), LabelRevision.objects.count())
+    response = client.post(
+        reverse("admin:annotator_annotation_process_import"),
+        preview.context["confirm_form"].initial,
+        follow=True,
+    )
+    assert "Nothing was imported" in response.content.decode()
+    assert "line(s) 3 of the file" in response.content.decode()
+    assert (Annotation.objects.count(), LabelRevision.objects.count()) == before
+
+
 def test_imported_annotations_are_saved_by_the_service_with_history(project, lead, client_for):
     statement = Statement.objects.filter(document__project=project).order_by("position").first()
     import_file(client_for(lead), "annotation", rows_csv([annotation_row(statement)]))
