@@ -105,13 +105,32 @@ def annotation_content(annotation: Annotation, labels: Iterable[Label]) -> tuple
     )
 
 
+def labelling_before(labelling: Labelling) -> dict | None:
+    """The stored labels before this save (None for a new annotation or gold label)."""
+    if labelling.pk is None:
+        return None
+    return labelling_snapshot(type(labelling).objects.get(pk=labelling.pk))
+
+
+def labelling_labels_set(
+    *, labelling: Labelling, labels: list[Label], before: dict | None, changed_by
+) -> None:
+    """Set the saved labelling's labels and record the change in the label history."""
+    labelling.labels.set(labels)
+    label_revision_record(
+        labelling=labelling,
+        before=before,
+        changed_by=changed_by,
+        action=LabelRevision.Action.CREATED if before is None else LabelRevision.Action.CHANGED,
+    )
+
+
 @transaction.atomic
 def annotation_save(*, annotation: Annotation, labels: Iterable[Label], changed_by) -> Annotation:
     """Create or update an annotation with its labels, and record the change in the history."""
     labels = list(labels)
     labels_validate(labels)
-    is_new = annotation.pk is None
-    before = None if is_new else labelling_snapshot(Annotation.objects.get(pk=annotation.pk))
+    before = labelling_before(annotation)
     if annotation.status == Annotation.Status.SUBMITTED and annotation.submitted_at is None:
         annotation.submitted_at = timezone.now()
     annotation.full_clean(exclude=["labels"], validate_unique=False, validate_constraints=False)
@@ -127,13 +146,7 @@ def annotation_save(*, annotation: Annotation, labels: Iterable[Label], changed_
         if existing is None:
             raise
         raise DuplicateAnnotation(existing, annotation_content(annotation, labels)) from error
-    annotation.labels.set(labels)
-    label_revision_record(
-        labelling=annotation,
-        before=before,
-        changed_by=changed_by,
-        action=LabelRevision.Action.CREATED if is_new else LabelRevision.Action.CHANGED,
-    )
+    labelling_labels_set(labelling=annotation, labels=labels, before=before, changed_by=changed_by)
     gold_label_accept_unanimous(statement_id=annotation.statement_id)
     return annotation
 
@@ -142,17 +155,10 @@ def annotation_save(*, annotation: Annotation, labels: Iterable[Label], changed_
 def gold_label_save(*, gold: GoldLabel, labels: Iterable[Label], changed_by) -> GoldLabel:
     labels = list(labels)
     labels_validate(labels)
-    is_new = gold.pk is None
-    before = None if is_new else labelling_snapshot(GoldLabel.objects.get(pk=gold.pk))
+    before = labelling_before(gold)
     gold.full_clean(exclude=["labels"], validate_unique=False)
     gold.save()
-    gold.labels.set(labels)
-    label_revision_record(
-        labelling=gold,
-        before=before,
-        changed_by=changed_by,
-        action=LabelRevision.Action.CREATED if is_new else LabelRevision.Action.CHANGED,
-    )
+    labelling_labels_set(labelling=gold, labels=labels, before=before, changed_by=changed_by)
     return gold
 
 

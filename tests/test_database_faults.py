@@ -83,15 +83,20 @@ def test_a_connection_lost_mid_import_leaves_no_half_document_and_a_rerun_finish
         assert all(document.text[s.start : s.end] == s.text for s in statements)
 
 
-def terminate_the_first_backend_waiting_for_a_lock(settings_dict, stop: threading.Event):
-    """From outside, cut the connection of whoever waits on the locked table."""
-    watcher = psycopg2.connect(
+def raw_connection(settings_dict):
+    """A connection of its own to the test database, beside Django's."""
+    return psycopg2.connect(
         dbname=settings_dict["NAME"],
         user=settings_dict["USER"],
         password=settings_dict["PASSWORD"],
         host=settings_dict["HOST"],
         port=settings_dict["PORT"],
     )
+
+
+def terminate_the_first_backend_waiting_for_a_lock(settings_dict, stop: threading.Event):
+    """From outside, cut the connection of whoever waits on the locked table."""
+    watcher = raw_connection(settings_dict)
     watcher.autocommit = True
     try:
         with watcher.cursor() as cursor:
@@ -115,13 +120,7 @@ def test_a_connection_lost_mid_export_leaves_no_file_and_a_rerun_finishes(
     settings_dict = connection.settings_dict
     # Another session holds the documents table, so the export stops half-way and waits;
     # then its connection is terminated, as when the database server restarts.
-    locker = psycopg2.connect(
-        dbname=settings_dict["NAME"],
-        user=settings_dict["USER"],
-        password=settings_dict["PASSWORD"],
-        host=settings_dict["HOST"],
-        port=settings_dict["PORT"],
-    )
+    locker = raw_connection(settings_dict)
     stop = threading.Event()
     killer = threading.Thread(
         target=terminate_the_first_backend_waiting_for_a_lock, args=(settings_dict, stop)
