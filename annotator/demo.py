@@ -16,7 +16,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from . import services
-from .models import Annotation, Label, Project, Statement
+from .models import Annotation, Label, Project, Source, Statement
 from .roles import ANNOTATORS_GROUP, LEADS_GROUP
 from .segmentation import parse_article_text
 
@@ -105,6 +105,25 @@ def demo_labels(statement: Statement, style: str, rng: random.Random) -> list[La
     return chosen
 
 
+# Whom a cautious annotator credits instead of a person or agency: the state behind it.
+INSTITUTION_BEHIND = {
+    "KCNA": "North Korean government",
+    "Waleri Gerassimow": "Russian government",
+    "Wolodymyr Selenskyj": "Ukrainian government",
+}
+
+
+def demo_source(suggested: Source | None, style: str, rng: random.Random) -> Source | None:
+    """The suggested source, with the disagreements real annotators have about it."""
+    if suggested is None:
+        return None
+    if style == "lenient" and rng.random() < 0.25:
+        return None  # overlooked the attribution
+    if style == "cautious" and suggested.name in INSTITUTION_BEHIND and rng.random() < 0.5:
+        return Source.objects.get(name=INSTITUTION_BEHIND[suggested.name])
+    return suggested
+
+
 def demo_annotations_create(project: Project, annotator, style: str, typical: dict) -> int:
     created = 0
     statements = Statement.objects.filter(document__project=project).select_related(
@@ -114,9 +133,7 @@ def demo_annotations_create(project: Project, annotator, style: str, typical: di
         if Annotation.objects.filter(statement=statement, annotator=annotator).exists():
             continue
         rng = random.Random(f"{annotator.username}:{statement.document_id}:{statement.position}")
-        source = statement.suggested_source
-        if source is not None and style == "lenient" and rng.random() < 0.15:
-            source = None  # overlooked the attribution
+        source = demo_source(statement.suggested_source, style, rng)
         grades = typical.get(source.name if source else "", typical[""])
         reliability, credibility = demo_grades(style, tuple(grades), rng)
         annotation = Annotation(

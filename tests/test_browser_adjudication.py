@@ -38,6 +38,9 @@ def test_a_lead_goes_from_agreement_to_a_gold_label(page, live_server, demo_live
     names = page.locator("#annotations thead th.annotator").all_inner_texts()
     assert [name.lower() for name in names] == ["anna", "ben", "carla"]
     page.check("input[name=source_reliability][value=D]")
+    # Where the annotators have no majority the form starts empty: the lead decides.
+    page.check("input[name=info_credibility][value='4']")
+    page.get_by_label("non-biased", exact=True).check()
     page.fill("textarea[name=rationale]", "Two of three read it as not usually reliable.")
     page.click("input[name=_save_next]")
     page.wait_for_selector(".messagelist")
