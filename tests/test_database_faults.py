@@ -113,6 +113,12 @@ def terminate_the_first_backend_waiting_for_a_lock(settings_dict, stop: threadin
         watcher.close()
 
 
+def export_jsonl(project, output) -> None:
+    call_command(
+        "export_dataset", "--project", project.name, "--format", "jsonl", "--output", str(output)
+    )
+
+
 def test_a_connection_lost_mid_export_leaves_no_file_and_a_rerun_finishes(
     transactional_demo, tmp_path
 ):
@@ -130,15 +136,7 @@ def test_a_connection_lost_mid_export_leaves_no_file_and_a_rerun_finishes(
             cursor.execute("LOCK TABLE annotator_document IN ACCESS EXCLUSIVE MODE")
         killer.start()
         with pytest.raises(CommandError, match="database failed during the export"):
-            call_command(
-                "export_dataset",
-                "--project",
-                transactional_demo.name,
-                "--format",
-                "jsonl",
-                "--output",
-                str(output),
-            )
+            export_jsonl(transactional_demo, output)
     finally:
         stop.set()
         killer.join(timeout=10)
@@ -148,15 +146,7 @@ def test_a_connection_lost_mid_export_leaves_no_file_and_a_rerun_finishes(
 
     assert list(tmp_path.iterdir()) == []
 
-    call_command(
-        "export_dataset",
-        "--project",
-        transactional_demo.name,
-        "--format",
-        "jsonl",
-        "--output",
-        str(output),
-    )
+    export_jsonl(transactional_demo, output)
     lines = output.read_text(encoding="utf-8").splitlines()
     assert len(lines) == Statement.objects.filter(document__project=transactional_demo).count()
     assert sorted(path.name for path in tmp_path.iterdir()) == [
