@@ -25,6 +25,7 @@ from .forms import (
     GoldLabelForm,
     LabellingForm,
     label_group_field_name,
+    label_groups_ordered,
     labellingform_class,
 )
 from .ingestion_admin import ArticleImportAdminMixin, SourceFromMentionAdminMixin
@@ -90,8 +91,17 @@ class LabellingAdminMixin:
     }
     autocomplete_fields = ("source",)
 
-    def labelling_fieldsets(self, form_class) -> list:
-        group_fields = [label_group_field_name(group) for group in form_class.label_groups]
+    def label_groups(self, request) -> list[LabelGroup]:
+        """Read once per request: the admin asks for the form and for its fieldsets."""
+        if not hasattr(request, "label_groups"):
+            request.label_groups = label_groups_ordered()
+        return request.label_groups
+
+    def labelling_form_class(self, request, **attrs) -> type[LabellingForm]:
+        return labellingform_class(self.labelling_form, self.label_groups(request), **attrs)
+
+    def labelling_fieldsets(self, request) -> list:
+        group_fields = [label_group_field_name(group) for group in self.label_groups(request)]
         return [
             (_("Who says it"), {"fields": ["source", "source_mention"]}),
             (
@@ -439,11 +449,11 @@ class AnnotationAdmin(LabellingAdminMixin, LeadImportExportMixin, admin.ModelAdm
         preset = {}
         if obj is None:
             preset = {"statement": request.annotator_statement, "annotator": request.user}
-        kwargs["form"] = labellingform_class(self.labelling_form, preset_values=preset)
+        kwargs["form"] = self.labelling_form_class(request, preset_values=preset)
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
-        return self.labelling_fieldsets(labellingform_class(self.labelling_form))
+        return self.labelling_fieldsets(request)
 
     def get_changeform_initial_data(self, request):
         statement = request.annotator_statement
@@ -517,11 +527,11 @@ class GoldLabelAdmin(LabellingAdminMixin, LeadImportExportMixin, admin.ModelAdmi
     ordering = ("-id",)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        kwargs["form"] = labellingform_class(self.labelling_form)
+        kwargs["form"] = self.labelling_form_class(request)
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
-        fieldsets = self.labelling_fieldsets(labellingform_class(self.labelling_form))
+        fieldsets = self.labelling_fieldsets(request)
         decision = (_("Decision"), {"fields": ["statement", "method", "rationale"]})
         return [decision, *fieldsets]
 

@@ -134,9 +134,15 @@ class GoldLabelForm(LabellingForm):
         fields = [*LABELLING_FIELDS, "note", "method", "rationale"]
 
 
-def labellingform_class(base: type[LabellingForm], **attrs) -> type[LabellingForm]:
+def label_groups_ordered() -> list[LabelGroup]:
+    return list(LabelGroup.objects.order_by("position", "name"))
+
+
+def labellingform_class(
+    base: type[LabellingForm], groups: list[LabelGroup] | None = None, **attrs
+) -> type[LabellingForm]:
     """A subclass of `base` with one declared field per label group, so the admin's
     modelform_factory accepts the group fields listed in its fieldsets."""
-    groups = list(LabelGroup.objects.order_by("position", "name"))
+    groups = label_groups_ordered() if groups is None else groups
     fields = {label_group_field_name(group): label_group_field(group) for group in groups}
     return type(base.__name__, (base,), {**fields, **attrs, "label_groups": groups})

@@ -56,9 +56,6 @@ class Progress:
     done: int
     total: int
 
-    def __str__(self) -> str:
-        return f"{self.done} / {self.total}"
-
     @property
     def remaining(self) -> int:
         return self.total - self.done
