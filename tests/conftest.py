@@ -139,6 +139,37 @@ def group_field(group_name: str) -> str:
     return f"label_group_{LabelGroup.objects.get(name=group_name).pk}"
 
 
+def annotation_submit(
+    statement,
+    user,
+    *,
+    reliability="C",
+    credibility="3",
+    source=None,
+    mention="",
+    note="",
+    labels=None,
+):
+    """A submitted annotation saved through the service (history and gold labels included)."""
+    from annotator import services
+    from annotator.models import Annotation
+
+    annotation = Annotation(
+        statement=statement,
+        annotator=user,
+        source=source,
+        source_mention=mention,
+        source_reliability=reliability,
+        info_credibility=credibility,
+        note=note,
+    )
+    return services.annotation_save(
+        annotation=annotation,
+        labels=labels if labels is not None else [label("Bias", "non-biased")],
+        changed_by=user,
+    )
+
+
 def annotation_form_data(**overrides) -> dict:
     """A valid POST of the annotation form: no source, C3, non-biased."""
     data = {

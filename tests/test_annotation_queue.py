@@ -5,19 +5,7 @@ from django.urls import reverse
 from annotator import selectors, services
 from annotator.models import Annotation, Document, Statement
 
-from .conftest import label
-
-
-def submit(statement, user, reliability="C", credibility="3"):
-    annotation = Annotation(
-        statement=statement,
-        annotator=user,
-        source_reliability=reliability,
-        info_credibility=credibility,
-    )
-    return services.annotation_save(
-        annotation=annotation, labels=[label("Bias", "non-biased")], changed_by=user
-    )
+from .conftest import annotation_submit, label
 
 
 def test_a_new_annotator_has_every_statement_in_the_queue(project, annotator):
@@ -30,7 +18,7 @@ def test_a_new_annotator_has_every_statement_in_the_queue(project, annotator):
 def test_queue_starts_at_the_first_statement_and_moves_on(project, annotator):
     first = selectors.next_statement(project=project, user=annotator)
     assert first.position == 0
-    submit(first, annotator)
+    annotation_submit(first, annotator)
     assert selectors.next_statement(project=project, user=annotator).position == 1
     progress = selectors.annotation_progress(project=project, user=annotator)
     assert progress.done == 1
@@ -47,7 +35,7 @@ def test_a_statement_with_enough_submissions_leaves_everyone_elses_queue(
     project.annotations_per_statement = 4
     project.save()
     statement = selectors.next_statement(project=project, user=annotator)
-    submit(statement, annotator)
+    annotation_submit(statement, annotator)
     # The fourth annotation filled it: bob no longer gets it, alice's progress counts it.
     assert selectors.next_statement(project=project, user=second_annotator) != statement
     assert statement not in selectors.annotation_queue(project=project, user=second_annotator)
@@ -78,7 +66,7 @@ def test_queue_prefers_finishing_a_started_document(project, annotator):
         language="de",
     )
     assert second.statements.count() == 3
-    submit(second.statements.get(position=0), annotator)
+    annotation_submit(second.statements.get(position=0), annotator)
     next_up = selectors.next_statement(project=project, user=annotator)
     assert next_up.document == second and next_up.position == 1
     assert first_document.statements.exists()

@@ -4,10 +4,9 @@ sees another annotator's labels on any admin page they can reach, nor by typing 
 import pytest
 from django.urls import reverse
 
-from annotator import services
-from annotator.models import Annotation, LabelGroup, Source
+from annotator.models import LabelGroup, Source
 
-from .conftest import label
+from .conftest import annotation_submit, label
 
 BOB_NOTE = "BOB-PRIVATE-NOTE-7731"
 BOB_MENTION = "BOB-PRIVATE-MENTION-1177"
@@ -15,17 +14,15 @@ ALICE_NOTE = "ALICE-OWN-NOTE-4242"
 
 
 def annotate(statement, user, note, mention=""):
-    annotation = Annotation(
-        statement=statement,
-        annotator=user,
+    return annotation_submit(
+        statement,
+        user,
         source=Source.objects.get(name="KCNA"),
-        source_mention=mention,
-        source_reliability="E",
-        info_credibility="5",
+        mention=mention,
+        reliability="E",
+        credibility="5",
         note=note,
-    )
-    return services.annotation_save(
-        annotation=annotation, labels=[label("Bias", "biased")], changed_by=user
+        labels=[label("Bias", "biased")],
     )
 
 

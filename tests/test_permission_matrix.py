@@ -13,9 +13,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, reverse
 
-from annotator import services
 from annotator.models import (
-    Annotation,
     GoldLabel,
     Label,
     LabelGroup,
@@ -23,7 +21,7 @@ from annotator.models import (
     Source,
 )
 
-from .conftest import label
+from .conftest import annotation_submit, label
 
 BOB_NOTE = "BOB-SECRET-NOTE-5150"
 BOB_MENTION = "BOB-SECRET-MENTION-0515"
@@ -79,21 +77,17 @@ def admin_routes(patterns=None, prefix=""):
 def world(project, annotator, second_annotator):
     """Alice (A) and Bob (B) both annotated a statement; Bob's labels are the secret."""
     statement = project.documents.first().statements.get(position=4)
-    own = Annotation(
-        statement=statement, annotator=annotator, source_reliability="B", info_credibility="2"
-    )
-    services.annotation_save(annotation=own, labels=[label("Bias", "biased")], changed_by=annotator)
-    bobs = Annotation(
-        statement=statement,
-        annotator=second_annotator,
+    biased = [label("Bias", "biased")]
+    annotation_submit(statement, annotator, reliability="B", credibility="2", labels=biased)
+    bobs = annotation_submit(
+        statement,
+        second_annotator,
         source=Source.objects.get(name="KCNA"),
-        source_mention=BOB_MENTION,
-        source_reliability="E",
-        info_credibility="5",
+        mention=BOB_MENTION,
+        reliability="E",
+        credibility="5",
         note=BOB_NOTE,
-    )
-    services.annotation_save(
-        annotation=bobs, labels=[label("Bias", "biased")], changed_by=second_annotator
+        labels=biased,
     )
     gold = GoldLabel.objects.filter(statement__document__project=project).first()
     if gold is None:
