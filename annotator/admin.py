@@ -111,7 +111,7 @@ class LabellingAdminMixin:
     def labelling_fieldsets(self, request) -> list:
         group_fields = [label_group_field_name(group) for group in self.label_groups(request)]
         return [
-            (_("Who says it"), {"fields": ["source", "source_mention", "version"]}),
+            (_("Who says it"), {"fields": ["source", "source_mention", "seen_version"]}),
             (
                 _("Admiralty grading"),
                 {

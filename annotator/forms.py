@@ -56,14 +56,14 @@ class LabellingForm(forms.ModelForm):
 
     # The version of the annotation or gold label this form showed (see services: a save whose
     # version is no longer the stored one is a conflict).
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.instance.pk:
             for field, value in self.preset_values.items():
                 setattr(self.instance, field, value)
-        self.initial["version"] = self.instance.version if self.instance.pk else 0
+        self.initial["seen_version"] = self.instance.version if self.instance.pk else 0
         self.stored_labels = list(self.instance.labels.all()) if self.instance.pk else []
         if self.instance.pk:
             for group in self.label_groups:
@@ -81,7 +81,7 @@ class LabellingForm(forms.ModelForm):
         ).order_by("position", "name")
 
     def expected_version(self) -> int | None:
-        return self.cleaned_data.get("version")
+        return self.cleaned_data.get("seen_version")
 
     def clean(self):
         cleaned_data = super().clean()
@@ -100,7 +100,7 @@ class LabellingForm(forms.ModelForm):
     def version_check(self) -> None:
         """Another tab (or another lead) saved since this form was shown: say so, show both
         versions, and let the next save (with the stored version) decide."""
-        posted = self.cleaned_data.get("version")
+        posted = self.cleaned_data.get("seen_version")
         if not self.instance.pk or posted is None or posted == self.instance.version:
             return
         self.conflict_report(self.instance, self.stored_labels)
@@ -108,7 +108,7 @@ class LabellingForm(forms.ModelForm):
     def conflict_report(self, stored, stored_labels) -> None:
         # The next submission of this form means "keep mine": it carries the stored version.
         self.data = self.data.copy()
-        self.data[self.add_prefix("version")] = str(stored.version)
+        self.data[self.add_prefix("seen_version")] = str(stored.version)
         yours = summary_rows(self.cleaned_data, self.chosen_labels() if not self.errors else [])
         theirs = summary_rows(stored.__dict__ | {"source": stored.source}, stored_labels)
         raise forms.ValidationError(

@@ -22,7 +22,7 @@ from annotator.models import (
     Statement,
 )
 
-from .conftest import label
+from .conftest import label, labels_erase
 
 LABELLING = ["source__name", "source_mention", "source_reliability", "info_credibility", "note"]
 
@@ -142,6 +142,7 @@ def labelled_project(demo, lead):
 
 def empty_the_database(project: Project) -> None:
     """What an empty database lacks: the project, its people, sources and vocabularies."""
+    labels_erase()
     project.delete()
     get_user_model().objects.all().delete()
     Source.objects.all().delete()
