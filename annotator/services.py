@@ -293,6 +293,11 @@ def document_create(
     document.full_clean(validate_constraints=False)
     document.save()
     statements = statements_build(document=document, source_index=source_index)
+    if not statements:
+        # The transaction rolls the document back: an article without a statement is no work.
+        raise ValidationError(
+            _("The article has no statements: its text holds no words (invisible characters?).")
+        )
     Statement.objects.bulk_create(statements, batch_size=1000)
     return document, True
 

@@ -235,6 +235,10 @@ def record_build(*, file: str, line: int, values: dict, language: str) -> Articl
         raise RecordInvalid("missing title", line)
     if not text:
         raise RecordInvalid("missing text", line)
+    for key, value in (("title", title), ("text", text)):
+        # Zero-width and other invisible characters are not whitespace to str.strip().
+        if not any(character.isalnum() for character in value):
+            raise RecordInvalid(f"{key} has no words (only spaces or invisible characters)", line)
     for key, limit in MAX_LENGTHS.items():
         value = title if key == "title" else fields[key].strip()
         if len(value) > limit:
@@ -474,9 +478,28 @@ def article_file_read(*, name: str, data: bytes, language: str = "de") -> Articl
         # The last guard: whatever a reader did not foresee, the file is reported and the
         # other files of the run are still read.
         article_file.issues.append(ImportIssue(name, None, f"cannot be read: {_unreadable(error)}"))
+    article_file.issues += _reused_external_ids(article_file.records)
     if article_file.ok and not article_file.records:
         article_file.issues.append(ImportIssue(name, None, "no articles in the file"))
     return article_file
+
+
+def _reused_external_ids(records: list[ArticleRecord]) -> list[ImportIssue]:
+    """Two different articles under one external_id: the second would be taken for the first
+    and dropped as "unchanged"."""
+    first: dict[str, ArticleRecord] = {}
+    issues = []
+    for record in records:
+        if not record.external_id:
+            continue
+        earlier = first.setdefault(record.external_id, record)
+        if earlier is not record and (earlier.title, earlier.text) != (record.title, record.text):
+            reason = (
+                f"external_id {record.external_id[:60]!r} is already used on line {earlier.line} "
+                "by a different article"
+            )
+            issues.append(ImportIssue(record.file, record.line, reason))
+    return issues
 
 
 # What a reader may raise on hostile data beyond RecordInvalid. MemoryError too: a file that
