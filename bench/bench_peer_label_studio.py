@@ -147,7 +147,9 @@ class Ours:
         expected = f"{counts['statements']} statement(s), {counts['annotations']} annotation(s)"
         if expected not in out:
             raise RuntimeError(f"import_dataset did not report {expected}:\n{out}")
-        measured.detail = expected
+        measured.detail = (
+            f"{counts['statements']:,} statements, {counts['annotations']:,} annotations"
+        )
         exports = self.work / "exports"
         exports.mkdir(exist_ok=True)
         startup, _out = self.manage("help", "export_dataset")
@@ -396,7 +398,9 @@ def report(args, counts: dict, results: dict, work: Path) -> None:
         if ours and peer:
             ratio = peer["seconds"] / ours["seconds"]
             verdict = "PASS" if ratio >= target else "FAIL"
-            print(f"  {TITLES[op]:<12} {ratio:6.1f}x  (target >= {target:.0f}x) {verdict}")
+            cpu = peer["cpu_seconds"] / max(ours["cpu_seconds"], 0.01)
+            print(f"  {TITLES[op]:<12} {ratio:6.1f}x  (target >= {target:.0f}x) {verdict}"
+                  f"   (CPU seconds: {cpu:.1f}x)")  # fmt: skip
     for error in results["errors"]:
         print(f"\nLabel Studio could not be measured: {error}")
     saved = {side: {op: [m.as_dict() for m in runs] for op, runs in results[side].items()}

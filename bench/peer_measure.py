@@ -1,13 +1,15 @@
 """Time, peak memory and CPU of one operation, as the peer benchmark reads them: for a command,
-its own process (``wait4``); for a server, the server's process tree during the request
-(``/proc``: the peak is VmHWM, reset before the request, so it is the peak of that request)."""
+its own process (``wait4`` in a small launcher); for a server, the server's process tree during
+the request (``/proc``: the peak is VmHWM, reset before the request, so it is that request's)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -44,28 +46,42 @@ def median_of(measurements: list[Measurement]) -> dict:
     }
 
 
+# Runs the command and writes its resource use to argv[1]. A small process in between: a child's
+# ru_maxrss starts from the memory of the process that forked it (the kernel records the old
+# address space's peak at exec), so a command forked straight from this benchmark, which holds
+# the peer's tasks, would report the benchmark's memory instead of its own.
+LAUNCHER = """
+import json, os, subprocess, sys, time
+started = time.perf_counter()
+child = subprocess.Popen(sys.argv[2:])
+_pid, status, usage = os.wait4(child.pid, 0)
+seconds = time.perf_counter() - started
+with open(sys.argv[1], "w") as report:
+    json.dump({"seconds": seconds, "maxrss_kib": usage.ru_maxrss,
+               "cpu": usage.ru_utime + usage.ru_stime}, report)
+sys.exit(os.waitstatus_to_exitcode(status) and 1)
+"""
+
+
 def command_measure(command: list[str], *, env: dict, cwd: Path) -> tuple[Measurement, str]:
     """Run a command to its end: wall clock, its peak RSS and its CPU seconds; and its stdout.
-    Raises RuntimeError with its stderr when it fails."""
-    # Output goes to files, not pipes: os.wait4 must reap the child to read its resource use,
-    # and nothing may wait for it before (Popen.communicate would).
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        started = time.perf_counter()
-        child = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=err, text=True)
-        _pid, status, usage = os.wait4(child.pid, 0)
-        seconds = time.perf_counter() - started
-        child.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read(), err.read()
-    if child.returncode != 0:
-        raise RuntimeError(f"{' '.join(command[:4])} failed:\n{(stderr or stdout)[-3000:]}")
+    Raises RuntimeError with its output when it fails."""
+    with tempfile.NamedTemporaryFile("r", suffix=".json") as report:
+        done = subprocess.run(
+            [sys.executable, "-c", LAUNCHER, report.name, *command],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            output = done.stderr or done.stdout
+            raise RuntimeError(f"{' '.join(command[:4])} failed:\n{output[-3000:]}")
+        usage = json.load(report)
     measurement = Measurement(
-        seconds=seconds,
-        peak_mib=usage.ru_maxrss / 1024,
-        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        seconds=usage["seconds"], peak_mib=usage["maxrss_kib"] / 1024, cpu_seconds=usage["cpu"]
     )
-    return measurement, stdout
+    return measurement, done.stdout
 
 
 # --------------------------------------------------------------------------------------------
