@@ -16,7 +16,7 @@ from .adjudication import (
     statement_votes,
     unanimous_values,
 )
-from .attribution import SourceEntry, SourceIndex, normalise_phrase, suggest_attribution
+from .registry.attribution import SourceEntry, SourceIndex, normalise_phrase, suggest_attribution
 from .models import (
     Annotation,
     Document,
