@@ -1,0 +1,167 @@
+"""Noun phrases next to a cue, scanned forwards and backwards over a statement's tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .lexicon import Lexicon
+from .tokens import CLAUSE_REACH, PHRASE_REACH, Token
+
+
+def _is_head(token: Token, lex: Lexicon) -> bool:
+    """A word that can carry a noun phrase: a German noun/name, an English content word."""
+    if not token.is_word or token.quoted or token.text[0].isdigit():
+        return False
+    if token.lower in lex.function_words or token.lower in lex.determiners:
+        return False
+    return token.capitalised or not lex.capitalised_heads
+
+
+def _is_modifier(token: Token, lex: Lexicon) -> bool:
+    if not token.is_word or token.quoted or token.capitalised:
+        return False
+    return token.lower not in lex.function_words and lex.adjective(token.lower)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    first: int  # token indices, inclusive
+    last: int
+
+
+class Scanner:
+    """Noun-phrase scanning over one statement's tokens."""
+
+    def __init__(self, tokens: list[Token], lex: Lexicon) -> None:
+        self.tokens = tokens
+        self.lex = lex
+
+    def head(self, index: int) -> bool:
+        return 0 <= index < len(self.tokens) and _is_head(self.tokens[index], self.lex)
+
+    def modifier(self, index: int) -> bool:
+        return 0 <= index < len(self.tokens) and _is_modifier(self.tokens[index], self.lex)
+
+    def lower(self, index: int) -> str:
+        return self.tokens[index].lower if 0 <= index < len(self.tokens) else ""
+
+    def joins(self, index: int) -> bool:
+        """May a conjunction/name particle link the word at index to the phrase?"""
+        if self.lex.capitalised_heads:
+            return self.head(index) or self.modifier(index)
+        return self.head(index) and self.tokens[index].capitalised
+
+    def forward(self, index: int) -> Phrase | None:
+        """The noun phrase starting at index: determiners, adjectives, nouns, genitives."""
+        last_head = None
+        i = index
+        end = min(len(self.tokens), index + PHRASE_REACH)
+        while i < end and not self.tokens[i].quoted:
+            lower = self.lower(i)
+            if last_head is not None and lower in self.lex.linkers:
+                i += 1
+            elif lower in self.lex.determiners:
+                if last_head is not None:
+                    break  # a new phrase (e.g. the object) begins
+                i += 1
+            elif self.head(i):
+                last_head = i
+                i += 1
+            elif self.modifier(i) or self._links_forward(i):
+                i += 1
+            else:
+                break
+        return None if last_head is None else Phrase(index, last_head)
+
+    def _links_forward(self, i: int) -> bool:
+        lower = self.lower(i)
+        if lower in self.lex.conjunctions:
+            following = self.joins(i + 1) or self.lower(i + 1) in self.lex.determiners
+            return self.joins(i - 1) and following
+        if lower in self.lex.name_particles:
+            return self.head(i - 1) and self.head(i + 1)
+        return False
+
+    def backward(self, index: int) -> tuple[Phrase | None, int]:
+        """The noun phrase ending at index, and the index of the token before it (or -1)."""
+        if not self.head(index):
+            return None, index
+        first = i = index
+        while i >= max(0, index - PHRASE_REACH):
+            lower = self.lower(i)
+            if self.head(i) or (self.modifier(i) and i < index):
+                first = i
+            elif lower in self.lex.determiners:
+                first = i
+                if not (lower in self.lex.linkers and self.head(i - 1)):
+                    i -= 1
+                    break
+            elif not self._links_backward(i):
+                break
+            i -= 1
+        return Phrase(first, index), i
+
+    def _links_backward(self, i: int) -> bool:
+        lower = self.lower(i)
+        if lower in self.lex.conjunctions:
+            return self.joins(i - 1)
+        if lower in self.lex.linkers or lower in self.lex.name_particles:
+            return self.head(i - 1)
+        return False
+
+    def clause_start(self, index: int) -> bool:
+        """Can a subject start right after the token at index?"""
+        if index < 0:
+            return True
+        token = self.tokens[index]
+        return not token.is_word or token.lower in self.lex.clause_openers
+
+    def pronoun(self, index: int) -> Phrase | None:
+        if self.lower(index) in self.lex.pronouns and not self.tokens[index].quoted:
+            return Phrase(index, index)
+        return None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    priority: int  # lower wins: prepositional cues are the most reliable
+    cue_first: int
+    cue_last: int
+    phrase: Phrase
+
+
+def clause(scanner: Scanner, i: int) -> tuple[int, int]:
+    """Token range of the clause around i, delimited by punctuation and quotation marks.
+
+    Bounded to CLAUSE_REACH words each side so hostile run-on text stays linear.
+    """
+    tokens = scanner.tokens
+    first = i
+    while first > max(0, i - CLAUSE_REACH) and tokens[first - 1].is_word:
+        first -= 1
+    last = i
+    while last + 1 < min(len(tokens), i + CLAUSE_REACH) and tokens[last + 1].is_word:
+        last += 1
+    return first, last
+
+
+def subject_before(scanner: Scanner, anchor: int) -> Phrase | None:
+    if scanner.pronoun(anchor - 1) and scanner.clause_start(anchor - 2):
+        return scanner.pronoun(anchor - 1)
+    phrase, before = scanner.backward(anchor - 1)
+    if phrase is not None and scanner.lower(before) in scanner.lex.prepositions:
+        # "Die Regierung in Kiew bestritt": the phrase is the tail of a longer subject.
+        owner, before = scanner.backward(before - 1)
+        phrase = None if owner is None else Phrase(owner.first, phrase.last)
+    if phrase is None or not scanner.clause_start(before):
+        return None  # e.g. "Trotz der Erfolge bestreitet …": a prepositional phrase
+    if scanner.lower(phrase.first) in scanner.lex.oblique_determiners:
+        return None  # "Den Bericht bestätigte …": an object in front position
+    return phrase
+
+
+def subject_after(scanner: Scanner, anchor: int) -> Phrase | None:
+    i = anchor + 1
+    while scanner.lower(i) in scanner.lex.adverbs:
+        i += 1
+    return scanner.pronoun(i) or scanner.forward(i)
