@@ -1,24 +1,35 @@
-"""English cue rules: according to X, X said, X has said, „…,“ said X."""
+"""English cue rules: according to X, X said, X has also said, “…,” said X, X, an aide, said,
+Headline X: “…”, in a statement by X.
+
+Cue verbs are recognised by lemma (say, said, says, saying), from the inventories in ``cues``.
+"""
 
 from __future__ import annotations
 
-from .lexicon import words
-from .phrases import Candidate, Scanner, subject_before
-
-_EN_REPORTING_VERBS = words(
-    "said says say told tells claimed claims claim stated states reported reports confirmed "
-    "confirms denied denies added adds warned warns announced announces estimated estimate "
-    "estimates believe believes believed argued argues insisted insists noted notes wrote "
-    "writes acknowledged acknowledges admitted admits accused accuses alleged alleges "
-    "explained explains"
+from .cues import (
+    EN_AGENT_NOUNS,
+    EN_AUXILIARIES,
+    EN_BE,
+    EN_CUE_VERBS,
+    EN_INVERTING,
+    EN_NOUN_LIKE,
+    EN_SPEAKER_NOUNS,
+    lemmas,
 )
-_EN_PERFECT_AUX = words("has have had")
+from .lemmas import lemma
+from .phrases import Candidate, Phrase, Scanner, subject_before
 
-# --- English rules -----------------------------------------------------------------------------
+# Bounds on an appositive between a subject and its verb: "X, a former aide to Y, said".
+_APPOSITIVE_REACH = 30
+_HEADLINE_REACH = 6
+_QUANTIFIERS = lemmas("several many some most both all few others half one none")
 
 
 def english_candidates(scanner: Scanner) -> list[Candidate]:
     candidates: list[Candidate] = []
+    headline = _rule_headline(scanner)
+    if headline is not None:
+        candidates.append(headline)
     for i, token in enumerate(scanner.tokens):
         if token.quoted or not token.is_word:
             continue
@@ -33,17 +44,165 @@ def _rule_according_to(scanner: Scanner, i: int) -> Candidate | None:
         phrase = scanner.forward(i + 2)
         return Candidate(0, i, i + 1, phrase) if phrase else None
     if scanner.lower(i) == "citing":
+        # "…, he said, citing a poll": the speaker is the subject; citing is the weakest cue.
         phrase = scanner.forward(i + 1)
-        return Candidate(0, i, i, phrase) if phrase else None
+        return Candidate(5, i, i, phrase) if phrase else None
     return None
 
 
+def _is_cue_verb(scanner: Scanner, i: int) -> bool:
+    token = scanner.tokens[i]
+    if token.capitalised and i > 0:
+        return False  # a name (Will, Hope) or a title word, not a verb
+    return lemma(token.lower, "en") in EN_CUE_VERBS
+
+
 def _rule_english_verb(scanner: Scanner, i: int) -> Candidate | None:
-    """X said / X has said / "…," said X."""
-    if scanner.lower(i) not in _EN_REPORTING_VERBS:
+    """X said / X has also said / X, an aide, said / “…,” said X."""
+    if not _is_cue_verb(scanner, i) or scanner.lower(i - 1) == "to":
+        return None  # "to say" depends on another verb, which carries the subject
+    if scanner.lower(i - 1) in scanner.lex.determiners:
+        return None  # "the claims", "a report": a noun
+    anchor, passive = i, False
+    while scanner.lower(anchor - 1) in EN_AUXILIARIES or _adverb(scanner, anchor - 1):
+        passive = passive or scanner.lower(anchor - 1) in EN_BE
+        anchor -= 1
+    if passive and not scanner.lower(i).endswith("ing"):
+        return None  # "X is expected to win", "X was asked": X is no source
+    if scanner.lower(i).endswith("ing") and scanner.lower(i - 1) == ",":
+        return _participle_clause(scanner, i)
+    phrase = _subject(scanner, anchor) or _subject_past_appositive(scanner, anchor)
+    if phrase is None:
+        phrase = _inverted_subject(scanner, i, anchor)
+    if phrase is None or not _verb_reading(scanner, i, phrase):
         return None
-    anchor = i - 1 if scanner.lower(i - 1) in _EN_PERFECT_AUX else i
+    if phrase.first == phrase.last and _relative(scanner, phrase.first):
+        return None
+    return Candidate(0 if _closes_statement(scanner, i, phrase) else 1, i, i, phrase)
+
+
+def _subject(scanner: Scanner, anchor: int) -> Phrase | None:
+    """X said / most of the candidates said / several said."""
     phrase = subject_before(scanner, anchor)
-    if phrase is None and anchor > 0 and not scanner.tokens[anchor - 1].is_word:
-        phrase = scanner.pronoun(i + 1) or scanner.forward(i + 1)
-    return Candidate(1, i, i, phrase) if phrase else None
+    if phrase is not None:
+        return phrase
+    if scanner.lower(anchor - 1) in _QUANTIFIERS and scanner.clause_start(anchor - 2):
+        return Phrase(anchor - 1, anchor - 1)
+    tail, before = scanner.backward(anchor - 1)
+    if tail is None or scanner.lower(before) != "of":
+        return None
+    owner, _ = scanner.backward(before - 1)
+    if owner is None and scanner.lower(before - 1) in _QUANTIFIERS:
+        owner = Phrase(before - 1, before - 1)
+    if owner is None or not scanner.clause_start(owner.first - 1):
+        return None
+    return Phrase(owner.first, tail.last)
+
+
+def _closes_statement(scanner: Scanner, i: int, phrase: Phrase) -> bool:
+    """ "…, officials said." / "…,” said X.": the frame of all that comes before it."""
+    first = min(i, phrase.first)
+    if first == 0 or scanner.tokens[first - 1].is_word:
+        return False
+    end = max(i, phrase.last) + 1
+    tokens = scanner.tokens
+    while end < len(tokens) and tokens[end].is_word and not tokens[end].quoted:
+        end += 1  # "said on Tuesday", "said in a statement"
+    return end >= len(tokens) or tokens[end].text in ".!?" or tokens[end].quoted
+
+
+def _verb_reading(scanner: Scanner, i: int, phrase: Phrase) -> bool:
+    """Is the cue word a verb rather than a noun ("the states", "more support")?"""
+    word = scanner.lower(i)
+    root = lemma(word, "en")
+    if root not in EN_NOUN_LIKE or word not in (root, root + "s", root + "es"):
+        return True
+    head = scanner.tokens[phrase.last]
+    if head.lower.endswith(("'s", "’s", "s'")):
+        return False  # "North Korea's state news agency": a possessive before a noun
+    if phrase.first == phrase.last and scanner.pronoun(phrase.first):
+        return True
+    return head.capitalised or head.lower in EN_AGENT_NOUNS
+
+
+def _participle_clause(scanner: Scanner, i: int) -> Candidate | None:
+    """…, saying X: the speaker is the statement's subject, when it opens the statement."""
+    phrase = scanner.pronoun(0) or scanner.forward(0)
+    if phrase is None or phrase.last + 1 >= i or not scanner.tokens[phrase.last + 1].is_word:
+        return None
+    return Candidate(3, i, i, phrase)
+
+
+def _adverb(scanner: Scanner, i: int) -> bool:
+    lower = scanner.lower(i)
+    return lower.endswith("ly") and len(lower) > 4 and not scanner.tokens[i].capitalised
+
+
+def _relative(scanner: Scanner, i: int) -> bool:
+    return scanner.lower(i) in ("who", "which", "that")
+
+
+def _subject_past_appositive(scanner: Scanner, anchor: int) -> Phrase | None:
+    """X, a former aide who …, said: the subject stands before the appositive's first comma."""
+    if scanner.lower(anchor - 1) != ",":
+        return None
+    for comma in range(anchor - 2, max(-1, anchor - _APPOSITIVE_REACH), -1):
+        token = scanner.tokens[comma]
+        if token.quoted or token.text in ".;:!?":
+            return None
+        if token.text == "," and _opens_appositive(scanner, comma + 1):
+            phrase = _subject(scanner, comma)
+            if phrase is not None:
+                return phrase
+    return None
+
+
+def _opens_appositive(scanner: Scanner, i: int) -> bool:
+    """An appositive or non-restrictive relative clause: ", a/the/who/himself …"."""
+    lower = scanner.lower(i)
+    if lower in scanner.lex.determiners or lower in ("who", "which", "whose", "himself"):
+        return True
+    if lower in ("herself", "themselves", "itself", "now", "then", "once", "speaking"):
+        return True
+    token = scanner.tokens[i] if i < len(scanner.tokens) else None
+    return token is not None and token.capitalised and token.is_word
+
+
+def _inverted_subject(scanner: Scanner, i: int, anchor: int) -> Phrase | None:
+    """“…,” said X / …, said X, an economist: the subject follows a verb that ends a quotation."""
+    if anchor != i or i == 0 or scanner.tokens[i - 1].is_word or scanner.lower(i).endswith("ing"):
+        return None
+    if lemma(scanner.lower(i), "en") not in EN_INVERTING:
+        return None
+    phrase = scanner.pronoun(i + 1) or scanner.forward(i + 1)
+    if phrase is None:
+        return None
+    after = phrase.last + 1
+    if after >= len(scanner.tokens) or not scanner.tokens[after].is_word:
+        return phrase
+    return phrase if scanner.lower(after) in scanner.lex.prepositions else None
+
+
+def _rule_headline(scanner: Scanner) -> Candidate | None:
+    """Clinton camp: … / Trump: “…”: a short name phrase and a colon open the statement,
+    followed by a quotation, or the phrase ends with a speaker noun (camp, spokesman)."""
+    tokens = scanner.tokens
+    for colon in range(1, min(len(tokens), _HEADLINE_REACH + 1)):
+        if tokens[colon].text == ":":
+            phrase = scanner.forward(0)
+            if phrase is None or phrase.last != colon - 1 or not _name_like(scanner, phrase):
+                return None
+            quoted = colon + 1 < len(tokens) and tokens[colon + 1].quoted
+            if quoted or lemma(tokens[phrase.last].lower, "en") in EN_SPEAKER_NOUNS:
+                return Candidate(2, colon, colon, phrase)
+            return None
+        if not tokens[colon].is_word:
+            return None
+    return None
+
+
+def _name_like(scanner: Scanner, phrase: Phrase) -> bool:
+    words = [scanner.tokens[k] for k in range(phrase.first, phrase.last + 1)]
+    return words[0].capitalised and not any(
+        word.text.isupper() for word in words if len(word.text) > 1
+    )

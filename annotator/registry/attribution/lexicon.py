@@ -110,7 +110,7 @@ ENGLISH = Lexicon(
             )
         )
     ),
-    pronouns=words("he she they"),
+    pronouns=words("he she they i we you"),
     clause_openers=words(_EN_CONJUNCTIONS + " as since whereas"),
     oblique_determiners=frozenset(),
     adverbs=words(_EN_ADVERBS),

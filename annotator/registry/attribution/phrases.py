@@ -10,8 +10,10 @@ from .tokens import CLAUSE_REACH, PHRASE_REACH, Token
 
 def _is_head(token: Token, lex: Lexicon) -> bool:
     """A word that can carry a noun phrase: a German noun/name, an English content word."""
-    if not token.is_word or token.quoted or token.text[0].isdigit():
+    if not token.is_word or token.quoted:
         return False
+    if token.text[0].isdigit():
+        return not lex.capitalised_heads  # "1,409 teachers", "46 percent of voters"
     if token.lower in lex.function_words or token.lower in lex.determiners:
         return False
     return token.capitalised or not lex.capitalised_heads
@@ -117,9 +119,11 @@ class Scanner:
         return not token.is_word or token.lower in self.lex.clause_openers
 
     def pronoun(self, index: int) -> Phrase | None:
-        if self.lower(index) in self.lex.pronouns and not self.tokens[index].quoted:
-            return Phrase(index, index)
-        return None
+        if self.lower(index) not in self.lex.pronouns or self.tokens[index].quoted:
+            return None
+        if self.lex.capitalised_heads and self.tokens[index].text == "Sie" and index > 0:
+            return None  # the polite "Sie" inside a sentence addresses someone: no source
+        return Phrase(index, index)
 
 
 @dataclass(frozen=True)

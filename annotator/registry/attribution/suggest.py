@@ -2,34 +2,48 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from .english import english_candidates
 from .german import german_candidates
+from .lemmas import lemma
 from .lexicon import ENGLISH, GERMAN
 from .phrases import Candidate, Scanner
+from .pronouns import is_pronoun, resolvable_pronoun
 from .sources import Key, SourceIndex
-from .tokens import Token, tokenise
+from .tokens import Token, quoted_mask, tokenise
 
 
 @dataclass(frozen=True)
 class Suggestion:
-    mention: str
+    mention: str  # as written in the statement, e.g. "Gerassimow" or "er"
     cue: str
     cue_start: int
     cue_end: int
     mention_start: int
     mention_end: int
     source_key: Key | None
+    # A pronoun mention ("er", "she") resolved to the nearest preceding named source in the
+    # same paragraph; empty when the mention names the source itself.
+    resolved_mention: str = ""
 
 
 def suggest_attribution(
-    statement: str, language: str = "de", index: SourceIndex | None = None
+    statement: str,
+    language: str = "de",
+    index: SourceIndex | None = None,
+    *,
+    open_quote: bool = False,
 ) -> Suggestion | None:
-    """Suggest who the statement is attributed to, or None for the author's own voice."""
+    """Suggest who the statement is attributed to, or None for the author's own voice.
+
+    open_quote: the statement starts inside a quotation opened by an earlier statement, so
+    its cue words up to the closing mark are the quoted speaker's.
+    """
     if language not in ("de", "en"):
         raise ValueError(f"unsupported language {language!r}; expected 'de' or 'en'")
-    tokens = tokenise(statement)
+    tokens = tokenise(statement, language, open_quote)
     if language == "de":
         scanner = Scanner(tokens, GERMAN)
         candidates = german_candidates(scanner, statement)
@@ -59,11 +73,43 @@ def _suggestion(
 
 
 def suggest_document(
-    statements: list[tuple[str, int]], language: str = "de", index: SourceIndex | None = None
+    statements: Iterable[tuple[str, int]],
+    language: str = "de",
+    index: SourceIndex | None = None,
 ) -> list[Suggestion | None]:
-    """Suggestions for a document's statements, given as (text, paragraph) in order."""
-    return [suggest_attribution(text, language, index) for text, _ in statements]
+    """Suggestions for a document's statements, given in order as (text, paragraph number).
+
+    Unlike one statement at a time, this knows the paragraph: a quotation opened in one
+    statement goes on in the next, and a pronoun subject ("er sagte", "she said") is resolved
+    to the nearest preceding named source in the same paragraph.
+    """
+    suggestions: list[Suggestion | None] = []
+    paragraph, open_quote, named = None, False, None
+    for text, number in statements:
+        if number != paragraph:
+            paragraph, open_quote, named = number, False, None
+        suggestion = suggest_attribution(text, language, index, open_quote=open_quote)
+        _, open_quote = quoted_mask(text, language, open_quote)
+        if suggestion is not None and resolvable_pronoun(suggestion.mention, language):
+            suggestion = _resolved(suggestion, named, index)
+        elif suggestion is not None and not is_pronoun(suggestion.mention, language):
+            named = suggestion
+        suggestions.append(suggestion)
+    return suggestions
+
+
+def _resolved(
+    suggestion: Suggestion, named: Suggestion | None, index: SourceIndex | None
+) -> Suggestion:
+    if named is None:
+        return suggestion
+    return replace(
+        suggestion,
+        resolved_mention=named.mention,
+        source_key=index.match(named.mention) if index is not None else None,
+    )
 
 
 def cue_lemma(cue: str, language: str = "de") -> str:
-    return cue.casefold()
+    """The cue's words as lemmas ("sagte" -> "sagen"), to group cues in an evaluation."""
+    return " ".join(lemma(word.casefold(), language) for word in cue.split()[:3])

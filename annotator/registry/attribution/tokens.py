@@ -5,10 +5,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_TOKEN = re.compile(r"\w+(?:[-'’.]\w+)*|[^\w\s]")
+# Initials and abbreviated titles keep their period: "Joseph R. Biden Jr.", "Dr. Schäuble".
+_TOKEN = re.compile(
+    r"(?:[A-Z]|Mr|Mrs|Ms|Dr|Jr|Sr|St|Sen|Rep|Gov|Gen|Lt|Col|Sgt|Prof|Rev|Hon|Abg|Min)\.(?= \w)"
+    r"|\w(?:\.\w)+\.|\w+(?:[-'’.]\w+)*|[^\w\s]"
+)
 # Balanced quotations; cue words inside them are the quoted speaker's words, not attributions.
-_QUOTATION = re.compile(r"„[^“”\"„]*[“”\"]|»[^«»]*«|«[^«»]*»|“[^“”„]*”|\"[^\"]*\"")
+_QUOTATION = re.compile(
+    r"''[^\n]{1,2000}?''|„[^“”\"„]*[“”\"]|»[^«»]*«|«[^«»]*»|“[^“”„]*”|\"[^\"]*\""
+)
 CLOSING_QUOTES = "“”\"«»'’"
+_LONE_QUOTES = '„»“”«"'
+_GERMAN_OPENERS = "„»"
+_ENGLISH_OPENERS = "“"
 # Bounds on scans so that hostile run-on text stays linear; real phrases are far shorter.
 CLAUSE_REACH = 40
 PHRASE_REACH = 25
@@ -31,26 +40,43 @@ class Token:
         return self.text[0].isupper()
 
 
-def tokenise(statement: str) -> list[Token]:
-    quoted = _quoted_mask(statement)
+def tokenise(statement: str, language: str = "de", open_quote: bool = False) -> list[Token]:
+    """The statement's tokens; open_quote: it starts inside a quotation opened before it."""
+    quoted, _ = quoted_mask(statement, language, open_quote)
     return [
         Token(m.group(), m.start(), m.end(), m.group().casefold(), quoted[m.start()])
         for m in _TOKEN.finditer(statement)
     ]
 
 
-def _quoted_mask(statement: str) -> list[bool]:
-    """Per character: is it inside a quotation (quote marks included)?"""
+def quoted_mask(
+    statement: str, language: str = "de", open_quote: bool = False
+) -> tuple[list[bool], bool]:
+    """Per character: is it inside a quotation (quote marks included)? And is one still open
+    at the end, so that the paragraph's next statement starts inside it?"""
     mask = [False] * len(statement)
     for match in _QUOTATION.finditer(statement):
         mask[match.start() : match.end()] = [True] * (match.end() - match.start())
     # A quotation spanning several statements: a lone opener runs to the end, a lone closer
     # closes a quotation that began in an earlier statement.
-    rest = [i for i, char in enumerate(statement) if not mask[i]]
-    opener = next((i for i in rest if statement[i] in "„»"), None)
-    closer = next((i for i in rest if statement[i] in "“«"), None)
-    if closer is not None and (opener is None or closer < opener):
-        mask[: closer + 1] = [True] * (closer + 1)
-    elif opener is not None:
-        mask[opener:] = [True] * (len(statement) - opener)
-    return mask
+    inside, begun = open_quote, 0
+    for i, char in enumerate(statement):
+        if mask[i] or char not in _LONE_QUOTES:
+            continue
+        if _opens(statement, i, language):
+            inside, begun = True, i
+        else:
+            mask[begun : i + 1] = [True] * (i + 1 - begun)
+            inside = False
+    if inside:
+        mask[begun:] = [True] * (len(statement) - begun)
+    return mask, inside
+
+
+def _opens(statement: str, i: int, language: str) -> bool:
+    char = statement[i]
+    if char == '"':
+        before = statement[i - 1] if i else " "
+        after = statement[i + 1] if i + 1 < len(statement) else " "
+        return (before.isspace() or before in "([—–-") and not after.isspace()
+    return char in (_GERMAN_OPENERS if language == "de" else _ENGLISH_OPENERS)
