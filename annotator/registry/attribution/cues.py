@@ -4,7 +4,8 @@ Compiled from the usual linguistic inventories rather than from single sentences
 classes of communication (say, tell, complain, advise, manner of speaking), of conjecture and
 declaration (believe, suspect, declare), verbs of perception used for evidence (show, find),
 and the German verba dicendi et sentiendi (sagen, meinen, glauben, fordern, …). Each set was
-checked against attribution corpora for words that mislead more often than they help.
+checked against attribution corpora: a verb that names a wrong source there far more often
+than a right one (vote, maintain, intend, direct, back, lobby, …) is left out.
 """
 
 from __future__ import annotations
@@ -20,31 +21,29 @@ EN_SPEECH = lemmas(
     """say tell state claim report confirm deny add warn announce estimate argue insist note
     write acknowledge admit accuse allege explain ask answer reply respond retort call tweet
     post declare suggest describe recall conclude cite urge promise pledge vow predict propose
-    reveal question indicate remark comment mention observe contend maintain assert stress
-    emphasize emphasise tout boast complain lament concede agree disagree criticize criticise
-    praise blame attack blast slam decry condemn denounce defend dismiss reject decline refuse
-    demand recommend advise caution testify quip joke speculate threaten hint imply acknowledge
-    charge counter dispute disclose divulge inform notify assure reassure promise predict
-    forecast challenge question wonder thank apologize apologise vow swear recount tell
-    reiterate repeat stress point echo mock ridicule label brand dub term characterize
-    characterise portray deride lash rebuke scold chide accuse contradict insinuate
-    announce proclaim pronounce concur object protest plead pray beg invite encourage
-    press push lobby instruct order command direct tell write telegraph signal""".replace("\n", " ")
+    reveal question indicate remark comment mention observe contend assert stress emphasize
+    emphasise tout boast complain lament concede agree disagree criticize criticise praise
+    blame attack blast slam decry condemn denounce defend dismiss reject decline refuse demand
+    recommend caution testify quip joke speculate threaten hint imply charge counter dispute
+    disclose divulge inform notify assure reassure forecast challenge wonder thank apologize
+    apologise swear recount reiterate repeat point echo mock ridicule label brand dub
+    characterize characterise portray deride lash rebuke scold chide contradict insinuate
+    proclaim pronounce concur object protest plead beg encourage press push instruct order
+    signal talk speak discuss debate brief preach lecture bemoan knock highlight rail lambast
+    hammer trumpet applaud hail congratulate welcome urge implore vouch pitch""".replace("\n", " ")
 )
 EN_BELIEF = lemmas(
     """think believe feel hope fear worry expect doubt know suspect assume guess presume
     suppose reckon figure consider regard view see understand realize realise recognize
-    recognise learn discover anticipate trust imagine envision envisage foresee bet""".replace(
-        "\n", " "
-    )
+    recognise learn discover anticipate trust imagine envision envisage foresee ponder
+    acknowledge""".replace("\n", " ")
 )
-EN_STANCE = lemmas(
-    """want wish prefer plan intend seek support endorse back oppose favor favour welcome
-    applaud hail oppose resist vote""".replace("\n", " ")
-)
+EN_STANCE = lemmas("want wish prefer plan seek support endorse oppose favor favour resist")
 # Reports, polls and studies "show" or "find": a source that is no person.
-EN_EVIDENCE = lemmas("show find indicate suggest reveal conclude estimate project")
+EN_EVIDENCE = lemmas("show find indicate suggest reveal conclude estimate")
 EN_CUE_VERBS = EN_SPEECH | EN_BELIEF | EN_STANCE | EN_EVIDENCE
+# Cues only when a quotation, a colon or "that" follows: "he continued: …", "the sign read".
+EN_FRAMING = lemmas("continue read go")
 # Verbs whose subject stands after them in an inverted attribution: “…,” said X.
 EN_INVERTING = lemmas(
     "say add write ask tell explain note continue recall reply respond argue insist warn "

@@ -11,6 +11,7 @@ from .cues import (
     EN_AUXILIARIES,
     EN_BE,
     EN_CUE_VERBS,
+    EN_FRAMING,
     EN_INVERTING,
     EN_NOUN_LIKE,
     EN_SPEAKER_NOUNS,
@@ -22,6 +23,9 @@ from .phrases import Candidate, Phrase, Scanner, subject_before
 # Bounds on an appositive between a subject and its verb: "X, a former aide to Y, said".
 _APPOSITIVE_REACH = 30
 _HEADLINE_REACH = 6
+_TIME_DETERMINERS = lemmas("last this next early late")
+_TIMES = lemmas("week month year night morning evening weekend spring summer fall autumn winter")
+_WEEKDAYS = lemmas("monday tuesday wednesday thursday friday saturday sunday")
 _QUANTIFIERS = lemmas("several many some most both all few others half one none")
 
 
@@ -54,7 +58,11 @@ def _is_cue_verb(scanner: Scanner, i: int) -> bool:
     token = scanner.tokens[i]
     if token.capitalised and i > 0:
         return False  # a name (Will, Hope) or a title word, not a verb
-    return lemma(token.lower, "en") in EN_CUE_VERBS
+    root = lemma(token.lower, "en")
+    if root in EN_FRAMING:
+        following = scanner.tokens[i + 1] if i + 1 < len(scanner.tokens) else None
+        return following is not None and (following.text in ':,“"' or following.quoted)
+    return root in EN_CUE_VERBS
 
 
 def _rule_english_verb(scanner: Scanner, i: int) -> Candidate | None:
@@ -64,9 +72,14 @@ def _rule_english_verb(scanner: Scanner, i: int) -> Candidate | None:
     if scanner.lower(i - 1) in scanner.lex.determiners:
         return None  # "the claims", "a report": a noun
     anchor, passive = i, False
-    while scanner.lower(anchor - 1) in EN_AUXILIARIES or _adverb(scanner, anchor - 1):
-        passive = passive or scanner.lower(anchor - 1) in EN_BE
-        anchor -= 1
+    while True:
+        if scanner.lower(anchor - 1) in EN_AUXILIARIES or _adverb(scanner, anchor - 1):
+            passive = passive or scanner.lower(anchor - 1) in EN_BE
+            anchor -= 1
+        elif (skipped := _adverbial_before(scanner, anchor)) is not None:
+            anchor = skipped
+        else:
+            break
     if passive and not scanner.lower(i).endswith("ing"):
         return None  # "X is expected to win", "X was asked": X is no source
     if scanner.lower(i).endswith("ing") and scanner.lower(i - 1) == ",":
@@ -77,8 +90,21 @@ def _rule_english_verb(scanner: Scanner, i: int) -> Candidate | None:
     if phrase is None or not _verb_reading(scanner, i, phrase):
         return None
     if phrase.first == phrase.last and _relative(scanner, phrase.first):
-        return None
+        return _relative_clause(scanner, i, phrase)
     return Candidate(0 if _closes_statement(scanner, i, phrase) else 1, i, i, phrase)
+
+
+def _relative_clause(scanner: Scanner, i: int, pronoun: Phrase) -> Candidate | None:
+    """Perez, who said …: the mention is "who", resolved to the phrase it follows."""
+    if scanner.lower(pronoun.first) != "who":
+        return None
+    before = pronoun.first - 1
+    if scanner.lower(before) == ",":
+        before -= 1
+    antecedent, _ = scanner.backward(before)
+    if antecedent is None:
+        return None
+    return Candidate(2, i, i, pronoun, antecedent)
 
 
 def _subject(scanner: Scanner, anchor: int) -> Phrase | None:
@@ -133,6 +159,21 @@ def _participle_clause(scanner: Scanner, i: int) -> Candidate | None:
     return Candidate(3, i, i, phrase)
 
 
+def _adverbial_before(scanner: Scanner, anchor: int) -> int | None:
+    """Where a time adverbial or a parenthesis before anchor begins: "X (D-Calif.) last month
+    said", "X on Tuesday said"."""
+    if scanner.lower(anchor - 1) == ")":
+        for k in range(anchor - 2, max(-1, anchor - 8), -1):
+            if scanner.lower(k) == "(":
+                return k if k > 0 else None
+        return None
+    if scanner.lower(anchor - 2) in _TIME_DETERMINERS and scanner.lower(anchor - 1) in _TIMES:
+        return anchor - 2
+    if scanner.lower(anchor - 2) == "on" and scanner.lower(anchor - 1) in _WEEKDAYS:
+        return anchor - 2
+    return None
+
+
 def _adverb(scanner: Scanner, i: int) -> bool:
     lower = scanner.lower(i)
     return lower.endswith("ly") and len(lower) > 4 and not scanner.tokens[i].capitalised
@@ -158,14 +199,12 @@ def _subject_past_appositive(scanner: Scanner, anchor: int) -> Phrase | None:
 
 
 def _opens_appositive(scanner: Scanner, i: int) -> bool:
-    """An appositive or non-restrictive relative clause: ", a/the/who/himself …"."""
+    """An appositive or non-restrictive relative clause: ", a/the/who/vice chairman …"; not a
+    new clause (", and", ", but") nor a quotation."""
+    if i >= len(scanner.tokens) or not scanner.tokens[i].is_word or scanner.tokens[i].quoted:
+        return False
     lower = scanner.lower(i)
-    if lower in scanner.lex.determiners or lower in ("who", "which", "whose", "himself"):
-        return True
-    if lower in ("herself", "themselves", "itself", "now", "then", "once", "speaking"):
-        return True
-    token = scanner.tokens[i] if i < len(scanner.tokens) else None
-    return token is not None and token.capitalised and token.is_word
+    return lower not in ("and", "but", "or", "so", "because", "if", "when", "while", "as")
 
 
 def _inverted_subject(scanner: Scanner, i: int, anchor: int) -> Phrase | None:

@@ -132,6 +132,8 @@ class Candidate:
     cue_first: int
     cue_last: int
     phrase: Phrase
+    # A relative pronoun's antecedent: "Perez, who said …" names Perez through "who".
+    antecedent: Phrase | None = None
 
 
 def clause(scanner: Scanner, i: int) -> tuple[int, int]:

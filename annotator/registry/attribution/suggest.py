@@ -61,6 +61,10 @@ def _suggestion(
     mention_start = tokens[candidate.phrase.first].start
     mention_end = tokens[candidate.phrase.last].end
     mention = statement[mention_start:mention_end]
+    resolved = ""
+    if candidate.antecedent is not None:
+        first, last = candidate.antecedent.first, candidate.antecedent.last
+        resolved = statement[tokens[first].start : tokens[last].end]
     return Suggestion(
         mention=mention,
         cue=statement[cue_start:cue_end],
@@ -68,7 +72,8 @@ def _suggestion(
         cue_end=cue_end,
         mention_start=mention_start,
         mention_end=mention_end,
-        source_key=index.match(mention) if index is not None else None,
+        source_key=index.match(resolved or mention) if index is not None else None,
+        resolved_mention=resolved,
     )
 
 
