@@ -23,6 +23,7 @@ from .phrases import Candidate, Phrase, Scanner, subject_before
 # Bounds on an appositive between a subject and its verb: "X, a former aide to Y, said".
 _APPOSITIVE_REACH = 30
 _HEADLINE_REACH = 6
+_ADVERBIAL_REACH = 6
 _TIME_DETERMINERS = lemmas("last this next early late")
 _TIMES = lemmas("week month year night morning evening weekend spring summer fall autumn winter")
 _WEEKDAYS = lemmas("monday tuesday wednesday thursday friday saturday sunday")
@@ -69,7 +70,7 @@ def _rule_english_verb(scanner: Scanner, i: int) -> Candidate | None:
     """X said / X has also said / X, an aide, said / “…,” said X."""
     if not _is_cue_verb(scanner, i) or scanner.lower(i - 1) == "to":
         return None  # "to say" depends on another verb, which carries the subject
-    if scanner.lower(i - 1) in scanner.lex.determiners:
+    if scanner.lower(i - 1) in scanner.lex.determiners and scanner.lower(i - 1) not in _QUANTIFIERS:
         return None  # "the claims", "a report": a noun
     anchor, passive = i, False
     while True:
@@ -111,7 +112,7 @@ def _subject(scanner: Scanner, anchor: int) -> Phrase | None:
     """X said / most of the candidates said / several said."""
     phrase = subject_before(scanner, anchor)
     if phrase is not None:
-        return phrase
+        return _after_inflected_verb(scanner, phrase)
     if scanner.lower(anchor - 1) in _QUANTIFIERS and scanner.clause_start(anchor - 2):
         return Phrase(anchor - 1, anchor - 1)
     tail, before = scanner.backward(anchor - 1)
@@ -125,6 +126,18 @@ def _subject(scanner: Scanner, anchor: int) -> Phrase | None:
     return Phrase(owner.first, tail.last)
 
 
+def _after_inflected_verb(scanner: Scanner, phrase: Phrase) -> Phrase | None:
+    """English phrases are scanned over any content word: "said Sanders" must lose "said"."""
+    for k in range(phrase.last, phrase.first - 1, -1):
+        token = scanner.tokens[k]
+        root = lemma(token.lower, "en")
+        if not token.capitalised and root != token.lower and root in EN_CUE_VERBS:
+            if token.lower.endswith("s"):
+                continue  # "reports", "claims": plural nouns as likely as verbs
+            return Phrase(k + 1, phrase.last) if k < phrase.last else None
+    return phrase
+
+
 def _closes_statement(scanner: Scanner, i: int, phrase: Phrase) -> bool:
     """ "…, officials said." / "…,” said X.": the frame of all that comes before it."""
     first = min(i, phrase.first)
@@ -132,8 +145,10 @@ def _closes_statement(scanner: Scanner, i: int, phrase: Phrase) -> bool:
         return False
     end = max(i, phrase.last) + 1
     tokens = scanner.tokens
-    while end < len(tokens) and tokens[end].is_word and not tokens[end].quoted:
-        end += 1  # "said on Tuesday", "said in a statement"
+    if scanner.lower(end) in scanner.lex.prepositions or scanner.lower(end) in _TIME_DETERMINERS:
+        limit = min(len(tokens), end + _ADVERBIAL_REACH)
+        while end < limit and tokens[end].is_word and not tokens[end].quoted:
+            end += 1  # "said on Tuesday", "said in a statement"
     return end >= len(tokens) or tokens[end].text in ".!?" or tokens[end].quoted
 
 
@@ -192,7 +207,7 @@ def _subject_past_appositive(scanner: Scanner, anchor: int) -> Phrase | None:
         if token.quoted or token.text in ".;:!?":
             return None
         if token.text == "," and _opens_appositive(scanner, comma + 1):
-            phrase = _subject(scanner, comma)
+            phrase = _subject(scanner, _adverbial_before(scanner, comma) or comma)
             if phrase is not None:
                 return phrase
     return None
@@ -219,7 +234,8 @@ def _inverted_subject(scanner: Scanner, i: int, anchor: int) -> Phrase | None:
     after = phrase.last + 1
     if after >= len(scanner.tokens) or not scanner.tokens[after].is_word:
         return phrase
-    return phrase if scanner.lower(after) in scanner.lex.prepositions else None
+    following = scanner.lower(after)
+    return phrase if following in scanner.lex.prepositions or following == "of" else None
 
 
 def _rule_headline(scanner: Scanner) -> Candidate | None:

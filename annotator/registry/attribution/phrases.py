@@ -63,7 +63,7 @@ class Scanner:
             if last_head is not None and lower in self.lex.linkers:
                 i += 1
             elif lower in self.lex.determiners:
-                if last_head is not None:
+                if last_head is not None and self.lower(i - 1) not in self.lex.linkers:
                     break  # a new phrase (e.g. the object) begins
                 i += 1
             elif self.head(i):
