@@ -19,24 +19,24 @@ def lemmas(text: str) -> frozenset[str]:
 
 EN_SPEECH = lemmas(
     """say tell state claim report confirm deny add warn announce estimate argue insist note
-    write acknowledge admit accuse allege explain ask answer reply respond retort call tweet
-    post declare suggest describe recall conclude cite urge promise pledge vow predict propose
-    reveal question indicate remark comment mention observe contend assert stress emphasize
-    emphasise tout boast complain lament concede agree disagree criticize criticise praise
-    blame attack blast slam decry condemn denounce defend dismiss reject decline refuse demand
-    recommend caution testify quip joke speculate threaten hint imply charge counter dispute
-    disclose divulge inform notify assure reassure forecast challenge wonder thank apologize
-    apologise swear recount reiterate repeat point echo mock ridicule label brand dub
-    characterize characterise portray deride lash rebuke scold chide contradict insinuate
-    proclaim pronounce concur object protest plead beg encourage press push instruct order
-    signal talk speak discuss debate brief preach lecture bemoan knock highlight rail lambast
-    hammer trumpet applaud hail congratulate welcome urge implore vouch pitch""".replace("\n", " ")
+ write acknowledge admit accuse allege explain ask answer reply respond retort call tweet
+ post declare suggest describe recall conclude cite urge promise pledge vow predict propose
+ reveal question indicate remark comment mention observe contend assert stress emphasize
+ emphasise tout boast complain lament concede agree disagree criticize criticise praise
+ blame attack blast slam decry condemn denounce defend dismiss reject decline refuse demand
+ recommend caution testify quip joke speculate threaten hint imply charge counter dispute
+ disclose divulge inform notify assure reassure forecast challenge wonder thank apologize
+ apologise swear recount reiterate repeat point echo mock ridicule label brand dub
+ characterize characterise portray deride lash rebuke scold chide contradict insinuate
+ proclaim pronounce concur object protest plead beg encourage press push instruct order
+ signal talk speak discuss debate brief preach lecture bemoan knock highlight rail lambast
+ hammer trumpet applaud hail congratulate welcome urge implore vouch pitch""".replace("\n", " ")
 )
 EN_BELIEF = lemmas(
     """think believe feel hope fear worry expect doubt know suspect assume guess presume
-    suppose reckon figure consider regard view see understand realize realise recognize
-    recognise learn discover anticipate trust imagine envision envisage foresee ponder
-    acknowledge""".replace("\n", " ")
+ suppose reckon figure consider regard view see understand realize realise recognize
+ recognise learn discover anticipate trust imagine envision envisage foresee ponder
+ acknowledge""".replace("\n", " ")
 )
 EN_STANCE = lemmas("want wish prefer plan seek support endorse oppose favor favour resist")
 # Reports, polls and studies "show" or "find": a source that is no person.
@@ -85,42 +85,47 @@ EN_BE = lemmas("is are was were be been being am")
 
 DE_SPEECH = lemmas(
     """sagen erklären betonen melden berichten bestätigen bestreiten informieren schätzen
-    vermuten warnen behaupten kritisieren dementieren verkünden bekräftigen unterstreichen
-    äußern fordern versichern mitteilen einräumen vorwerfen zugeben bekanntgeben ankündigen
-    zurückweisen sprechen reden ansprechen hinweisen verweisen vorschlagen erzählen verlangen
-    beantragen anmahnen mahnen ermahnen suggerieren feststellen darlegen ausführen beklagen
-    bemängeln beanstanden monieren loben begrüßen ablehnen zustimmen antworten entgegnen
-    erwidern fragen nachfragen versprechen zusagen empfehlen raten appellieren drohen
-    androhen beschreiben bezeichnen nennen zitieren schreiben twittern argumentieren
-    begründen erläutern klarstellen unterstellen andeuten bekennen gestehen leugnen verneinen
-    beteuern anprangern anklagen beschuldigen bezichtigen rügen tadeln preisen würdigen
-    danken vorrechnen vorhalten vortragen erinnern einwenden einwerfen widersprechen
-    zurufen rufen verlautbaren veröffentlichen zeigen belegen beweisen prognostizieren
-    vorhersagen befürworten unterstützen plädieren eintreten werben verteidigen""".replace(
-        "\n", " "
-    )
+ vermuten warnen behaupten kritisieren dementieren verkünden bekräftigen unterstreichen
+ äußern fordern versichern mitteilen einräumen vorwerfen zugeben bekanntgeben ankündigen
+ zurückweisen sprechen reden ansprechen hinweisen verweisen vorschlagen erzählen verlangen
+ beantragen anmahnen mahnen ermahnen suggerieren feststellen darlegen ausführen
+ beklagen bemängeln beanstanden monieren loben begrüßen ablehnen zustimmen antworten
+ entgegnen erwidern fragen nachfragen versprechen zusagen empfehlen raten appellieren
+ beschreiben bezeichnen nennen zitieren schreiben twittern argumentieren
+ begründen erläutern klarstellen unterstellen andeuten bekennen gestehen leugnen verneinen
+ beteuern anprangern anklagen beschuldigen bezichtigen rügen tadeln preisen würdigen
+ danken vorrechnen vorhalten vortragen einwenden einwerfen widersprechen
+ zurufen verlautbaren veröffentlichen prognostizieren vorhersagen befürworten plädieren
+ werben verteidigen beschließen entscheiden vorlegen einbringen ankündigen thematisieren
+ """.replace("\n", " ")
 )
 DE_BELIEF = lemmas(
-    """meinen glauben denken finden wissen erwarten befürchten fürchten hoffen bezweifeln
-    annehmen ausgehen halten sehen einschätzen beurteilen bewerten erkennen wünschen
-    vermuten ahnen bedauern""".replace("\n", " ")
+    """meinen glauben denken wissen erwarten befürchten fürchten hoffen erhoffen
+ bezweifeln ausgehen einschätzen beurteilen erkennen wünschen vermuten
+ ahnen bedauern überlegen verstehen""".replace("\n", " ")
 )
 DE_CUE_VERBS = DE_SPEECH | DE_BELIEF
+# Participles whose "von X" agent judges: "wird von Experten als … wahrgenommen".
+DE_PASSIVE_JUDGEMENTS = lemmas(
+    "wahrnehmen ansehen betrachten einstufen werten hören erfahren lesen verbreiten"
+)
 # Separable particles that close a clause: "teilte … mit" is the lemma "mitteilen".
 DE_PARTICLES = lemmas(
     "ab an auf aus bei dar ein fest fort her hin los mit nach vor weg zu zurück zusammen "
-    "bekannt klar kund vorher hervor heraus hinaus entgegen"
+    "bekannt klar kund vorher hervor heraus hinaus entgegen statt"
 )
-# Lemmas that are cues only with a particle, or only without a competing one.
+# Lemmas that are cues only with a particle (stellt … fest, weist … hin).
 DE_ONLY_WITH_PARTICLE = lemmas("stellen legen führen weisen geben gehen kündigen werfen räumen")
-# Adjectives of conviction: "X ist überzeugt, dass …".
-DE_CONVICTION = lemmas("überzeugt sicher gewiss der_meinung")
-# Nouns of opinion or message: "nach Ansicht X", "die Worte von X", "X ist der Meinung".
-DE_OPINION_NOUNS = lemmas(
-    "ansicht auffassung meinung überzeugung einschätzung darstellung angabe angaben "
-    "information informationen erkenntnis erkenntnissen worte worten wort aussage aussagen "
-    "äußerung äußerungen forderung forderungen vorschlag vorschläge kritik einschätzungen "
-    "schätzung schätzungen bericht berichten urteil auskunft"
-)
-# "Der Meinung/Ansicht/Auffassung sein": the genitive noun phrase of a copula.
+# "X ist überzeugt, dass …" / "X ist der Meinung, dass …".
+DE_CONVICTION = lemmas("überzeugt")
 DE_OPINION_GENITIVES = lemmas("meinung ansicht auffassung überzeugung")
+# Nouns of speech, opinion and documents whose genitive or "von" phrase names their author:
+# "der Antrag der AfD", "die Worte von X", "Obamas Rede".
+DE_CUE_NOUNS = lemmas(
+    """antrag gesetzentwurf entwurf anfrage aussage äußerung rede wort worten forderung
+ vorschlag kritik stellungnahme erklärung einschätzung ansicht auffassung meinung position
+ haltung begründung entscheidung beschluss erkenntnis bericht gutachten studie urteil
+ warnung appell vorwurf behauptung zwischenfrage antwort empfehlung prognose schätzung
+ mitteilung ankündigung darstellung aufforderung vorstoß initiative zusage versprechen
+ plan konzept""".replace("\n", " ")
+)

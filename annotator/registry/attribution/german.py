@@ -4,50 +4,33 @@ from __future__ import annotations
 
 import re
 
-from .lexicon import words
+from .cues import (
+    DE_CONVICTION,
+    DE_CUE_NOUNS,
+    DE_CUE_VERBS,
+    DE_ONLY_WITH_PARTICLE,
+    DE_OPINION_GENITIVES,
+    DE_PARTICLES,
+    DE_PASSIVE_JUDGEMENTS,
+)
+from .lemmas import lemma
+from .lexicon import GERMAN, words
 from .phrases import Candidate, Phrase, Scanner, clause, subject_after, subject_before
 from .tokens import CLOSING_QUOTES
 
-_DE_REPORTING_VERBS = words(
-    "sagte sagt sagten sagen erklärte erklärt erklärten erklären betonte betont betonten "
-    "betonen meldete meldet meldeten melden berichtete berichtet berichteten berichten "
-    "bestätigte bestätigt bestätigten bestätigen bestritt bestreitet bestritten bestreiten "
-    "informierte informiert informierten schätzte schätzt schätzten schätzen vermutete "
-    "vermutet vermuteten vermuten warnte warnt warnten warnen behauptete behauptet "
-    "behaupteten behaupten kritisierte kritisiert kritisierten kritisieren dementierte "
-    "dementiert dementierten dementieren verkündete verkündet verkündeten bekräftigte "
-    "bekräftigt bekräftigten unterstrich unterstreicht erwartet erwarten erwartete "
-    "erwarteten befürchtet befürchten befürchtete fürchtet fürchten glaubt glauben glaubte "
-    "äußerte äußerten forderte fordert forderten fordern versicherte versichert "
-    "mitteilte mitteilten einräumte einräumten vorwarf vorwarfen zugab zugaben bekanntgab"
+_DE_PERFECT_AUX = words("hat hatte haben hatten habe hätte hätten hast habt")
+_DE_MODALS = words(
+    "kann können konnte konnten könnte könnten muss müssen musste mussten müsste will wollen "
+    "wollte wollten soll sollen sollte sollten darf dürfen durfte möchte möchten mag werde "
+    "wirst versucht versuchte"
 )
-# Participles: with a perfect auxiliary (hatte … eingeräumt) the subject sits at the auxiliary.
-_DE_PARTICIPLES = words(
-    "gesagt erklärt betont gemeldet berichtet bestätigt bestritten mitgeteilt eingeräumt "
-    "vorgeworfen zugegeben dementiert angekündigt gewarnt kritisiert behauptet "
-    "zurückgewiesen informiert bekanntgegeben geschätzt vermutet geäußert versichert "
-    "bekräftigt unterstrichen gefordert"
-)
-# Separable verbs: the finite form is a cue only if its particle closes the clause, so that
-# "gab Waffen an Nordkorea" (a preposition) is no "gab … an".
-_DE_PARTICLE_VERBS = {
-    **dict.fromkeys(("teilte", "teilt", "teilten", "teilen"), ("mit",)),
-    **dict.fromkeys(("räumte", "räumt", "räumten", "räumen"), ("ein",)),
-    **dict.fromkeys(("warf", "wirft", "warfen", "werfen"), ("vor",)),
-    **dict.fromkeys(("gab", "gibt", "gaben", "geben"), ("zu", "bekannt", "an")),
-    **dict.fromkeys(("geht", "gehen", "ging", "gingen"), ("aus",)),
-    **dict.fromkeys(("kündigte", "kündigt", "kündigten"), ("an",)),
-    **dict.fromkeys(("wies", "weist", "wiesen"), ("zurück",)),
-}
-_DE_PERFECT_AUX = words("hat hatte haben hatten habe hätte hätten")
 _DE_PASSIVE_AUX = words("wird werden wurde wurden worden würde würden")
-# Passive predicates whose "von X" agent is the source: "wird von Experten als … wahrgenommen".
-_DE_PASSIVE_PARTICIPLES = words(
-    "wahrgenommen bezeichnet eingeschätzt angesehen betrachtet eingestuft gewertet "
-    "beschrieben bestätigt gemeldet berichtet dementiert bestritten kritisiert vermutet "
-    "geschätzt erwartet befürchtet gefordert erklärt mitgeteilt veröffentlicht verbreitet "
-    "zurückgewiesen angekündigt beurteilt bewertet"
-)
+# An attributive participle's inflection ("vorgelegte", "beantragten") and how far back its
+# determiner may stand ("das von den Fraktionen vorgelegte Gesetz").
+_ADJECTIVE_ENDINGS = ("te", "ten", "tes", "ter", "tem", "ene", "enen", "enes", "ener", "enem")
+_ATTRIBUTIVE_REACH = 8
+_DE_COPULAS = words("ist sind war waren bin bist seid sei seien wäre wären bleibt blieb")
+_DE_SUBORDINATORS = words("dass daß weil wie ob wenn als obwohl nachdem da damit was wer wo")
 # nach Angaben / nach Informationen / … (des Ministeriums)
 _DE_INFORMATION_NOUNS = words(
     "angaben informationen einschätzung darstellung ansicht auffassung meinung worten "
@@ -128,30 +111,108 @@ def _rule_so(scanner: Scanner, i: int) -> Candidate | None:
     return Candidate(1, i, i, phrase) if after in ".,;!?)" else None
 
 
-def _rule_reporting_verb(scanner: Scanner, i: int) -> Candidate | None:
-    lower = scanner.lower(i)
-    if lower in _DE_PARTICLE_VERBS:
-        if not _particle_follows(scanner, i, _DE_PARTICLE_VERBS[lower]):
-            return None
-    elif lower not in _DE_REPORTING_VERBS and lower not in _DE_PARTICIPLES:
+def _rule_cue_verb(scanner: Scanner, i: int) -> Candidate | None:
+    """X sagte / X hat gesagt / sagte X / …, dass X gesagt hat / X teilte … mit."""
+    if not _cue_verb(scanner, i):
         return None
-    aux = _auxiliary_before(scanner, i) if lower in _DE_PARTICIPLES else None
-    if aux is not None and scanner.lower(aux) in _DE_PASSIVE_AUX:
-        return None  # a passive: its agent is found by _rule_passive_agent
-    # Without an auxiliary the word is finite (sagte) or ends a subordinate clause (… eingeräumt
-    # hatte); either way its subject is next to it.
-    phrase = _subject(scanner, i if aux is None else aux)
+    finite = _finite_before(scanner, i)
+    if _passive(scanner, i, finite):
+        return None  # its agent, if any, is found by _rule_passive_agent
+    if finite is not None:
+        phrase = subject_before(scanner, finite) or subject_after(scanner, finite)
+    else:
+        phrase = _subordinate_subject(scanner, i) or _main_subject(scanner, i)
     return Candidate(2, i, i, phrase) if phrase else None
 
 
-def _rule_passive_agent(scanner: Scanner, i: int) -> Candidate | None:
-    """… wird von Experten als bedeutend wahrgenommen: the agent of a passive judgement."""
-    if scanner.lower(i) not in _DE_PASSIVE_PARTICIPLES:
-        return None
+def _cue_verb(scanner: Scanner, i: int) -> bool:
+    token = scanner.tokens[i]
+    if token.capitalised and i > 0:
+        return False  # German nouns are capitalised; verbs are not
+    if scanner.lower(i - 1) in GERMAN.determiners or _attributive(scanner, i):
+        return False  # "die geforderte Summe": a participle as adjective
+    root = lemma(token.lower, "de")
+    particle = _closing_particle(scanner, i)
+    if particle is not None:
+        return particle + root in DE_CUE_VERBS
+    return root in DE_CUE_VERBS and root not in DE_ONLY_WITH_PARTICLE
+
+
+def _attributive(scanner: Scanner, i: int) -> bool:
+    """Das von X vorgelegte Gesetz: an inflected participle between a determiner and its noun."""
+    word = scanner.lower(i)
+    if not word.endswith(_ADJECTIVE_ENDINGS) or not scanner.head(i + 1):
+        return False
+    first, _ = clause(scanner, i)
+    return any(
+        scanner.lower(k) in GERMAN.determiners for k in range(max(first, i - _ATTRIBUTIVE_REACH), i)
+    )
+
+
+def _closing_particle(scanner: Scanner, i: int) -> str | None:
+    """The separable particle that closes the clause of a finite verb: "teilte … mit"."""
+    _, last = clause(scanner, i)
+    closes = last + 1 == len(scanner.tokens) or not scanner.tokens[last + 1].is_word
+    if last > i and closes and scanner.lower(last) in DE_PARTICLES:
+        return scanner.lower(last)
+    return None
+
+
+def _finite_before(scanner: Scanner, i: int) -> int | None:
+    """The auxiliary or modal earlier in the clause: hat … gesagt, muss … fordern."""
+    first, _ = clause(scanner, i)
+    for k in range(i - 1, first - 1, -1):
+        lower = scanner.lower(k)
+        if lower in _DE_PERFECT_AUX or lower in _DE_PASSIVE_AUX or lower in _DE_MODALS:
+            return k
+        if lower in _DE_COPULAS and k == i - 1:
+            return k
+    return None
+
+
+def _passive(scanner: Scanner, i: int, finite: int | None) -> bool:
+    """A participle with a form of "werden": "wird kritisiert", "kritisiert worden"."""
+    word = scanner.lower(i)
+    if word == lemma(word, "de"):
+        return False  # an infinitive: "wird sagen" is a future
+    if finite is not None and scanner.lower(finite) in _DE_COPULAS:
+        return True  # "Der Plan ist angekündigt": a state, nobody speaks
     first, last = clause(scanner, i)
-    words = [scanner.lower(k) for k in range(first, last + 1)]
-    if not _DE_PASSIVE_AUX.intersection(words):
+    return any(scanner.lower(k) in _DE_PASSIVE_AUX for k in range(first, last + 1))
+
+
+def _subordinate_subject(scanner: Scanner, i: int) -> Phrase | None:
+    """…, dass Jens Spahn gestern darauf hingewiesen hat / …, die das Gericht angemahnt hat:
+    in a verb-final clause the subject follows the conjunction or relative pronoun."""
+    first, _ = clause(scanner, i)
+    opener = scanner.lower(first)
+    relative = opener in GERMAN.determiners and (first == 0 or scanner.lower(first - 1) == ",")
+    if opener not in _DE_SUBORDINATORS and not relative:
         return None
+    k = first + 1
+    while scanner.lower(k) in GERMAN.adverbs:
+        k += 1
+    if scanner.lower(k) in GERMAN.oblique_determiners:
+        return None  # "dass dem Minister …": no subject
+    phrase = scanner.pronoun(k) or scanner.forward(k)
+    return phrase if phrase is not None and phrase.last < i else None
+
+
+def _main_subject(scanner: Scanner, i: int) -> Phrase | None:
+    """X sagte (subject first) or „…“, sagte X / Das weiß die Ministerin (subject after)."""
+    return subject_before(scanner, i) or subject_after(scanner, i)
+
+
+def _rule_passive_agent(scanner: Scanner, i: int) -> Candidate | None:
+    """… wird von Experten als bedeutend wahrgenommen / Es wurde von X angesprochen / Das habe
+    ich von X gehört: the agent of a passive cue, or whom something was heard from."""
+    word = scanner.lower(i)
+    root = lemma(word, "de")
+    if word == root or scanner.tokens[i].capitalised:
+        return None
+    if root not in DE_CUE_VERBS and root not in DE_PASSIVE_JUDGEMENTS:
+        return None
+    first, _ = clause(scanner, i)
     for k in range(first, i):
         if scanner.lower(k) in ("von", "vom"):
             phrase = scanner.forward(k + 1)
@@ -160,14 +221,63 @@ def _rule_passive_agent(scanner: Scanner, i: int) -> Candidate | None:
     return None
 
 
+def _rule_cue_noun(scanner: Scanner, i: int) -> Candidate | None:
+    """der Antrag der AfD / die Worte von Dr. Schäuble / Obamas Rede: whose words they are."""
+    token = scanner.tokens[i]
+    if not token.capitalised or lemma(token.lower, "de") not in DE_CUE_NOUNS:
+        return None
+    following = scanner.lower(i + 1)
+    if following in ("des", "der", "eines", "einer"):
+        phrase = scanner.forward(i + 1)
+    elif following in ("von", "vom"):
+        phrase = scanner.forward(i + 2)
+    elif _saxon_genitive(scanner, i - 1):
+        phrase = Phrase(i - 1, i - 1)
+    else:
+        return None
+    if phrase is None or _abstract(scanner.tokens[phrase.last].lower):
+        return None
+    return Candidate(5, i, i, phrase)
+
+
+def _saxon_genitive(scanner: Scanner, i: int) -> bool:
+    """Obamas Rede, Deutschlands Entscheidung: a capitalised name in -s before the noun."""
+    if not scanner.head(i) or not scanner.lower(i).endswith("s"):
+        return False
+    return scanner.clause_start(i - 1) or scanner.lower(i - 1) in GERMAN.prepositions
+
+
+def _abstract(lower: str) -> bool:
+    return lower.endswith(("heit", "keit", "ismus", "tät", "nis", "nisse", "ität"))
+
+
+def _rule_opinion_copula(scanner: Scanner, i: int) -> Candidate | None:
+    """X ist der Meinung/Auffassung, dass … / X ist (davon) überzeugt, dass …"""
+    lower = scanner.lower(i)
+    if lower in DE_OPINION_GENITIVES and scanner.lower(i - 1) == "der":
+        verb = i - 2
+    elif lower in DE_CONVICTION:
+        verb = i - 1
+        if scanner.lower(verb) in ("davon", "fest", "fast", "zutiefst", "absolut", "auch"):
+            verb -= 1
+    else:
+        return None
+    if scanner.lower(verb) not in _DE_COPULAS:
+        return None
+    phrase = subject_before(scanner, verb) or subject_after(scanner, verb)
+    return Candidate(2, i, i, phrase) if phrase else None
+
+
 _GERMAN_RULES = (
     _rule_laut,
     _rule_zufolge,
     _rule_nach_angaben,
     _rule_berufung,
     _rule_so,
-    _rule_reporting_verb,
+    _rule_cue_verb,
     _rule_passive_agent,
+    _rule_opinion_copula,
+    _rule_cue_noun,
 )
 
 
@@ -179,22 +289,3 @@ def _durch_candidates(scanner: Scanner) -> list[Candidate]:
             if phrase is not None:
                 candidates.append(Candidate(4, i, i, phrase))
     return candidates
-
-
-def _particle_follows(scanner: Scanner, i: int, particles: tuple[str, ...]) -> bool:
-    _, last = clause(scanner, i)
-    closes_clause = last + 1 == len(scanner.tokens) or not scanner.tokens[last + 1].is_word
-    return last > i and closes_clause and scanner.lower(last) in particles
-
-
-def _auxiliary_before(scanner: Scanner, i: int) -> int | None:
-    first, _ = clause(scanner, i)
-    for k in range(i - 1, first - 1, -1):
-        if scanner.lower(k) in _DE_PERFECT_AUX or scanner.lower(k) in _DE_PASSIVE_AUX:
-            return k
-    return None
-
-
-def _subject(scanner: Scanner, anchor: int) -> Phrase | None:
-    """The subject of the verb at anchor: before it (X sagte), else after it (sagte X)."""
-    return subject_before(scanner, anchor) or subject_after(scanner, anchor)

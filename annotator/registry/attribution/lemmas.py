@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import simplemma
 
+# (word, language) -> lemma; for German, a noun's lemma keeps its capital.
 Lemmatiser = Callable[[str, str], str]
 
 
@@ -28,8 +29,22 @@ def lemma(word: str, language: str) -> str:
     return _lemmatiser(word, language)
 
 
+@functools.lru_cache(maxsize=100_000)
+def is_capitalised_lemma(word: str, language: str) -> bool:
+    """Does a capitalised word keep its capital as a lemma? German nouns and names do;
+    "Deswegen" or "Natürlich" opening a sentence do not."""
+    return _lemmatiser_cased(word, language)[:1].isupper()
+
+
+def _lemmatiser_cased(word: str, language: str) -> str:
+    if _lemmatiser is _simplemma:
+        return simplemma.lemmatize(word, lang=language)
+    return _lemmatiser(word, language)
+
+
 def use_lemmatiser(lemmatiser: Lemmatiser | None) -> None:
     """Swap the lemmatiser (None restores simplemma), e.g. to compare another one's effect."""
     global _lemmatiser
     _lemmatiser = lemmatiser or _simplemma
     lemma.cache_clear()
+    is_capitalised_lemma.cache_clear()

@@ -65,7 +65,9 @@ GERMAN = Lexicon(
         "keinem keinen dieser diese dieses diesem diesen jener jene jenes jenem jenen sein "
         "seine seiner seines seinem seinen ihr ihre ihrer ihres ihrem ihren beide beiden "
         "mehrere mehreren einige einigen viele vielen zahlreiche zahlreichen alle allen "
-        "manche zwei drei vier fünf"
+        "manche zwei drei vier fünf mein meine meiner meines meinem meinen unser unsere "
+        "unserer unseres unserem unseren dein deine deiner deines deinem deinen euer eure "
+        "eurer eures eurem euren"
     ),
     linkers=words("des der eines einer"),
     conjunctions=words("und sowie"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .lemmas import is_capitalised_lemma
 from .lexicon import Lexicon
 from .tokens import CLAUSE_REACH, PHRASE_REACH, Token
 
@@ -39,7 +40,12 @@ class Scanner:
         self.lex = lex
 
     def head(self, index: int) -> bool:
-        return 0 <= index < len(self.tokens) and _is_head(self.tokens[index], self.lex)
+        if not (0 <= index < len(self.tokens) and _is_head(self.tokens[index], self.lex)):
+            return False
+        if self.lex.capitalised_heads and (index == 0 or not self.tokens[index - 1].is_word):
+            # Any word is capitalised at a sentence start: "Deswegen", "Natürlich" are no nouns.
+            return is_capitalised_lemma(self.tokens[index].text, "de")
+        return True
 
     def modifier(self, index: int) -> bool:
         return 0 <= index < len(self.tokens) and _is_modifier(self.tokens[index], self.lex)

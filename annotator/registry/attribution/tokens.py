@@ -8,7 +8,7 @@ from dataclasses import dataclass
 # Initials and abbreviated titles keep their period: "Joseph R. Biden Jr.", "Dr. Schäuble".
 _TOKEN = re.compile(
     r"(?:[A-Z]|Mr|Mrs|Ms|Dr|Jr|Sr|St|Sen|Rep|Gov|Gen|Lt|Col|Sgt|Prof|Rev|Hon|Abg|Min)\.(?= \w)"
-    r"|\w(?:\.\w)+\.|\w+(?:[-'’.]\w+)*|[^\w\s]"
+    r"|\d{1,2}\.(?= \w)|\w(?:\.\w)+\.|\w+(?:[-'’.]\w+)*|[^\w\s]"
 )
 # Balanced quotations; cue words inside them are the quoted speaker's words, not attributions.
 _QUOTATION = re.compile(
