@@ -122,10 +122,10 @@ DE_OPINION_GENITIVES = lemmas("meinung ansicht auffassung überzeugung")
 # Nouns of speech, opinion and documents whose genitive or "von" phrase names their author:
 # "der Antrag der AfD", "die Worte von X", "Obamas Rede".
 DE_CUE_NOUNS = lemmas(
-    """antrag gesetzentwurf entwurf anfrage aussage äußerung rede wort worten forderung
+    """antrag gesetzentwurf anfrage aussage äußerung rede worte worten forderung
  vorschlag kritik stellungnahme erklärung einschätzung ansicht auffassung meinung position
  haltung begründung entscheidung beschluss erkenntnis bericht gutachten studie urteil
  warnung appell vorwurf behauptung zwischenfrage antwort empfehlung prognose schätzung
- mitteilung ankündigung darstellung aufforderung vorstoß initiative zusage versprechen
+ mitteilung darstellung aufforderung vorstoß initiative zusage versprechen
  plan konzept""".replace("\n", " ")
 )

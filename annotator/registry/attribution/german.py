@@ -29,7 +29,43 @@ _DE_PASSIVE_AUX = words("wird werden wurde wurden worden würde würden")
 # determiner may stand ("das von den Fraktionen vorgelegte Gesetz").
 _ADJECTIVE_ENDINGS = ("te", "ten", "tes", "ter", "tem", "ene", "enen", "enes", "ener", "enem")
 _ATTRIBUTIVE_REACH = 8
+_AGENT_UNG = (
+    "regierung",
+    "verwaltung",
+    "stiftung",
+    "vereinigung",
+    "führung",
+    "leitung",
+    "vertretung",
+    "versammlung",
+    "forschung",
+)
+_NON_AGENT_ENDINGS = (
+    "heit",
+    "keit",
+    "ung",
+    "ungen",
+    "ismus",
+    "tät",
+    "nis",
+    "nisse",
+    "recht",
+    "rechte",
+    "rechts",
+    "gesetz",
+    "gesetzes",
+    "gesetze",
+    "vertrag",
+    "vertrags",
+    "vertrages",
+    "welle",
+)
 _DE_COPULAS = words("ist sind war waren bin bist seid sei seien wäre wären bleibt blieb")
+_DE_RELATIVES = words(
+    "der die das dem den denen deren dessen welche welcher welches welchem welchen"
+)
+_DE_PERSONAL = words("ich wir man du ihr es")
+_RELATIVE_REACH = 30
 _DE_SUBORDINATORS = words("dass daß weil wie ob wenn als obwohl nachdem da damit was wer wo")
 # nach Angaben / nach Informationen / … (des Ministeriums)
 _DE_INFORMATION_NOUNS = words(
@@ -119,9 +155,11 @@ def _rule_cue_verb(scanner: Scanner, i: int) -> Candidate | None:
     if _passive(scanner, i, finite):
         return None  # its agent, if any, is found by _rule_passive_agent
     if finite is not None:
-        phrase = subject_before(scanner, finite) or subject_after(scanner, finite)
+        phrase = _main_subject(scanner, finite)
+    elif _subordinate(scanner, i):
+        phrase = _subordinate_subject(scanner, i)
     else:
-        phrase = _subordinate_subject(scanner, i) or _main_subject(scanner, i)
+        phrase = _main_subject(scanner, i)
     return Candidate(2, i, i, phrase) if phrase else None
 
 
@@ -139,14 +177,23 @@ def _cue_verb(scanner: Scanner, i: int) -> bool:
 
 
 def _attributive(scanner: Scanner, i: int) -> bool:
-    """Das von X vorgelegte Gesetz: an inflected participle between a determiner and its noun."""
-    word = scanner.lower(i)
-    if not word.endswith(_ADJECTIVE_ENDINGS) or not scanner.head(i + 1):
+    """Das von X vorgelegte Gesetz: an inflected participle between a determiner and its noun
+    (prepositional phrases may stand between them), not a finite verb after a noun phrase."""
+    if not scanner.lower(i).endswith(_ADJECTIVE_ENDINGS) or not scanner.head(i + 1):
         return False
     first, _ = clause(scanner, i)
-    return any(
-        scanner.lower(k) in GERMAN.determiners for k in range(max(first, i - _ATTRIBUTIVE_REACH), i)
-    )
+    k = i - 1
+    while k >= max(first, i - _ATTRIBUTIVE_REACH):
+        if scanner.lower(k) in GERMAN.determiners:
+            return True
+        if scanner.head(k):
+            phrase, before = scanner.backward(k)
+            if phrase is None or scanner.lower(before) not in GERMAN.prepositions:
+                return False  # "Nach dem Treffen sagte Selenskyj": a noun phrase, then a verb
+            k = before - 1
+        else:
+            k -= 1
+    return False
 
 
 def _closing_particle(scanner: Scanner, i: int) -> str | None:
@@ -181,26 +228,62 @@ def _passive(scanner: Scanner, i: int, finite: int | None) -> bool:
     return any(scanner.lower(k) in _DE_PASSIVE_AUX for k in range(first, last + 1))
 
 
-def _subordinate_subject(scanner: Scanner, i: int) -> Phrase | None:
-    """…, dass Jens Spahn gestern darauf hingewiesen hat / …, die das Gericht angemahnt hat:
-    in a verb-final clause the subject follows the conjunction or relative pronoun."""
+def _subordinate(scanner: Scanner, i: int) -> bool:
+    """Is the clause around i verb-final, opened by a conjunction or a relative pronoun?"""
     first, _ = clause(scanner, i)
     opener = scanner.lower(first)
-    relative = opener in GERMAN.determiners and (first == 0 or scanner.lower(first - 1) == ",")
-    if opener not in _DE_SUBORDINATORS and not relative:
+    if opener in _DE_SUBORDINATORS:
+        return True
+    if opener in GERMAN.prepositions:
+        opener = scanner.lower(first + 1)  # "…, mit denen ich …"
+    return opener in _DE_RELATIVES and scanner.lower(first - 1) == ","
+
+
+def _subordinate_subject(scanner: Scanner, i: int) -> Phrase | None:
+    """…, dass Jens Spahn gestern darauf hingewiesen hat: in a verb-final clause the subject
+    follows the conjunction. After a relative pronoun ("der … sprach") the pronoun itself is
+    the subject, and no name is suggested."""
+    first, _ = clause(scanner, i)
+    if scanner.lower(first) not in _DE_SUBORDINATORS:
         return None
     k = first + 1
     while scanner.lower(k) in GERMAN.adverbs:
         k += 1
-    if scanner.lower(k) in GERMAN.oblique_determiners:
-        return None  # "dass dem Minister …": no subject
+    if scanner.lower(k) in GERMAN.oblique_determiners or scanner.lower(k) in _DE_PERSONAL:
+        return None  # "dass dem Minister …", "dass wir …": no named subject
     phrase = scanner.pronoun(k) or scanner.forward(k)
     return phrase if phrase is not None and phrase.last < i else None
 
 
-def _main_subject(scanner: Scanner, i: int) -> Phrase | None:
-    """X sagte (subject first) or „…“, sagte X / Das weiß die Ministerin (subject after)."""
-    return subject_before(scanner, i) or subject_after(scanner, i)
+def _main_subject(scanner: Scanner, verb: int) -> Phrase | None:
+    """X sagte (subject first); „…“, sagte X / Das weiß die Ministerin (subject after)."""
+    if scanner.lower(verb - 1) in _DE_PERSONAL or scanner.lower(verb + 1) in _DE_PERSONAL:
+        return None  # "man habe der Sowjetunion zugesagt": the subject is a pronoun
+    if scanner.lower(verb - 1) == ",":
+        return _subject_past_relative(scanner, verb) or subject_after(scanner, verb)
+    phrase = subject_before(scanner, verb)
+    predicate = phrase is not None and scanner.lower(phrase.first - 1) in ("als", "wie")
+    if predicate and verb + 1 < len(scanner.tokens) and scanner.tokens[verb + 1].is_word:
+        phrase = None  # "Als Nächste spricht die Kollegin": a predicate, not the subject
+    return phrase or subject_after(scanner, verb)
+
+
+def _subject_past_relative(scanner: Scanner, verb: int) -> Phrase | None:
+    """Viele Verbände, mit denen ich spreche, kritisieren …: the subject precedes the relative
+    clause that ends right before the verb."""
+    for comma in range(verb - 2, max(-1, verb - _RELATIVE_REACH), -1):
+        token = scanner.tokens[comma]
+        if token.quoted or token.text in ".;:!?":
+            return None
+        if token.text != ",":
+            continue
+        opener = comma + 1
+        if scanner.lower(opener) in GERMAN.prepositions:
+            opener += 1
+        if scanner.lower(opener) in _DE_RELATIVES:
+            return subject_before(scanner, comma)
+        return None
+    return None
 
 
 def _rule_passive_agent(scanner: Scanner, i: int) -> Candidate | None:
@@ -235,7 +318,7 @@ def _rule_cue_noun(scanner: Scanner, i: int) -> Candidate | None:
         phrase = Phrase(i - 1, i - 1)
     else:
         return None
-    if phrase is None or _abstract(scanner.tokens[phrase.last].lower):
+    if phrase is None or not _agentive(scanner.tokens[phrase.last].lower):
         return None
     return Candidate(5, i, i, phrase)
 
@@ -247,8 +330,12 @@ def _saxon_genitive(scanner: Scanner, i: int) -> bool:
     return scanner.clause_start(i - 1) or scanner.lower(i - 1) in GERMAN.prepositions
 
 
-def _abstract(lower: str) -> bool:
-    return lower.endswith(("heit", "keit", "ismus", "tät", "nis", "nisse", "ität"))
+def _agentive(lower: str) -> bool:
+    """Can the noun speak or decide? Abstract nouns (-heit, -keit, -ung, -nis, -recht), laws
+    and documents cannot; governments and foundations (-regierung, -stiftung) can."""
+    if lower.endswith(_AGENT_UNG):
+        return True
+    return not lower.endswith(_NON_AGENT_ENDINGS) and lemma(lower, "de") not in DE_CUE_NOUNS
 
 
 def _rule_opinion_copula(scanner: Scanner, i: int) -> Candidate | None:
@@ -264,8 +351,10 @@ def _rule_opinion_copula(scanner: Scanner, i: int) -> Candidate | None:
         return None
     if scanner.lower(verb) not in _DE_COPULAS:
         return None
-    phrase = subject_before(scanner, verb) or subject_after(scanner, verb)
-    return Candidate(2, i, i, phrase) if phrase else None
+    phrase = _main_subject(scanner, verb)
+    if phrase is None or phrase.first <= i <= phrase.last or phrase.last >= i:
+        return None  # "sind der Meinung": the opinion is no speaker
+    return Candidate(2, i, i, phrase)
 
 
 _GERMAN_RULES = (

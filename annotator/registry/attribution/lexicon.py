@@ -55,7 +55,10 @@ _DE_ADVERBS = (
     "trotzdem allerdings offenbar demnach somit also ebenfalls gleichzeitig zugleich hingegen "
     "dagegen insbesondere zusammenfassend bislang derzeit aktuell erstmals kürzlich später "
     "unterdessen indes mittlerweile hier dort erneut wiederholt stets mehrfach offiziell "
-    "öffentlich ausdrücklich nicht nur"
+    "öffentlich ausdrücklich nicht nur gerade eben ja doch wohl sicher sicherlich vielleicht "
+    "tatsächlich eigentlich nämlich übrigens schließlich endlich zunächst letztlich wirklich "
+    "genau natürlich leider deswegen darum warum weshalb wieso dafür dazu davon daran damit "
+    "hierzu hierbei dabei sehr ganz gar durchaus völlig einfach selbst"
 )
 _DE_PRONOUNS = "er sie es wir ich du ihr man sich wer was dies dieses jenes uns ihm ihn ihnen"
 

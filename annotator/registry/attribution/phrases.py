@@ -23,6 +23,8 @@ def _is_head(token: Token, lex: Lexicon) -> bool:
 def _is_modifier(token: Token, lex: Lexicon) -> bool:
     if not token.is_word or token.quoted or token.capitalised:
         return False
+    if token.text[0].isdigit():
+        return True  # "75 Prozent der Richter"
     return token.lower not in lex.function_words and lex.adjective(token.lower)
 
 
@@ -42,13 +44,23 @@ class Scanner:
     def head(self, index: int) -> bool:
         if not (0 <= index < len(self.tokens) and _is_head(self.tokens[index], self.lex)):
             return False
-        if self.lex.capitalised_heads and (index == 0 or not self.tokens[index - 1].is_word):
+        if self.lex.capitalised_heads and self._sentence_initial(index):
             # Any word is capitalised at a sentence start: "Deswegen", "Natürlich" are no nouns.
             return is_capitalised_lemma(self.tokens[index].text, "de")
         return True
 
     def modifier(self, index: int) -> bool:
-        return 0 <= index < len(self.tokens) and _is_modifier(self.tokens[index], self.lex)
+        if not 0 <= index < len(self.tokens):
+            return False
+        token = self.tokens[index]
+        if self.lex.capitalised_heads and token.capitalised and self._sentence_initial(index):
+            # "Südkoreanische und westliche Geheimdienste": an adjective opening the sentence
+            lower = token.lower
+            return not is_capitalised_lemma(token.text, "de") and self.lex.adjective(lower)
+        return _is_modifier(token, self.lex)
+
+    def _sentence_initial(self, index: int) -> bool:
+        return index == 0 or not self.tokens[index - 1].is_word
 
     def lower(self, index: int) -> str:
         return self.tokens[index].lower if 0 <= index < len(self.tokens) else ""
@@ -165,6 +177,8 @@ def subject_before(scanner: Scanner, anchor: int) -> Phrase | None:
         # "Die Regierung in Kiew bestritt": the phrase is the tail of a longer subject.
         owner, before = scanner.backward(before - 1)
         phrase = None if owner is None else Phrase(owner.first, phrase.last)
+    while phrase is not None and scanner.lower(before) in scanner.lex.adverbs:
+        before -= 1  # "Denn gerade seine Koalition lehnt … ab"
     if phrase is None or not scanner.clause_start(before):
         return None  # e.g. "Trotz der Erfolge bestreitet …": a prepositional phrase
     if scanner.lower(phrase.first) in scanner.lex.oblique_determiners:
