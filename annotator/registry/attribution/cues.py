@@ -116,6 +116,14 @@ DE_PARTICLES = lemmas(
 )
 # Lemmas that are cues only with a particle (stellt … fest, weist … hin).
 DE_ONLY_WITH_PARTICLE = lemmas("stellen legen führen weisen geben gehen kündigen werfen räumen")
+# Light verbs that make a cue with a noun of speech: "Kritik üben", "eine Frage stellen",
+# "die Auffassung vertreten", "Forderungen erheben", "zur Kenntnis nehmen".
+DE_LIGHT_VERBS = lemmas("üben stellen vertreten erheben beantworten nehmen ziehen")
+DE_LIGHT_VERB_NOUNS = lemmas(
+    "kritik frage zwischenfrage fragen auffassung ansicht meinung position standpunkt "
+    "forderung forderungen vorwurf vorwürfe kenntnis schluss schlüsse bitte antrag anträge "
+    "bedenken zweifel"
+)
 # "X ist überzeugt, dass …" / "X ist der Meinung, dass …".
 DE_CONVICTION = lemmas("überzeugt")
 DE_OPINION_GENITIVES = lemmas("meinung ansicht auffassung überzeugung")

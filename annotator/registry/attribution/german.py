@@ -8,6 +8,8 @@ from .cues import (
     DE_CONVICTION,
     DE_CUE_NOUNS,
     DE_CUE_VERBS,
+    DE_LIGHT_VERB_NOUNS,
+    DE_LIGHT_VERBS,
     DE_ONLY_WITH_PARTICLE,
     DE_OPINION_GENITIVES,
     DE_PARTICLES,
@@ -65,6 +67,8 @@ _DE_RELATIVES = words(
     "der die das dem den denen deren dessen welche welcher welches welchem welchen"
 )
 _DE_PERSONAL = words("ich wir man du ihr es")
+_DE_APPOSITION_PRONOUNS = words("ich wir sie ihr du")
+_DE_OBJECT_PRONOUNS = words("es sich mich mir uns euch dich dir ihm ihn ihnen")
 _RELATIVE_REACH = 30
 _DE_SUBORDINATORS = words("dass daß weil wie ob wenn als obwohl nachdem da damit was wer wo")
 # nach Angaben / nach Informationen / … (des Ministeriums)
@@ -173,7 +177,18 @@ def _cue_verb(scanner: Scanner, i: int) -> bool:
     particle = _closing_particle(scanner, i)
     if particle is not None:
         return particle + root in DE_CUE_VERBS
+    if root in DE_LIGHT_VERBS:
+        return _with_cue_noun(scanner, i)  # "Kritik üben", "die Auffassung vertreten"
     return root in DE_CUE_VERBS and root not in DE_ONLY_WITH_PARTICLE
+
+
+def _with_cue_noun(scanner: Scanner, i: int) -> bool:
+    first, last = clause(scanner, i)
+    return any(
+        scanner.tokens[k].capitalised and lemma(scanner.lower(k), "de") in DE_LIGHT_VERB_NOUNS
+        for k in range(first, last + 1)
+        if k != i
+    )
 
 
 def _attributive(scanner: Scanner, i: int) -> bool:
@@ -240,32 +255,71 @@ def _subordinate(scanner: Scanner, i: int) -> bool:
 
 
 def _subordinate_subject(scanner: Scanner, i: int) -> Phrase | None:
-    """…, dass Jens Spahn gestern darauf hingewiesen hat: in a verb-final clause the subject
-    follows the conjunction. After a relative pronoun ("der … sprach") the pronoun itself is
+    """…, dass Jens Spahn gestern darauf hingewiesen hat / …, die das Gericht angemahnt hat:
+    in a verb-final clause the subject follows the conjunction or an object relative pronoun.
+    A relative pronoun without a noun phrase after it ("der von Visionen sprach") is itself
     the subject, and no name is suggested."""
     first, _ = clause(scanner, i)
-    if scanner.lower(first) not in _DE_SUBORDINATORS:
-        return None
     k = first + 1
+    if scanner.lower(first) in GERMAN.prepositions:
+        k += 1  # "…, vor dem die FDP gewarnt hat"
     while scanner.lower(k) in GERMAN.adverbs:
         k += 1
-    if scanner.lower(k) in GERMAN.oblique_determiners or scanner.lower(k) in _DE_PERSONAL:
-        return None  # "dass dem Minister …", "dass wir …": no named subject
-    phrase = scanner.pronoun(k) or scanner.forward(k)
+    if scanner.lower(k) in GERMAN.oblique_determiners:
+        return None  # "dass dem Minister …": no subject
+    phrase = _pronoun_apposition(scanner, k) or scanner.pronoun(k) or scanner.forward(k)
+    if phrase is None and scanner.lower(k) in _DE_PERSONAL:
+        return None  # "dass wir …"
     return phrase if phrase is not None and phrase.last < i else None
 
 
 def _main_subject(scanner: Scanner, verb: int) -> Phrase | None:
     """X sagte (subject first); „…“, sagte X / Das weiß die Ministerin (subject after)."""
-    if scanner.lower(verb - 1) in _DE_PERSONAL or scanner.lower(verb + 1) in _DE_PERSONAL:
+    before = _pronoun_apposition_before(scanner, verb)
+    if before is not None:
+        return before  # "Auch wir als Linke sagen …"
+    if scanner.lower(verb - 1) in _DE_PERSONAL:
         return None  # "man habe der Sowjetunion zugesagt": the subject is a pronoun
     if scanner.lower(verb - 1) == ",":
-        return _subject_past_relative(scanner, verb) or subject_after(scanner, verb)
+        return _subject_past_relative(scanner, verb) or _subject_after(scanner, verb)
     phrase = subject_before(scanner, verb)
     predicate = phrase is not None and scanner.lower(phrase.first - 1) in ("als", "wie")
     if predicate and verb + 1 < len(scanner.tokens) and scanner.tokens[verb + 1].is_word:
         phrase = None  # "Als Nächste spricht die Kollegin": a predicate, not the subject
-    return phrase or subject_after(scanner, verb)
+    return phrase or _subject_after(scanner, verb)
+
+
+def _subject_after(scanner: Scanner, verb: int) -> Phrase | None:
+    """Das weiß die Ministerin / so sagt es die Kommission / Das wissen Sie als Physikerin."""
+    k = verb + 1
+    while scanner.lower(k) in GERMAN.adverbs or scanner.lower(k) in _DE_OBJECT_PRONOUNS:
+        k += 1
+    if scanner.lower(k) in _DE_PERSONAL or scanner.tokens[k - 1 if k > 0 else 0].text == "Sie":
+        return _pronoun_apposition(scanner, k)
+    return _pronoun_apposition(scanner, k) or subject_after(scanner, k - 1)
+
+
+def _pronoun_apposition(scanner: Scanner, k: int) -> Phrase | None:
+    """wir als Linke / Sie von der AfD / ich als Zeitzeuge: a pronoun that names a group."""
+    if scanner.lower(k) not in _DE_APPOSITION_PRONOUNS:
+        return None
+    if scanner.lower(k + 1) == "als" or scanner.lower(k + 1) in ("von", "vom"):
+        named = scanner.forward(k + 2)
+    else:
+        return None
+    return Phrase(k, named.last) if named is not None else None
+
+
+def _pronoun_apposition_before(scanner: Scanner, verb: int) -> Phrase | None:
+    named, before = scanner.backward(verb - 1)
+    if named is None or scanner.lower(before) not in ("als", "von", "vom"):
+        return None
+    pronoun = before - 1
+    if scanner.lower(pronoun) not in _DE_APPOSITION_PRONOUNS:
+        return None
+    if not scanner.clause_start(pronoun - 1) and scanner.lower(pronoun - 1) not in GERMAN.adverbs:
+        return None
+    return Phrase(pronoun, named.last)
 
 
 def _subject_past_relative(scanner: Scanner, verb: int) -> Phrase | None:

@@ -58,7 +58,8 @@ _DE_ADVERBS = (
     "öffentlich ausdrücklich nicht nur gerade eben ja doch wohl sicher sicherlich vielleicht "
     "tatsächlich eigentlich nämlich übrigens schließlich endlich zunächst letztlich wirklich "
     "genau natürlich leider deswegen darum warum weshalb wieso dafür dazu davon daran damit "
-    "hierzu hierbei dabei sehr ganz gar durchaus völlig einfach selbst"
+    "hierzu hierbei dabei sehr ganz gar durchaus völlig einfach selbst fast rund etwa knapp "
+    "zumeist meist meistens gerne gern"
 )
 _DE_PRONOUNS = "er sie es wir ich du ihr man sich wer was dies dieses jenes uns ihm ihn ihnen"
 
