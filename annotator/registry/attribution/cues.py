@@ -109,6 +109,8 @@ DE_CUE_VERBS = DE_SPEECH | DE_BELIEF
 DE_PASSIVE_JUDGEMENTS = lemmas(
     "wahrnehmen ansehen betrachten einstufen werten hören erfahren lesen verbreiten"
 )
+# Verbs whose "von X" is their topic, not an agent: "es wird von Waffen gesprochen".
+DE_TOPIC_VON = lemmas("sprechen reden erzählen berichten hören träumen wissen")
 # Separable particles that close a clause: "teilte … mit" is the lemma "mitteilen".
 DE_PARTICLES = lemmas(
     "ab an auf aus bei dar ein fest fort her hin los mit nach vor weg zu zurück zusammen "

@@ -14,6 +14,7 @@ from .cues import (
     DE_OPINION_GENITIVES,
     DE_PARTICLES,
     DE_PASSIVE_JUDGEMENTS,
+    DE_TOPIC_VON,
 )
 from .lemmas import lemma
 from .lexicon import GERMAN, words
@@ -70,6 +71,8 @@ _DE_PERSONAL = words("ich wir man du ihr es")
 _DE_APPOSITION_PRONOUNS = words("ich wir sie ihr du")
 _DE_OBJECT_PRONOUNS = words("es sich mich mir uns euch dich dir ihm ihn ihnen")
 _RELATIVE_REACH = 30
+# Words that may follow the cue at the end of a verb-final clause: "gesagt haben könnte".
+_VERB_CLUSTER = 2
 _DE_SUBORDINATORS = words("dass daß weil wie ob wenn als obwohl nachdem da damit was wer wo")
 # nach Angaben / nach Informationen / … (des Ministeriums)
 _DE_INFORMATION_NOUNS = words(
@@ -158,6 +161,8 @@ def _rule_cue_verb(scanner: Scanner, i: int) -> Candidate | None:
     finite = _finite_before(scanner, i)
     if _passive(scanner, i, finite):
         return None  # its agent, if any, is found by _rule_passive_agent
+    if _zu_infinitive(scanner, i) and not _subordinate(scanner, i):
+        return None  # "ohne zuzustimmen", "… zu beantragen": the subject lies outside
     if finite is not None:
         phrase = _main_subject(scanner, finite)
     elif _subordinate(scanner, i):
@@ -178,7 +183,8 @@ def _cue_verb(scanner: Scanner, i: int) -> bool:
     if particle is not None:
         return particle + root in DE_CUE_VERBS
     if root in DE_LIGHT_VERBS:
-        return _with_cue_noun(scanner, i)  # "Kritik üben", "die Auffassung vertreten"
+        # "Kritik üben", "die Auffassung vertreten"; "stellt sich die Frage" is no one's
+        return scanner.lower(i + 1) != "sich" and _with_cue_noun(scanner, i)
     return root in DE_CUE_VERBS and root not in DE_ONLY_WITH_PARTICLE
 
 
@@ -243,12 +249,18 @@ def _passive(scanner: Scanner, i: int, finite: int | None) -> bool:
     return any(scanner.lower(k) in _DE_PASSIVE_AUX for k in range(first, last + 1))
 
 
+def _zu_infinitive(scanner: Scanner, i: int) -> bool:
+    word = scanner.lower(i)
+    root = lemma(word, "de")
+    return scanner.lower(i - 1) == "zu" or (word != root and word.replace("zu", "", 1) == root)
+
+
 def _subordinate(scanner: Scanner, i: int) -> bool:
     """Is the clause around i verb-final, opened by a conjunction or a relative pronoun?"""
-    first, _ = clause(scanner, i)
+    first, last = clause(scanner, i)
     opener = scanner.lower(first)
     if opener in _DE_SUBORDINATORS:
-        return True
+        return last - i <= _VERB_CLUSTER  # "als Nächstes spricht zu uns …" is a main clause
     if opener in GERMAN.prepositions:
         opener = scanner.lower(first + 1)  # "…, mit denen ich …"
     return opener in _DE_RELATIVES and scanner.lower(first - 1) == ","
@@ -303,8 +315,11 @@ def _pronoun_apposition(scanner: Scanner, k: int) -> Phrase | None:
     """wir als Linke / Sie von der AfD / ich als Zeitzeuge: a pronoun that names a group."""
     if scanner.lower(k) not in _DE_APPOSITION_PRONOUNS:
         return None
-    if scanner.lower(k + 1) == "als" or scanner.lower(k + 1) in ("von", "vom"):
-        named = scanner.forward(k + 2)
+    by_article = scanner.lower(k + 1) == "vom" or (
+        scanner.lower(k + 1) == "von" and scanner.lower(k + 2) in ("der", "den", "dem")
+    )
+    if scanner.lower(k + 1) == "als" or by_article:
+        named = scanner.forward(k + 2)  # "Sie von der AfD"; not "wir von Lösungen"
     else:
         return None
     return Phrase(k, named.last) if named is not None else None
@@ -347,7 +362,7 @@ def _rule_passive_agent(scanner: Scanner, i: int) -> Candidate | None:
     root = lemma(word, "de")
     if word == root or scanner.tokens[i].capitalised:
         return None
-    if root not in DE_CUE_VERBS and root not in DE_PASSIVE_JUDGEMENTS:
+    if root not in DE_CUE_VERBS and root not in DE_PASSIVE_JUDGEMENTS or root in DE_TOPIC_VON:
         return None
     first, _ = clause(scanner, i)
     for k in range(first, i):
