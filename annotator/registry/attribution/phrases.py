@@ -139,8 +139,11 @@ class Scanner:
     def pronoun(self, index: int) -> Phrase | None:
         if self.lower(index) not in self.lex.pronouns or self.tokens[index].quoted:
             return None
-        if self.lex.capitalised_heads and self.tokens[index].text == "Sie" and index > 0:
-            return None  # the polite "Sie" inside a sentence addresses someone: no source
+        polite = self.lex.capitalised_heads and self.tokens[index].text == "Sie"
+        if polite and (index > 0 or self.lower(index + 1).endswith("en")):
+            # The polite "Sie" addresses someone: inside a sentence always, and at its start
+            # before a plural verb ("Sie haben gesagt"); "Sie sagte" is she.
+            return None
         return Phrase(index, index)
 
 
