@@ -63,6 +63,21 @@ _NON_AGENT_ENDINGS = (
     "vertrages",
     "welle",
 )
+_DOCUMENT_ENDINGS = (
+    "gesetz",
+    "gesetzes",
+    "vertrag",
+    "vertrags",
+    "vertrages",
+    "richtlinie",
+    "verordnung",
+    "urteil",
+    "urteils",
+    "erklärung",
+    "konvention",
+    "abkommen",
+    "charta",
+)
 _DE_COPULAS = words("ist sind war waren bin bist seid sei seien wäre wären bleibt blieb")
 _DE_RELATIVES = words(
     "der die das dem den denen deren dessen welche welcher welches welchem welchen"
@@ -169,7 +184,9 @@ def _rule_cue_verb(scanner: Scanner, i: int) -> Candidate | None:
         phrase = _subordinate_subject(scanner, i)
     else:
         phrase = _main_subject(scanner, i)
-    return Candidate(2, i, i, phrase) if phrase else None
+    if phrase is None or _document(scanner.tokens[phrase.last].lower):
+        return None  # "Die Richtlinie fordert …": a text, whose author is not named
+    return Candidate(2, i, i, phrase)
 
 
 def _cue_verb(scanner: Scanner, i: int) -> bool:
@@ -397,6 +414,11 @@ def _saxon_genitive(scanner: Scanner, i: int) -> bool:
     if not scanner.head(i) or not scanner.lower(i).endswith("s"):
         return False
     return scanner.clause_start(i - 1) or scanner.lower(i - 1) in GERMAN.prepositions
+
+
+def _document(lower: str) -> bool:
+    """A law, treaty, ruling or motion: it "demands" only in its authors' name."""
+    return lower.endswith(_DOCUMENT_ENDINGS) or lemma(lower, "de") in DE_CUE_NOUNS
 
 
 def _agentive(lower: str) -> bool:
