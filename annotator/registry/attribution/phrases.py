@@ -28,6 +28,40 @@ def _is_modifier(token: Token, lex: Lexicon) -> bool:
     return token.lower not in lex.function_words and lex.adjective(token.lower)
 
 
+# Heads of institution names that go on with "für"/"for": Institut für …, Ministry for …
+_INSTITUTIONS = (
+    "institut",
+    "ministerium",
+    "amt",
+    "zentrum",
+    "verband",
+    "stiftung",
+    "gesellschaft",
+    "kommission",
+    "rat",
+    "agentur",
+    "büro",
+    "behörde",
+    "komitee",
+    "ausschuss",
+    "beauftragte",
+    "beauftragter",
+    "institute",
+    "ministry",
+    "office",
+    "council",
+    "committee",
+    "center",
+    "centre",
+    "agency",
+    "foundation",
+    "commission",
+    "society",
+    "association",
+    "bureau",
+)
+
+
 @dataclass(frozen=True)
 class Phrase:
     first: int  # token indices, inclusive
@@ -80,6 +114,8 @@ class Scanner:
             lower = self.lower(i)
             if last_head is not None and lower in self.lex.linkers:
                 i += 1
+            elif last_head is not None and self._institution_named_by(last_head, i):
+                i += 1  # "dem Institut für Wirtschaftsforschung", "Institute for Strategy"
             elif lower in self.lex.determiners:
                 if last_head is not None and self.lower(i - 1) not in self.lex.linkers:
                     break  # a new phrase (e.g. the object) begins
@@ -92,6 +128,14 @@ class Scanner:
             else:
                 break
         return None if last_head is None else Phrase(index, last_head)
+
+    def _institution_named_by(self, head: int, i: int) -> bool:
+        """Does "für X" / "for X" belong to the name of the institution at head?"""
+        if self.lower(i) not in ("für", "for") or not self.tokens[i + 1 :][:1]:
+            return False
+        following = self.tokens[i + 1]
+        named = following.capitalised and following.is_word and not following.quoted
+        return named and self.lower(head).endswith(_INSTITUTIONS)
 
     def _links_forward(self, i: int) -> bool:
         lower = self.lower(i)
