@@ -100,7 +100,7 @@ DE_SPEECH = lemmas(
  """.replace("\n", " ")
 )
 DE_BELIEF = lemmas(
-    """meinen glauben denken wissen erwarten befürchten fürchten hoffen erhoffen
+    """glauben denken meinen wissen erwarten befürchten fürchten hoffen erhoffen
  bezweifeln ausgehen einschätzen beurteilen erkennen wünschen vermuten
  ahnen bedauern überlegen verstehen""".replace("\n", " ")
 )

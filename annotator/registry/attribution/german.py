@@ -16,7 +16,7 @@ from .cues import (
     DE_PASSIVE_JUDGEMENTS,
     DE_TOPIC_VON,
 )
-from .lemmas import lemma
+from .lemmas import lemma, noun_lemma
 from .lexicon import GERMAN, words
 from .phrases import Candidate, Phrase, Scanner, clause, subject_after, subject_before
 from .tokens import CLOSING_QUOTES
@@ -202,13 +202,14 @@ def _cue_verb(scanner: Scanner, i: int) -> bool:
     if root in DE_LIGHT_VERBS:
         # "Kritik üben", "die Auffassung vertreten"; "stellt sich die Frage" is no one's
         return scanner.lower(i + 1) != "sich" and _with_cue_noun(scanner, i)
-    return root in DE_CUE_VERBS and root not in DE_ONLY_WITH_PARTICLE
+    cue = root in DE_CUE_VERBS or token.lower in DE_CUE_VERBS  # "meinen" reads as "mein"
+    return cue and root not in DE_ONLY_WITH_PARTICLE
 
 
 def _with_cue_noun(scanner: Scanner, i: int) -> bool:
     first, last = clause(scanner, i)
     return any(
-        scanner.tokens[k].capitalised and lemma(scanner.lower(k), "de") in DE_LIGHT_VERB_NOUNS
+        scanner.tokens[k].capitalised and _cue_noun(scanner.lower(k), DE_LIGHT_VERB_NOUNS)
         for k in range(first, last + 1)
         if k != i
     )
@@ -393,7 +394,7 @@ def _rule_passive_agent(scanner: Scanner, i: int) -> Candidate | None:
 def _rule_cue_noun(scanner: Scanner, i: int) -> Candidate | None:
     """der Antrag der AfD / die Worte von Dr. Schäuble / Obamas Rede: whose words they are."""
     token = scanner.tokens[i]
-    if not token.capitalised or lemma(token.lower, "de") not in DE_CUE_NOUNS:
+    if not token.capitalised or not _cue_noun(token.lower, DE_CUE_NOUNS):
         return None
     following = scanner.lower(i + 1)
     if following in ("des", "der", "eines", "einer"):
@@ -416,9 +417,14 @@ def _saxon_genitive(scanner: Scanner, i: int) -> bool:
     return scanner.clause_start(i - 1) or scanner.lower(i - 1) in GERMAN.prepositions
 
 
+def _cue_noun(lower: str, nouns: frozenset[str]) -> bool:
+    """Is the noun (or its lemma) listed? "Worte" is, though its lemma "Wort" is not."""
+    return lower in nouns or noun_lemma(lower) in nouns
+
+
 def _document(lower: str) -> bool:
     """A law, treaty, ruling or motion: it "demands" only in its authors' name."""
-    return lower.endswith(_DOCUMENT_ENDINGS) or lemma(lower, "de") in DE_CUE_NOUNS
+    return lower.endswith(_DOCUMENT_ENDINGS) or _cue_noun(lower, DE_CUE_NOUNS)
 
 
 def _agentive(lower: str) -> bool:
@@ -426,7 +432,7 @@ def _agentive(lower: str) -> bool:
     and documents cannot; governments and foundations (-regierung, -stiftung) can."""
     if lower.endswith(_AGENT_UNG):
         return True
-    return not lower.endswith(_NON_AGENT_ENDINGS) and lemma(lower, "de") not in DE_CUE_NOUNS
+    return not lower.endswith(_NON_AGENT_ENDINGS) and not _cue_noun(lower, DE_CUE_NOUNS)
 
 
 def _rule_opinion_copula(scanner: Scanner, i: int) -> Candidate | None:

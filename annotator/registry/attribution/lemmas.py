@@ -17,7 +17,8 @@ Lemmatiser = Callable[[str, str], str]
 
 
 def _simplemma(word: str, language: str) -> str:
-    return simplemma.lemmatize(word, lang=language).casefold()
+    # lower(), not casefold(): "ß" must stay ("beschließen", not "beschliessen").
+    return simplemma.lemmatize(word, lang=language).lower()
 
 
 _lemmatiser: Lemmatiser = _simplemma
@@ -42,9 +43,21 @@ def _lemmatiser_cased(word: str, language: str) -> str:
     return _lemmatiser(word, language)
 
 
+def noun_lemma(word: str) -> str:
+    """The lower-case lemma of a German noun as written ("Anfragen" -> "anfrage"): lower-cased
+    first it would read as a verb ("anfragen")."""
+    return _noun_lemma(word[:1].upper() + word[1:].lower())
+
+
+@functools.lru_cache(maxsize=100_000)
+def _noun_lemma(word: str) -> str:
+    return _lemmatiser_cased(word, "de").lower()
+
+
 def use_lemmatiser(lemmatiser: Lemmatiser | None) -> None:
     """Swap the lemmatiser (None restores simplemma), e.g. to compare another one's effect."""
     global _lemmatiser
     _lemmatiser = lemmatiser or _simplemma
     lemma.cache_clear()
     is_capitalised_lemma.cache_clear()
+    _noun_lemma.cache_clear()

@@ -117,4 +117,4 @@ def _resolved(
 
 def cue_lemma(cue: str, language: str = "de") -> str:
     """The cue's words as lemmas ("sagte" -> "sagen"), to group cues in an evaluation."""
-    return " ".join(lemma(word.casefold(), language) for word in cue.split()[:3])
+    return " ".join(lemma(word.lower(), language) for word in cue.split()[:3])

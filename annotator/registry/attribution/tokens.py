@@ -44,7 +44,7 @@ def tokenise(statement: str, language: str = "de", open_quote: bool = False) -> 
     """The statement's tokens; open_quote: it starts inside a quotation opened before it."""
     quoted, _ = quoted_mask(statement, language, open_quote)
     return [
-        Token(m.group(), m.start(), m.end(), m.group().casefold(), quoted[m.start()])
+        Token(m.group(), m.start(), m.end(), m.group().lower(), quoted[m.start()])
         for m in _TOKEN.finditer(statement)
     ]
 
