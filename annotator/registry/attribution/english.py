@@ -27,6 +27,7 @@ _ADVERBIAL_REACH = 6
 _TIME_DETERMINERS = lemmas("last this next early late")
 _TIMES = lemmas("week month year night morning evening weekend spring summer fall autumn winter")
 _WEEKDAYS = lemmas("monday tuesday wednesday thursday friday saturday sunday")
+_RELATIVES = lemmas("who")
 _QUANTIFIERS = lemmas("several many some most both all few others half one none")
 
 
@@ -85,20 +86,23 @@ def _rule_english_verb(scanner: Scanner, i: int) -> Candidate | None:
         return None  # "X is expected to win", "X was asked": X is no source
     if scanner.lower(i).endswith("ing") and scanner.lower(i - 1) == ",":
         return _participle_clause(scanner, i)
+    if _relative(scanner, anchor - 1):
+        return _relative_clause(scanner, i, Phrase(anchor - 1, anchor - 1))
     phrase = _subject(scanner, anchor) or _subject_past_appositive(scanner, anchor)
+    if phrase is None and scanner.lower(anchor - 1) in ("and", "but"):
+        # "X has voiced concerns but has said …": the coordinated verb shares the subject
+        shared = _opening_subject(scanner, anchor - 1)
+        return Candidate(3, i, i, shared) if shared is not None else None
     if phrase is None:
         phrase = _inverted_subject(scanner, i, anchor)
     if phrase is None or not _verb_reading(scanner, i, phrase):
         return None
-    if phrase.first == phrase.last and _relative(scanner, phrase.first):
-        return _relative_clause(scanner, i, phrase)
     return Candidate(0 if _closes_statement(scanner, i, phrase) else 1, i, i, phrase)
 
 
 def _relative_clause(scanner: Scanner, i: int, pronoun: Phrase) -> Candidate | None:
-    """Perez, who said …: the mention is "who", resolved to the phrase it follows."""
-    if scanner.lower(pronoun.first) != "who":
-        return None
+    """Perez, who said … / a poll that found …: the mention is the relative pronoun, resolved
+    to the phrase it follows."""
     before = pronoun.first - 1
     if scanner.lower(before) == ",":
         before -= 1
@@ -167,11 +171,28 @@ def _verb_reading(scanner: Scanner, i: int, phrase: Phrase) -> bool:
 
 
 def _participle_clause(scanner: Scanner, i: int) -> Candidate | None:
-    """…, saying X: the speaker is the statement's subject, when it opens the statement."""
-    phrase = scanner.pronoun(0) or scanner.forward(0)
-    if phrase is None or phrase.last + 1 >= i or not scanner.tokens[phrase.last + 1].is_word:
-        return None
-    return Candidate(3, i, i, phrase)
+    """…, saying X: the speaker is the statement's subject."""
+    phrase = _opening_subject(scanner, i)
+    return Candidate(3, i, i, phrase) if phrase is not None else None
+
+
+def _opening_subject(scanner: Scanner, limit: int) -> Phrase | None:
+    """The subject that opens the statement, after an introductory phrase ("Here in Iowa, X
+    …"), or past an appositive ("Republicans, who hold the Senate, have …")."""
+    starts = [0]
+    if scanner.lower(0) in scanner.lex.prepositions or _adverb(scanner, 0):
+        comma = next(
+            (k for k in range(min(limit, _APPOSITIVE_REACH)) if scanner.lower(k) == ","), None
+        )
+        starts = [comma + 1] if comma is not None else []
+    for start in starts:
+        phrase = scanner.pronoun(start) or scanner.forward(start)
+        if phrase is None or phrase.last + 1 >= limit:
+            return None
+        following = scanner.tokens[phrase.last + 1]
+        if following.is_word or following.text == ",":
+            return phrase
+    return None
 
 
 def _adverbial_before(scanner: Scanner, anchor: int) -> int | None:
@@ -195,7 +216,7 @@ def _adverb(scanner: Scanner, i: int) -> bool:
 
 
 def _relative(scanner: Scanner, i: int) -> bool:
-    return scanner.lower(i) in ("who", "which", "that")
+    return scanner.lower(i) in _RELATIVES
 
 
 def _subject_past_appositive(scanner: Scanner, anchor: int) -> Phrase | None:
