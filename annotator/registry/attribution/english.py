@@ -58,9 +58,9 @@ def _rule_according_to(scanner: Scanner, i: int) -> Candidate | None:
 
 def _is_cue_verb(scanner: Scanner, i: int) -> bool:
     token = scanner.tokens[i]
-    if token.capitalised and i > 0:
-        return False  # a name (Will, Hope) or a title word, not a verb
     root = lemma(token.lower, "en")
+    if token.capitalised and i > 0 and (root == token.lower or not scanner.title_case):
+        return False  # a name (Will, Hope), not a verb; but "Clinton Says …" in a headline
     if root in EN_FRAMING:
         following = scanner.tokens[i + 1] if i + 1 < len(scanner.tokens) else None
         return following is not None and (following.text in ':,“"' or following.quoted)
@@ -212,7 +212,9 @@ def _adverbial_before(scanner: Scanner, anchor: int) -> int | None:
 
 def _adverb(scanner: Scanner, i: int) -> bool:
     lower = scanner.lower(i)
-    return lower.endswith("ly") and len(lower) > 4 and not scanner.tokens[i].capitalised
+    if not (lower.endswith("ly") and len(lower) > 4):
+        return False
+    return not scanner.tokens[i].capitalised or i == 0 or scanner.title_case
 
 
 def _relative(scanner: Scanner, i: int) -> bool:
@@ -220,18 +222,30 @@ def _relative(scanner: Scanner, i: int) -> bool:
 
 
 def _subject_past_appositive(scanner: Scanner, anchor: int) -> Phrase | None:
-    """X, a former aide who …, said: the subject stands before the appositive's first comma."""
+    """X, a former aide who …, said / X, 29, of Huntsville, Ala., says: the subject stands before
+    the appositive's first comma (the leftmost that leaves a subject)."""
     if scanner.lower(anchor - 1) != ",":
         return None
+    found = None
     for comma in range(anchor - 2, max(-1, anchor - _APPOSITIVE_REACH), -1):
         token = scanner.tokens[comma]
-        if token.quoted or token.text in ".;:!?":
-            return None
+        if (
+            token.quoted
+            or token.text in ";:!?"
+            or (token.text == "." and not _abbreviated(scanner, comma))
+        ):
+            break
         if token.text == "," and _opens_appositive(scanner, comma + 1):
             phrase = _subject(scanner, _adverbial_before(scanner, comma) or comma)
-            if phrase is not None:
-                return phrase
-    return None
+            if phrase is not None and not scanner.tokens[phrase.first].text[0].isdigit():
+                found = phrase
+    return found
+
+
+def _abbreviated(scanner: Scanner, period: int) -> bool:
+    """ "Ala.," "R-Ky.,": the period of an abbreviation inside an appositive."""
+    before = scanner.tokens[period - 1] if period > 0 else None
+    return before is not None and before.capitalised and scanner.lower(period + 1) == ","
 
 
 def _opens_appositive(scanner: Scanner, i: int) -> bool:
@@ -245,8 +259,10 @@ def _opens_appositive(scanner: Scanner, i: int) -> bool:
 
 def _inverted_subject(scanner: Scanner, i: int, anchor: int) -> Phrase | None:
     """“…,” said X / …, said X, an economist: the subject follows a verb that ends a quotation."""
-    if anchor != i or i == 0 or scanner.tokens[i - 1].is_word or scanner.lower(i).endswith("ing"):
+    if anchor != i or scanner.lower(i).endswith("ing"):
         return None
+    if i > 0 and scanner.tokens[i - 1].is_word:
+        return None  # "Said Dorothy Poynter, who …" opens the statement
     if lemma(scanner.lower(i), "en") not in EN_INVERTING:
         return None
     phrase = scanner.pronoun(i + 1) or scanner.forward(i + 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from .lemmas import is_capitalised_lemma
@@ -28,6 +29,10 @@ def _is_modifier(token: Token, lex: Lexicon) -> bool:
     return token.lower not in lex.function_words and lex.adjective(token.lower)
 
 
+# A headline in title case ("Clinton Says Russians Hacked DNC") has at least this many longer
+# words, and this share of them capitalised.
+_TITLE_WORDS = 3
+_TITLE_SHARE = 0.8
 # Heads of institution names that go on with "für"/"for": Institut für …, Ministry for …
 _INSTITUTIONS = (
     "institut",
@@ -92,6 +97,21 @@ class Scanner:
             lower = token.lower
             return not is_capitalised_lemma(token.text, "de") and self.lex.adjective(lower)
         return _is_modifier(token, self.lex)
+
+    @functools.cached_property
+    def title_case(self) -> bool:
+        """A headline in title case: nearly every longer word is capitalised."""
+        longer = [token for token in self.tokens if token.is_word and len(token.text) > 3]
+        capitalised = sum(token.capitalised for token in longer)
+        return len(longer) >= _TITLE_WORDS and capitalised >= _TITLE_SHARE * len(longer)
+
+    def adverb(self, index: int) -> bool:
+        """A listed adverb, or in English any -ly word ("Virtually all analysts say")."""
+        lower = self.lower(index)
+        if lower in self.lex.adverbs:
+            return True
+        english = not self.lex.capitalised_heads
+        return english and lower.endswith("ly") and len(lower) > 4 and self.tokens[index].is_word
 
     def _sentence_initial(self, index: int) -> bool:
         return index == 0 or not self.tokens[index - 1].is_word
@@ -216,16 +236,23 @@ def clause(scanner: Scanner, i: int) -> tuple[int, int]:
     return first, last
 
 
+# Prepositional phrases a subject may carry: "delegates at the convention in Philadelphia".
+_ATTACHED_PHRASES = 3
+
+
 def subject_before(scanner: Scanner, anchor: int) -> Phrase | None:
     if scanner.pronoun(anchor - 1) and scanner.clause_start(anchor - 2):
         return scanner.pronoun(anchor - 1)
     phrase, before = scanner.backward(anchor - 1)
-    if phrase is not None and scanner.lower(before) in scanner.lex.prepositions:
-        # "Die Regierung in Kiew bestritt": the phrase is the tail of a longer subject.
+    for _ in range(_ATTACHED_PHRASES):
+        if phrase is None or scanner.lower(before) not in scanner.lex.prepositions:
+            break
+        # "Die Regierung in Kiew bestritt", "Delegates at the convention in Philadelphia
+        # said": the phrase is the tail of a longer subject.
         owner, before = scanner.backward(before - 1)
         phrase = None if owner is None else Phrase(owner.first, phrase.last)
-    while phrase is not None and scanner.lower(before) in scanner.lex.adverbs:
-        before -= 1  # "Denn gerade seine Koalition lehnt … ab"
+    while phrase is not None and scanner.adverb(before):
+        before -= 1  # "Denn gerade seine Koalition lehnt … ab", "Virtually all analysts say"
     if phrase is None or not scanner.clause_start(before):
         return None  # e.g. "Trotz der Erfolge bestreitet …": a prepositional phrase
     if scanner.lower(phrase.first) in scanner.lex.oblique_determiners:

@@ -12,7 +12,7 @@ _TOKEN = re.compile(
 )
 # Balanced quotations; cue words inside them are the quoted speaker's words, not attributions.
 _QUOTATION = re.compile(
-    r"''[^\n]{1,2000}?''|„[^“”\"„]*[“”\"]|»[^«»]*«|«[^«»]*»|“[^“”„]*”|\"[^\"]*\""
+    r"''[^\n]{1,2000}?''|„[^“”\"„]*[“”\"]|»[^«»]*«|«[^«»]*»|“[^“”„]*”|(?<![^\s(\[—–-])\"[^\"]*\"(?!\w)"
 )
 CLOSING_QUOTES = "“”\"«»'’"
 _LONE_QUOTES = '„»“”«"'
