@@ -28,6 +28,9 @@ _TIME_DETERMINERS = lemmas("last this next early late")
 _TIMES = lemmas("week month year night morning evening weekend spring summer fall autumn winter")
 _WEEKDAYS = lemmas("monday tuesday wednesday thursday friday saturday sunday")
 _RELATIVES = lemmas("who")
+_TIME_ADVERBS = lemmas("earlier yesterday today tonight recently previously")
+_TIME_NOUNS_PLURAL = lemmas("days weeks months years decades hours minutes day week month year")
+_AMOUNTS = lemmas("a two three four five six several few many some")
 _QUANTIFIERS = lemmas("several many some most both all few others half one none")
 
 
@@ -207,6 +210,14 @@ def _adverbial_before(scanner: Scanner, anchor: int) -> int | None:
         return anchor - 2
     if scanner.lower(anchor - 2) == "on" and scanner.lower(anchor - 1) in _WEEKDAYS:
         return anchor - 2
+    if scanner.lower(anchor - 1) in _WEEKDAYS or scanner.lower(anchor - 1) in _TIME_ADVERBS:
+        return anchor - 1  # "Trump Wednesday said", "X earlier said"
+    if scanner.lower(anchor - 1) == "ago":
+        for k in range(anchor - 2, max(-1, anchor - _ADVERBIAL_REACH), -1):
+            if not scanner.tokens[k].is_word:
+                return None
+            if scanner.lower(k) in _TIME_NOUNS_PLURAL:
+                return k - 1 if scanner.lower(k - 1) in _AMOUNTS else k  # "two weeks ago"
     return None
 
 
