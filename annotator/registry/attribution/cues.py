@@ -43,7 +43,7 @@ EN_STANCE = lemmas("want wish prefer plan seek support endorse oppose favor favo
 EN_EVIDENCE = lemmas("show find indicate suggest reveal conclude estimate")
 EN_CUE_VERBS = EN_SPEECH | EN_BELIEF | EN_STANCE | EN_EVIDENCE
 # Cues only when a quotation, a colon or "that" follows: "he continued: …", "the sign read".
-EN_FRAMING = lemmas("continue read go")
+EN_FRAMING = lemmas("continue read go put")
 # Verbs whose subject stands after them in an inverted attribution: “…,” said X.
 EN_INVERTING = lemmas(
     "say add write ask tell explain note continue recall reply respond argue insist warn "

@@ -66,8 +66,15 @@ def _is_cue_verb(scanner: Scanner, i: int) -> bool:
         return False  # a name (Will, Hope), not a verb; but "Clinton Says …" in a headline
     if root in EN_FRAMING:
         following = scanner.tokens[i + 1] if i + 1 < len(scanner.tokens) else None
-        return following is not None and (following.text in ':,“"' or following.quoted)
+        if following is not None and (following.text in ':,“"' or following.quoted):
+            return True  # "he continued: …", "the sign read, “…”"
+        return following is not None and following.text == "." and _after_quotation(scanner, i)
     return root in EN_CUE_VERBS
+
+
+def _after_quotation(scanner: Scanner, i: int) -> bool:
+    """“…,” he continued.: the verb's clause follows a closing quotation mark."""
+    return any(scanner.tokens[k].quoted for k in range(max(0, i - 3), i))
 
 
 def _rule_english_verb(scanner: Scanner, i: int) -> Candidate | None:
