@@ -31,6 +31,11 @@ _RELATIVES = lemmas("who")
 _TIME_ADVERBS = lemmas("earlier yesterday today tonight recently previously")
 _TIME_NOUNS_PLURAL = lemmas("days weeks months years decades hours minutes day week month year")
 _AMOUNTS = lemmas("a two three four five six several few many some")
+EN_NEGATABLE = lemmas("would could should do does did is are was were has have had wo ca must")
+# Words after a noun phrase that show no verb follows it: "Walking to …", "Talks in …".
+_NO_VERB = lemmas(
+    "to in on at by for with from of into about after before over under and or but as than"
+)
 _QUANTIFIERS = lemmas("several many some most both all few others half one none")
 
 
@@ -85,7 +90,7 @@ def _rule_english_verb(scanner: Scanner, i: int) -> Candidate | None:
         return None  # "the claims", "a report": a noun
     anchor, passive = i, False
     while True:
-        if scanner.lower(anchor - 1) in EN_AUXILIARIES or _adverb(scanner, anchor - 1):
+        if _auxiliary(scanner, anchor - 1) or _adverb(scanner, anchor - 1):
             passive = passive or scanner.lower(anchor - 1) in EN_BE
             anchor -= 1
         elif (skipped := _adverbial_before(scanner, anchor)) is not None:
@@ -205,6 +210,12 @@ def _opening_subject(scanner: Scanner, limit: int) -> Phrase | None:
     return None
 
 
+def _participle(scanner: Scanner, i: int) -> bool:
+    """ "Asked about …", "Walking to …", "Alarmed by …": a participle, no subject."""
+    word = scanner.lower(i)
+    return word.endswith(("ed", "ing")) and lemma(word, "en") != word
+
+
 def _adverbial_before(scanner: Scanner, anchor: int) -> int | None:
     """Where a time adverbial or a parenthesis before anchor begins: "X (D-Calif.) last month
     said", "X on Tuesday said"."""
@@ -226,6 +237,12 @@ def _adverbial_before(scanner: Scanner, anchor: int) -> int | None:
             if scanner.lower(k) in _TIME_NOUNS_PLURAL:
                 return k - 1 if scanner.lower(k - 1) in _AMOUNTS else k  # "two weeks ago"
     return None
+
+
+def _auxiliary(scanner: Scanner, i: int) -> bool:
+    """has, would, also … and the negated forms: "wouldn't", "didn’t"."""
+    word = scanner.lower(i).replace("’", "'")
+    return word in EN_AUXILIARIES or (word.endswith("n't") and word[:-3] in EN_NEGATABLE)
 
 
 def _adverb(scanner: Scanner, i: int) -> bool:
@@ -255,7 +272,8 @@ def _subject_past_appositive(scanner: Scanner, anchor: int) -> Phrase | None:
             break
         if token.text == "," and _opens_appositive(scanner, comma + 1):
             phrase = _subject(scanner, _adverbial_before(scanner, comma) or comma)
-            if phrase is not None and not scanner.tokens[phrase.first].text[0].isdigit():
+            numeric = phrase is not None and scanner.tokens[phrase.first].text[0].isdigit()
+            if phrase is not None and not numeric and not _participle(scanner, phrase.first):
                 found = phrase
     return found
 
@@ -284,8 +302,8 @@ def _inverted_subject(scanner: Scanner, i: int, anchor: int) -> Phrase | None:
     if lemma(scanner.lower(i), "en") not in EN_INVERTING:
         return None
     phrase = scanner.pronoun(i + 1) or scanner.forward(i + 1)
-    if phrase is None:
-        return None
+    if phrase is None or _adverb(scanner, phrase.last):
+        return None  # "…,” X said matter-of-factly"
     after = phrase.last + 1
     if after >= len(scanner.tokens) or not scanner.tokens[after].is_word:
         return phrase

@@ -117,7 +117,7 @@ ENGLISH = Lexicon(
         )
     ),
     pronouns=words("he she they i we you"),
-    clause_openers=words(_EN_CONJUNCTIONS + " as since whereas"),
+    clause_openers=words(_EN_CONJUNCTIONS + " as since whereas where"),
     oblique_determiners=frozenset(),
     adverbs=words(_EN_ADVERBS),
     capitalised_heads=False,
