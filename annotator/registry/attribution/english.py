@@ -195,7 +195,8 @@ def _opening_subject(scanner: Scanner, limit: int) -> Phrase | None:
     """The subject that opens the statement, after an introductory phrase ("Here in Iowa, X
     …"), or past an appositive ("Republicans, who hold the Senate, have …")."""
     starts = [0]
-    if scanner.lower(0) in scanner.lex.prepositions or _adverb(scanner, 0):
+    introduced = scanner.lower(0) in scanner.lex.prepositions or _adverb(scanner, 0)
+    if introduced or _participle(scanner, 0):  # "Asked about it, X said …"
         comma = next(
             (k for k in range(min(limit, _APPOSITIVE_REACH)) if scanner.lower(k) == ","), None
         )
