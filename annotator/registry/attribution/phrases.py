@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from .lemmas import is_capitalised_lemma
+from .lemmas import is_capitalised_lemma, lemma
 from .lexicon import Lexicon
 from .tokens import CLAUSE_REACH, PHRASE_REACH, Token
 
@@ -140,6 +140,8 @@ class Scanner:
                 if last_head is not None and self.lower(i - 1) not in self.lex.linkers:
                     break  # a new phrase (e.g. the object) begins
                 i += 1
+            elif last_head is not None and self._past_verb(i):
+                break  # "the senator toured a plant": English heads are any content word
             elif self.head(i):
                 last_head = i
                 i += 1
@@ -148,6 +150,12 @@ class Scanner:
             else:
                 break
         return None if last_head is None else Phrase(index, last_head)
+
+    def _past_verb(self, i: int) -> bool:
+        token = self.tokens[i]
+        if self.lex.capitalised_heads or token.capitalised or not token.lower.endswith("ed"):
+            return False
+        return lemma(token.lower, "en") != token.lower
 
     def _institution_named_by(self, head: int, i: int) -> bool:
         """Does "für X" / "for X" belong to the name of the institution at head?"""
