@@ -181,7 +181,7 @@ def _cue_verb(scanner: Scanner, i: int) -> bool:
     token = scanner.tokens[i]
     if token.capitalised and i > 0:
         return False  # German nouns are capitalised; verbs are not
-    if scanner.lower(i - 1) in GERMAN.determiners or attributive(scanner, i):
+    if _after_determiner(scanner, i) or attributive(scanner, i):
         return False  # "die geforderte Summe": a participle as adjective
     root = lemma(token.lower, "de")
     particle = closing_particle(scanner, i)
@@ -192,6 +192,19 @@ def _cue_verb(scanner: Scanner, i: int) -> bool:
         return scanner.lower(i + 1) != "sich" and _with_cue_noun(scanner, i)
     cue = root in DE_CUE_VERBS or token.lower in DE_CUE_VERBS  # "meinen" reads as "mein"
     return cue and root not in DE_ONLY_WITH_PARTICLE
+
+
+def _after_determiner(scanner: Scanner, i: int) -> bool:
+    """ "die geforderte Summe" (an adjective), but not "Das sagte der Minister" (a verb after
+    a demonstrative that opens the sentence)."""
+    if scanner.lower(i - 1) not in GERMAN.determiners:
+        return False
+    opens = i == 1 or (i > 1 and not scanner.tokens[i - 2].is_word)
+    return not opens or (_participle_form(scanner.lower(i)) and scanner.head(i + 1))
+
+
+def _participle_form(word: str) -> bool:
+    return "ge" in word[:8] or "iert" in word
 
 
 def _with_cue_noun(scanner: Scanner, i: int) -> bool:
