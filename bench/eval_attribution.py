@@ -39,6 +39,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from annotator.registry.attribution import cue_lemma, suggest_document  # noqa: E402
+from annotator.registry.attribution.lemmas import Lemmatiser, use_lemmatiser  # noqa: E402
 from annotator.segmentation import segment_document  # noqa: E402
 
 Span = tuple[int, int]
@@ -265,9 +266,13 @@ def _overlap(a: Span, b: Span | None) -> bool:
 
 
 def statements_per_second(documents: list[Document]) -> tuple[float, float]:
-    """(attributor, SoMaJo reference) in statements per second over the same statements."""
+    """(attributor, SoMaJo reference) in statements per second over the same statements.
+
+    The lemma caches start empty, as in a fresh import process.
+    """
     batches = [([(s.text, s.paragraph) for s in d.statements], d.language) for d in documents]
     count = sum(len(batch) for batch, _ in batches)
+    use_lemmatiser(_current_lemmatiser)
     started = time.perf_counter()
     for batch, language in batches:
         suggest_document(batch, language)
@@ -277,6 +282,35 @@ def statements_per_second(documents: list[Document]) -> tuple[float, float]:
         segment_document("\n".join(text for text, _ in batch), language)
     reference = count / (time.perf_counter() - started)
     return attributor, reference
+
+
+# --- lemmatisers -------------------------------------------------------------------------------
+
+_current_lemmatiser: Lemmatiser | None = None
+
+
+def hanta_lemmatiser() -> Lemmatiser:
+    """HanTa (Hannover Tagger), for comparison: install it beside the project to use this."""
+    from HanTa import HanoverTagger
+
+    taggers = {
+        "de": HanoverTagger.HanoverTagger("morphmodel_ger.pgz"),
+        "en": HanoverTagger.HanoverTagger("morphmodel_en.pgz"),
+    }
+
+    def lemmatise(word: str, language: str) -> str:
+        return taggers[language].analyze(word)[0]
+
+    return lemmatise
+
+
+LEMMATISERS = {"simplemma": lambda: None, "hanta": hanta_lemmatiser}
+
+
+def lemmatiser_select(name: str) -> None:
+    global _current_lemmatiser
+    _current_lemmatiser = LEMMATISERS[name]()
+    use_lemmatiser(_current_lemmatiser)
 
 
 # --- report ------------------------------------------------------------------------------------
@@ -305,39 +339,43 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spkatt", type=Path, help="SpkAtt-2023's train/task1 folder")
     parser.add_argument("--top", type=int, default=15, help="rows in each confusion list")
     parser.add_argument("--no-speed", action="store_true", help="skip the speed measurement")
+    parser.add_argument(
+        "--lemmatiser",
+        nargs="+",
+        choices=sorted(LEMMATISERS),
+        default=["simplemma"],
+        help="run once per lemmatiser (hanta needs the HanTa package installed)",
+    )
     args = parser.parse_args(argv)
     if not args.polnear and not args.spkatt:
         parser.error("give --polnear DIR, --spkatt DIR or both")
 
-    lines, every_document = [], []
+    corpora = []
     if args.polnear:
         for split in args.polnear_splits:
-            documents = read_polnear(args.polnear / split)
-            every_document += documents
-            result, count = score(documents, skip_pronoun_sources=False)
-            lines.append(report_line(f"PolNeAR {split}", result, count))
-            lines += confusion(f"PolNeAR {split}", result, args.top)
+            corpora.append((f"PolNeAR {split}", read_polnear(args.polnear / split), False))
     if args.spkatt:
         documents = read_spkatt(args.spkatt)
-        every_document += documents
-        halves = {
-            "tuning": [d for d in documents if spkatt_half(d) == "tuning"],
-            "check": [d for d in documents if spkatt_half(d) == "check"],
-            "all": documents,
-        }
-        for half, chosen in halves.items():
-            result, count = score(chosen, skip_pronoun_sources=True)
-            lines.append(report_line(f"SpkAtt {half}", result, count))
-            if half != "all":
-                lines += confusion(f"SpkAtt {half}", result, args.top)
-    for line in lines:
-        print(line)
-    if not args.no_speed:
-        attributor, reference = statements_per_second(every_document)
-        print(
-            f"speed: attributor {attributor:,.0f} statements/s; SoMaJo splitting the same "
-            f"text {reference:,.0f} statements/s; ratio {attributor / reference:.2f}"
-        )
+        for half in ("tuning", "check"):
+            chosen = [d for d in documents if spkatt_half(d) == half]
+            corpora.append((f"SpkAtt {half}", chosen, True))
+        corpora.append(("SpkAtt all", documents, True))
+    every_document = [d for name, docs, _ in corpora if name != "SpkAtt all" for d in docs]
+    for name in args.lemmatiser:
+        lemmatiser_select(name)
+        print(f"== lemmatiser: {name}")
+        for label, documents, skip_pronouns in corpora:
+            result, count = score(documents, skip_pronoun_sources=skip_pronouns)
+            print(report_line(label, result, count))
+            if args.top and label != "SpkAtt all":
+                print("\n".join(confusion(label, result, args.top)))
+        if not args.no_speed:
+            attributor, reference = statements_per_second(every_document)
+            print(
+                f"speed: attributor {attributor:,.0f} statements/s; SoMaJo splitting the same "
+                f"text {reference:,.0f} statements/s; ratio {attributor / reference:.2f}"
+            )
+    lemmatiser_select("simplemma")
     return 0
 
 
