@@ -29,6 +29,14 @@ from .forms import (
     labellingform_class,
 )
 from .ingestion_admin import ArticleImportAdminMixin, SourceFromMentionAdminMixin
+from .integrity_admin import (
+    DocumentTextAdminMixin,
+    LabelGroupRetireAdminMixin,
+    LabellingConflictAdminMixin,
+    LabellingDeleteAdminMixin,
+    LabelRetireAdminMixin,
+    RetiringLabelFormSet,
+)
 from .models import (
     Annotation,
     Document,
@@ -103,7 +111,7 @@ class LabellingAdminMixin:
     def labelling_fieldsets(self, request) -> list:
         group_fields = [label_group_field_name(group) for group in self.label_groups(request)]
         return [
-            (_("Who says it"), {"fields": ["source", "source_mention"]}),
+            (_("Who says it"), {"fields": ["source", "source_mention", "seen_version"]}),
             (
                 _("Admiralty grading"),
                 {
@@ -234,7 +242,9 @@ class SourceAdmin(LeadImportExportMixin, admin.ModelAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(ArticleImportAdminMixin, LeadImportExportMixin, admin.ModelAdmin):
+class DocumentAdmin(
+    DocumentTextAdminMixin, ArticleImportAdminMixin, LeadImportExportMixin, admin.ModelAdmin
+):
     resource_classes = [DocumentResource]
     list_display = ("title", "project", "language", "place", "published_at", "statements")
     list_filter = ("project", "language")
@@ -333,7 +343,13 @@ class StatementAdmin(SourceFromMentionAdminMixin, LeadImportExportMixin, admin.M
 
 
 @admin.register(Annotation)
-class AnnotationAdmin(LabellingAdminMixin, LeadImportExportMixin, admin.ModelAdmin):
+class AnnotationAdmin(
+    LabellingConflictAdminMixin,
+    LabellingDeleteAdminMixin,
+    LabellingAdminMixin,
+    LeadImportExportMixin,
+    admin.ModelAdmin,
+):
     resource_classes = [AnnotationResource]  # leads only: see LeadImportExportMixin
     labelling_form = AnnotationForm
     list_select_related = ("statement__document", "annotator", "source")
@@ -485,7 +501,10 @@ class AnnotationAdmin(LabellingAdminMixin, LeadImportExportMixin, admin.ModelAdm
             else Annotation.Status.SUBMITTED
         )
         services.annotation_save(
-            annotation=obj, labels=form.chosen_labels(), changed_by=request.user
+            annotation=obj,
+            labels=form.chosen_labels(),
+            changed_by=request.user,
+            expected_version=form.expected_version(),
         )
 
     def save_related(self, request, form, formsets, change):
@@ -507,7 +526,13 @@ class AnnotationAdmin(LabellingAdminMixin, LeadImportExportMixin, admin.ModelAdm
 
 
 @admin.register(GoldLabel)
-class GoldLabelAdmin(LabellingAdminMixin, LeadImportExportMixin, admin.ModelAdmin):
+class GoldLabelAdmin(
+    LabellingConflictAdminMixin,
+    LabellingDeleteAdminMixin,
+    LabellingAdminMixin,
+    LeadImportExportMixin,
+    admin.ModelAdmin,
+):
     resource_classes = [GoldLabelResource]
     labelling_form = GoldLabelForm
     list_display = (
@@ -545,7 +570,12 @@ class GoldLabelAdmin(LabellingAdminMixin, LeadImportExportMixin, admin.ModelAdmi
 
     def save_model(self, request, obj, form, change):
         obj.decided_by = request.user
-        services.gold_label_save(gold=obj, labels=form.chosen_labels(), changed_by=request.user)
+        services.gold_label_save(
+            gold=obj,
+            labels=form.chosen_labels(),
+            changed_by=request.user,
+            expected_version=form.expected_version(),
+        )
 
     def save_related(self, request, form, formsets, change):
         """Labels were saved with the gold label by the service."""
@@ -553,14 +583,15 @@ class GoldLabelAdmin(LabellingAdminMixin, LeadImportExportMixin, admin.ModelAdmi
 
 class LabelInline(admin.TabularInline):
     model = Label
+    formset = RetiringLabelFormSet
     extra = 1
-    fields = ("name", "description", "position")
+    fields = ("name", "description", "position", "retired_at")
 
 
 @admin.register(LabelGroup)
-class LabelGroupAdmin(LeadImportExportMixin, admin.ModelAdmin):
+class LabelGroupAdmin(LabelGroupRetireAdminMixin, LeadImportExportMixin, admin.ModelAdmin):
     resource_classes = [LabelGroupResource]
-    list_display = ("name", "multiple", "required", "position", "label_names")
+    list_display = ("name", "multiple", "required", "position", "retired", "label_names")
     list_editable = ("position",)
     search_fields = ("name",)
     inlines = [LabelInline]
@@ -574,10 +605,10 @@ class LabelGroupAdmin(LeadImportExportMixin, admin.ModelAdmin):
 
 
 @admin.register(Label)
-class LabelAdmin(LeadImportExportMixin, admin.ModelAdmin):
+class LabelAdmin(LabelRetireAdminMixin, LeadImportExportMixin, admin.ModelAdmin):
     resource_classes = [LabelResource]
-    list_display = ("name", "group", "position")
-    list_filter = ("group",)
+    list_display = ("name", "group", "position", "retired")
+    list_filter = ("group", "retired_at")
     list_select_related = ("group",)
     search_fields = ("name", "group__name")
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotator', '0005_orderings_by_column'),
+        ('annotator', '0006_retiring_versions_protected_history'),
     ]
 
     operations = [
