@@ -29,13 +29,9 @@ _TIMES = lemmas("week month year night morning evening weekend spring summer fal
 _WEEKDAYS = lemmas("monday tuesday wednesday thursday friday saturday sunday")
 _RELATIVES = lemmas("who")
 _TIME_ADVERBS = lemmas("earlier yesterday today tonight recently previously")
-_TIME_NOUNS_PLURAL = lemmas("days weeks months years decades hours minutes day week month year")
+_DURATIONS = lemmas("days weeks months years decades hours minutes day week month year")
 _AMOUNTS = lemmas("a two three four five six several few many some")
-EN_NEGATABLE = lemmas("would could should do does did is are was were has have had wo ca must")
-# Words after a noun phrase that show no verb follows it: "Walking to …", "Talks in …".
-_NO_VERB = lemmas(
-    "to in on at by for with from of into about after before over under and or but as than"
-)
+_NEGATABLE = lemmas("would could should do does did is are was were has have had wo ca must")
 _QUANTIFIERS = lemmas("several many some most both all few others half one none")
 
 
@@ -116,8 +112,8 @@ def _rule_english_verb(scanner: Scanner, i: int) -> Candidate | None:
 
 
 def _relative_clause(scanner: Scanner, i: int, pronoun: Phrase) -> Candidate | None:
-    """Perez, who said … / a poll that found …: the mention is the relative pronoun, resolved
-    to the phrase it follows."""
+    """Perez, who said …: the mention is the relative pronoun, resolved to the phrase it
+    follows."""
     before = pronoun.first - 1
     if scanner.lower(before) == ",":
         before -= 1
@@ -235,7 +231,7 @@ def _adverbial_before(scanner: Scanner, anchor: int) -> int | None:
         for k in range(anchor - 2, max(-1, anchor - _ADVERBIAL_REACH), -1):
             if not scanner.tokens[k].is_word:
                 return None
-            if scanner.lower(k) in _TIME_NOUNS_PLURAL:
+            if scanner.lower(k) in _DURATIONS:
                 return k - 1 if scanner.lower(k - 1) in _AMOUNTS else k  # "two weeks ago"
     return None
 
@@ -243,7 +239,7 @@ def _adverbial_before(scanner: Scanner, anchor: int) -> int | None:
 def _auxiliary(scanner: Scanner, i: int) -> bool:
     """has, would, also … and the negated forms: "wouldn't", "didn’t"."""
     word = scanner.lower(i).replace("’", "'")
-    return word in EN_AUXILIARIES or (word.endswith("n't") and word[:-3] in EN_NEGATABLE)
+    return word in EN_AUXILIARIES or (word.endswith("n't") and word[:-3] in _NEGATABLE)
 
 
 def _adverb(scanner: Scanner, i: int) -> bool:
