@@ -15,6 +15,11 @@ def lemmas(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+def endings(text: str) -> tuple[str, ...]:
+    """Word endings for str.endswith, longest first so that listing order never matters."""
+    return tuple(sorted(text.split(), key=len, reverse=True))
+
+
 # --- English -----------------------------------------------------------------------------------
 
 EN_SPEECH = lemmas(

@@ -1,4 +1,6 @@
-"""German cue rules: laut X, X zufolge, nach Angaben X, „…“, so X, X sagte, passive agents."""
+"""German cue rules: laut X, X zufolge, nach Angaben X, „…“, so X; cue verbs (X sagte, X hat
+gesagt, …, dass X gesagt hat); passive agents (von X kritisiert); opinions (X ist der
+Meinung); cue nouns with their author (der Antrag der X, die Worte von X)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from .cues import (
     DE_OPINION_GENITIVES,
     DE_PASSIVE_JUDGEMENTS,
     DE_TOPIC_VON,
+    endings,
 )
 from .german_clauses import (
     COPULAS,
@@ -31,51 +34,17 @@ from .lexicon import GERMAN, words
 from .phrases import Candidate, Phrase, Scanner, clause
 from .tokens import CLOSING_QUOTES
 
-_AGENT_UNG = (
-    "regierung",
-    "verwaltung",
-    "stiftung",
-    "vereinigung",
-    "führung",
-    "leitung",
-    "vertretung",
-    "versammlung",
-    "forschung",
+# Nouns in -ung that can speak (Bundesregierung); abstract endings, laws and treaties cannot.
+_AGENT_UNG = endings(
+    "regierung verwaltung stiftung vereinigung führung leitung vertretung versammlung forschung"
 )
-_NON_AGENT_ENDINGS = (
-    "heit",
-    "keit",
-    "ung",
-    "ungen",
-    "ismus",
-    "tät",
-    "nis",
-    "nisse",
-    "recht",
-    "rechte",
-    "rechts",
-    "gesetz",
-    "gesetzes",
-    "gesetze",
-    "vertrag",
-    "vertrags",
-    "vertrages",
-    "welle",
+_NON_AGENT_ENDINGS = endings(
+    "heit keit ung ungen ismus tät nis nisse recht rechte rechts gesetz gesetzes gesetze "
+    "vertrag vertrags vertrages welle"
 )
-_DOCUMENT_ENDINGS = (
-    "gesetz",
-    "gesetzes",
-    "vertrag",
-    "vertrags",
-    "vertrages",
-    "richtlinie",
-    "verordnung",
-    "urteil",
-    "urteils",
-    "erklärung",
-    "konvention",
-    "abkommen",
-    "charta",
+_DOCUMENT_ENDINGS = endings(
+    "gesetz gesetzes vertrag vertrags vertrages richtlinie verordnung urteil urteils "
+    "erklärung konvention abkommen charta"
 )
 # nach Angaben / nach Informationen / … (des Ministeriums)
 _DE_INFORMATION_NOUNS = words(
