@@ -23,6 +23,7 @@ from .german_clauses import (
     attributive,
     closing_particle,
     finite_before,
+    governed_by_finite,
     main_subject,
     passive,
     subordinate,
@@ -133,7 +134,7 @@ def _rule_cue_verb(scanner: Scanner, i: int) -> Candidate | None:
     finite = finite_before(scanner, i)
     if passive(scanner, i, finite):
         return None  # its agent, if any, is found by _rule_passive_agent
-    if zu_infinitive(scanner, i) and not subordinate(scanner, i):
+    if zu_infinitive(scanner, i) and not governed_by_finite(scanner, i):
         return None  # "ohne zuzustimmen", "… zu beantragen": the subject lies outside
     if finite is not None:
         phrase = main_subject(scanner, finite)
@@ -159,7 +160,9 @@ def _cue_verb(scanner: Scanner, i: int) -> bool:
     if root in DE_LIGHT_VERBS:
         # "Kritik üben", "die Auffassung vertreten"; "stellt sich die Frage" is no one's
         return scanner.lower(i + 1) != "sich" and _with_cue_noun(scanner, i)
-    cue = root in DE_CUE_VERBS or token.lower in DE_CUE_VERBS  # "meinen" reads as "mein"
+    # "meinen" reads as the possessive "mein"; before a noun ("meinen Mann") it is one.
+    listed = token.lower in DE_CUE_VERBS and not scanner.head(i + 1)
+    cue = root in DE_CUE_VERBS or listed
     return cue and root not in DE_ONLY_WITH_PARTICLE
 
 

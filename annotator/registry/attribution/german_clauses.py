@@ -95,6 +95,15 @@ def zu_infinitive(scanner: Scanner, i: int) -> bool:
     return scanner.lower(i - 1) == "zu" or (word != root and word.replace("zu", "", 1) == root)
 
 
+def governed_by_finite(scanner: Scanner, i: int) -> bool:
+    """ "… zu suggerieren versucht hat": a zu-infinitive whose own clause has a finite verb
+    after it; without one ("…, dem Plan zuzustimmen"), its subject lies outside."""
+    return any(
+        scanner.lower(k) in _DE_MODALS or scanner.lower(k) in _DE_PERFECT_AUX
+        for k in range(i + 1, min(len(scanner.tokens), i + 1 + _VERB_CLUSTER))
+    )
+
+
 def subordinate(scanner: Scanner, i: int) -> bool:
     """Is the clause around i verb-final, opened by a conjunction or a relative pronoun?"""
     first, last = clause(scanner, i)
