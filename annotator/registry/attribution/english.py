@@ -131,7 +131,12 @@ def _subject(scanner: Scanner, anchor: int) -> Phrase | None:
     if scanner.lower(anchor - 1) in _QUANTIFIERS and scanner.clause_start(anchor - 2):
         return Phrase(anchor - 1, anchor - 1)
     tail, before = scanner.backward(anchor - 1)
-    if tail is None or scanner.lower(before) != "of":
+    of = scanner.lower(before) == "of"
+    quantified = (
+        scanner.lower(before) in scanner.lex.prepositions
+        and scanner.lower(before - 1) in _QUANTIFIERS
+    )  # "Many in the crowd said"
+    if tail is None or not (of or quantified):
         return None
     owner, _ = scanner.backward(before - 1)
     if owner is None and scanner.lower(before - 1) in _QUANTIFIERS:
