@@ -5,7 +5,7 @@ classes of communication (say, tell, complain, advise, manner of speaking), of c
 declaration (believe, suspect, declare), verbs of perception used for evidence (show, find),
 and the German verba dicendi et sentiendi (sagen, meinen, glauben, fordern, …). Each set was
 checked against attribution corpora: a verb that names a wrong source there far more often
-than a right one (vote, maintain, intend, direct, back, lobby, …) is left out.
+than a right one (vote, maintain, intend, direct, back, lobby, debate, …) is left out.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ EN_SPEECH = lemmas(
  apologise swear recount reiterate repeat point echo mock ridicule label brand dub
  characterize characterise portray deride lash rebuke scold chide contradict insinuate
  proclaim pronounce concur object protest plead beg encourage press push instruct order
- signal talk speak discuss debate brief preach lecture bemoan knock highlight rail lambast
+ signal talk speak discuss brief preach lecture bemoan knock highlight rail lambast
  hammer trumpet applaud hail congratulate welcome urge implore vouch pitch""".replace("\n", " ")
 )
 EN_BELIEF = lemmas(
