@@ -192,6 +192,11 @@ class Statement(models.Model):
     suggested_cue_end = models.PositiveIntegerField(_("cue end"), null=True, blank=True)
     suggested_mention_start = models.PositiveIntegerField(_("mention start"), null=True, blank=True)
     suggested_mention_end = models.PositiveIntegerField(_("mention end"), null=True, blank=True)
+    # A pronoun mention ("er", "she") resolved to the nearest preceding named source in the
+    # same paragraph: the mention stays the pronoun, and this is the name it stands for.
+    suggested_mention_resolved = models.CharField(
+        _("mention resolved from a pronoun"), max_length=500, blank=True
+    )
 
     class Meta:
         ordering = ["document_id", "position"]

@@ -42,6 +42,15 @@ _TABLE_KEYS = {
     "url": "url",
     "link": "url",
 }
+# A number with a period, then a word that opens sentences but never follows an ordinal:
+# articles, pronouns, conjunctions and sentence adverbs (German and English).
+_SENTENCE_OPENERS = (
+    "Danach|Dann|Daher|Deshalb|Doch|Aber|Auch|Außerdem|Zudem|Damit|Dabei|Dort|Hier|Heute|"
+    "Inzwischen|Jetzt|Nun|Später|Trotzdem|Zuvor|Der|Die|Das|Ein|Eine|Er|Sie|Es|Wir|Ich|Man|"
+    "Dies|Diese|Dieser|Laut|Nach|Bei|In|Im|Am|Mit|Und|Oder|"
+    "Then|After|Afterwards|The|A|An|He|She|It|They|We|I|This|That|But|And|However|Meanwhile"
+)
+_NUMBER_THEN_OPENER = re.compile(rf"(?<![\w.])(\d+\.)\s+((?:{_SENTENCE_OPENERS})\b)")
 # Fallback splitter for text SoMaJo cannot align: break after final punctuation (and any
 # closing quotes) that is followed by whitespace.
 _FALLBACK_BREAK = re.compile(r"[.!?…]+[\"'“”»«‘’›‹)\]]*(?=\s)")
@@ -97,11 +106,22 @@ def parse_article_text(raw: str) -> ParsedArticle:
 
 
 def _table_start(lines: list[str]) -> int:
-    """Index of the ``Details | |`` line, or len(lines) when the article has no table."""
+    """Index of the ``Details | |`` line, or len(lines) when the article has no table.
+
+    A body line that merely starts with "Details |" is no table: the header must be followed
+    by the ``---|---|`` separator, or by nothing but table rows.
+    """
     for index in range(1, len(lines)):
-        if _TABLE_HEADER.match(lines[index]):
+        if _TABLE_HEADER.match(lines[index]) and _table_follows(lines[index + 1 :]):
             return index
     return len(lines)
+
+
+def _table_follows(rest: list[str]) -> bool:
+    rows = [line for line in rest if line.strip()]
+    if rows and _TABLE_SEPARATOR.match(rows[0]) and "-" in rows[0]:
+        return True
+    return all("|" in row for row in rows)
 
 
 def _table_metadata(rows: list[str]) -> dict[str, str]:
@@ -199,7 +219,8 @@ def _paragraph_spans(paragraph: str, tokenizer: SoMaJo) -> list[tuple[int, int]]
     else:
         raw_spans = _somajo_spans(paragraph, tokenizer)
     trimmed = (_trim(paragraph, start, end) for start, end in raw_spans)
-    return _merge_attributions(paragraph, [span for span in trimmed if span is not None])
+    spans = _split_after_numbers(paragraph, [span for span in trimmed if span is not None])
+    return _merge_attributions(paragraph, spans)
 
 
 def _somajo_spans(paragraph: str, tokenizer: SoMaJo) -> list[tuple[int, int]]:
@@ -242,6 +263,18 @@ def _trim(paragraph: str, start: int, end: int) -> tuple[int, int] | None:
     while end > start and paragraph[end - 1].isspace():
         end -= 1
     return (start, end) if start < end else None
+
+
+def _split_after_numbers(paragraph: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Split "… stieg auf 10. Danach …": SoMaJo reads "10." as an ordinal ("am 10. Mai"), but
+    an ordinal is followed by a noun, never by a sentence-opening word such as "Danach"."""
+    result = []
+    for start, end in spans:
+        for match in _NUMBER_THEN_OPENER.finditer(paragraph, start, end):
+            result.append((start, match.end(1)))
+            start = match.start(2)
+        result.append((start, end))
+    return result
 
 
 def _merge_attributions(paragraph: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -16,7 +16,6 @@ from .adjudication import (
     statement_votes,
     unanimous_values,
 )
-from .attribution import SourceEntry, SourceIndex, normalise_phrase, suggest_attribution
 from .models import (
     Annotation,
     Document,
@@ -29,6 +28,7 @@ from .models import (
     Source,
     Statement,
 )
+from .registry.attribution import SourceEntry, SourceIndex, normalise_phrase, suggest_document
 from .segmentation import segment_document
 
 
@@ -232,7 +232,13 @@ def statements_build(
 ) -> list[Statement]:
     """Split the document into statements, each with its attribution suggestion (unsaved)."""
     statements = []
-    for position, sentence in enumerate(segment_document(document.text, document.language)):
+    sentences = segment_document(document.text, document.language)
+    suggestions = suggest_document(
+        [(sentence.text, sentence.paragraph) for sentence in sentences],
+        document.language,
+        source_index,
+    )
+    for position, (sentence, suggestion) in enumerate(zip(sentences, suggestions, strict=True)):
         statement = Statement(
             document=document,
             position=position,
@@ -241,7 +247,6 @@ def statements_build(
             start=sentence.start,
             end=sentence.end,
         )
-        suggestion = suggest_attribution(sentence.text, document.language, source_index)
         if suggestion is not None:
             statement.suggested_source_id = suggestion.source_key
             statement.suggested_mention = suggestion.mention[:500]
@@ -250,6 +255,7 @@ def statements_build(
             statement.suggested_cue_end = suggestion.cue_end
             statement.suggested_mention_start = suggestion.mention_start
             statement.suggested_mention_end = suggestion.mention_end
+            statement.suggested_mention_resolved = suggestion.resolved_mention[:500]
         statements.append(statement)
     return statements
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotator.attribution import (
+from annotator.registry.attribution import (
     SourceEntry,
     SourceIndex,
     Suggestion,

@@ -204,8 +204,10 @@ def test_pseudonyms_are_stable_and_real_names_are_opt_in(demo, with_gold, tmp_pa
 
 def test_since_exports_only_statements_labelled_since(demo, with_gold, tmp_path):
     later = timezone.now() + timedelta(days=1)
-    assert jsonl(export_files(tmp_path, demo, "jsonl", "--since", later.date().isoformat())) == []
-    Annotation.objects.filter(pk=Annotation.objects.filter(statement=with_gold[5]).first().pk)
+    # --since reads a date in the project's time zone: tomorrow there, not in UTC (which is
+    # still today between midnight in Berlin and midnight in UTC).
+    tomorrow = timezone.localtime(later).date()
+    assert jsonl(export_files(tmp_path, demo, "jsonl", "--since", tomorrow.isoformat())) == []
     moved = Annotation.objects.filter(statement=with_gold[5]).first()
     Annotation.objects.filter(pk=moved.pk).update(updated_at=later + timedelta(hours=1))
     since = jsonl(export_files(tmp_path, demo, "jsonl", "--since", later.isoformat()))

@@ -85,6 +85,22 @@ def test_article_without_table():
 
 
 @pytest.mark.parametrize(
+    "body_line", ["Details | folgen morgen.", "Details | |", "| Details | stehen im Anhang."]
+)
+def test_a_details_line_inside_the_body_is_no_table(body_line):
+    table = "Details | |\n---|---|\nOrt | Kiew |\n"
+    raw = f"Titel\nErster Absatz.\n{body_line}\nZweiter Absatz.\n{table}"
+    parsed = parse_article_text(raw)
+    assert parsed.text == f"Erster Absatz.\n{body_line}\nZweiter Absatz."
+    assert parsed.place == "Kiew"
+
+
+def test_a_trailing_table_without_separator_still_counts():
+    parsed = parse_article_text("Titel\nText.\nDetails | |\nOrt | Kiew |\nDatum | heute |")
+    assert (parsed.text, parsed.place, parsed.date) == ("Text.", "Kiew", "heute")
+
+
+@pytest.mark.parametrize(
     ("raw", "line", "message"),
     [
         ("", 1, "empty file"),
@@ -119,6 +135,25 @@ def test_format_errors_name_the_line(raw, line, message):
 )
 def test_is_heading(line, heading):
     assert is_heading(line) is heading
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Die Zahl stieg auf 10. Danach sank sie wieder.",
+            ["Die Zahl stieg auf 10.", "Danach sank sie wieder."],
+        ),
+        ("Der Kurs fiel auf 3. Die Börse schloss.", ["Der Kurs fiel auf 3.", "Die Börse schloss."]),
+        # An ordinal before a noun stays inside its sentence.
+        ("Am 10. Mai kam es anders. Er blieb.", ["Am 10. Mai kam es anders.", "Er blieb."]),
+        ("Das 3. Quartal war gut.", ["Das 3. Quartal war gut."]),
+    ],
+)
+def test_a_number_ending_a_sentence_is_split_from_the_next(text, expected):
+    sentences = segment_document(text, "de")
+    assert [sentence.text for sentence in sentences] == expected
+    assert_offsets_exact(text, sentences)
 
 
 # --- segment_document on the example article ------------------------------------------------

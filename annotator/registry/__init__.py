@@ -1,0 +1,1 @@
+"""The source registry: sources, how texts name them, and attribution suggestions."""

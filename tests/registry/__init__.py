@@ -1,0 +1,1 @@
+"""Tests of the source registry package: attribution suggestions."""
