@@ -1,0 +1,173 @@
+"""The admin side of the permission policy (roles.py).
+
+`PolicyAdminMixin` is mixed into every ModelAdmin and inline of the site: ours, and Django's
+(users, groups) and django-axes' (login records), re-registered below. Permissions, querysets,
+list lookups, searches, orderings, `_to_field` and autocomplete all ask roles; for anybody but a
+lead, a list answers only the lookups its ModelAdmin names in `annotator_lookups`, and any other
+lookup is a 400 (DisallowedModelAdminLookup), never a filtered list.
+"""
+
+from __future__ import annotations
+
+# Django's and django-axes' admins register their models when imported: import them before
+# `register_with_policy` replaces them with subclasses that ask roles.
+import axes.admin  # noqa: F401
+import django.contrib.auth.admin  # noqa: F401
+from django.contrib import admin
+from django.contrib.admin import helpers
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.db.models import Exists, F, OrderBy, QuerySet, Subquery
+from django.db.models.expressions import Col
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from . import roles
+
+
+def expression_reaches_labels(model, expression) -> bool:
+    """Does a computed column (an annotation of the list's queryset) read somebody's labels?"""
+    if isinstance(expression, F):
+        return roles.path_reaches_labels(model, expression.name)
+    if isinstance(expression, Col):
+        return roles.model_label(expression.target.model) in roles.LABEL_MODELS
+    if isinstance(expression, Subquery | Exists):
+        inner = expression.query.model
+        if roles.model_label(inner) in roles.LABEL_MODELS:
+            return True
+    return any(
+        expression_reaches_labels(model, source)
+        for source in expression.get_source_expressions()
+        if source is not None
+    )
+
+
+def ordering_reaches_labels(queryset: QuerySet, item) -> bool:
+    if isinstance(item, OrderBy):
+        return expression_reaches_labels(queryset.model, item.expression)
+    if not isinstance(item, str):
+        return expression_reaches_labels(queryset.model, item)
+    name = item.lstrip("-")
+    if name in ("?", "pk"):
+        return False
+    annotation = queryset.query.annotations.get(name)
+    if annotation is not None:
+        return expression_reaches_labels(queryset.model, annotation)
+    return roles.path_reaches_labels(queryset.model, name)
+
+
+class PolicyChangeList(ChangeList):
+    def get_ordering(self, request, queryset):
+        ordering = super().get_ordering(request, queryset)
+        if roles.is_lead(request.user):
+            return ordering
+        # `?o=` picks list columns; a column sorted by somebody's labels would reveal them.
+        return [item for item in ordering if not ordering_reaches_labels(queryset, item)]
+
+
+def valid_ids(model, values: list[str]) -> list[str]:
+    """The values that can be primary keys of `model` in this database (a crafted POST may
+    send "abc" or a number beyond any integer column: neither may reach the query)."""
+    return [value for value in values if is_valid_id(model, value)]
+
+
+def is_valid_id(model, value) -> bool:
+    pk = model._meta.pk
+    try:
+        python_value = pk.to_python(value)
+    except ValidationError:
+        return False
+    if not isinstance(python_value, int):
+        return python_value is not None
+    low, high = connection.ops.integer_field_range(pk.get_internal_type())
+    return low <= python_value <= high
+
+
+def visible_object_or_404(user, source, object_id):
+    """The object (of a model or queryset) a custom view works on: 404 when the user may not
+    see it, and for an id that cannot be one ("abc", 99999999999999999999)."""
+    queryset = roles.visible(user, source)
+    if not is_valid_id(queryset.model, object_id):
+        raise Http404
+    return get_object_or_404(queryset, pk=object_id)
+
+
+class PolicyAdminMixin:
+    """Every question the admin asks about a user is answered by roles.py."""
+
+    # The list lookups (query-string parameters) that non-leads may use; everything else,
+    # including lookups through relations, is refused with a 400.
+    annotator_lookups: frozenset[str] = frozenset()
+
+    def has_module_permission(self, request) -> bool:
+        return roles.may_use(request.user, self.model)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return roles.may(request.user, roles.VIEW, self.model, obj)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return roles.may(request.user, roles.ADD, self.model)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return roles.may(request.user, roles.CHANGE, self.model, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return roles.may(request.user, roles.DELETE, self.model, obj)
+
+    def get_queryset(self, request):
+        return roles.visible(request.user, super().get_queryset(request))
+
+    def get_object(self, request, object_id, from_field=None):
+        # A model the user may not open is a 403 whatever the id; an object they may not see
+        # (or an id that is none) is simply not there: a 404, not the admin's redirect with a
+        # "does not exist" message.
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
+    def lookup_allowed(self, lookup, value, request=None) -> bool:
+        if request is not None and roles.is_lead(request.user):
+            return super().lookup_allowed(lookup, value, request)
+        return lookup in self.annotator_lookups
+
+    def to_field_allowed(self, request, to_field) -> bool:
+        if roles.is_lead(request.user):
+            return super().to_field_allowed(request, to_field)
+        return to_field in (self.opts.pk.name, self.opts.pk.attname)
+
+    def get_search_fields(self, request):
+        fields = super().get_search_fields(request)
+        if roles.is_lead(request.user):
+            return fields
+        return [
+            name for name in fields if not roles.path_reaches_labels(self.model, name.lstrip("^=@"))
+        ]
+
+    def get_changelist(self, request, **kwargs):
+        return PolicyChangeList
+
+    def response_action(self, request, queryset):
+        # Django filters by the ticked ids as posted; "abc" or a huge number would be a 500.
+        posted = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        ids = valid_ids(self.model, posted)
+        if ids != posted:
+            request.POST = request.POST.copy()
+            request.POST.setlist(helpers.ACTION_CHECKBOX_NAME, ids)
+        return super().response_action(request, queryset)
+
+
+def register_with_policy(site: admin.AdminSite) -> None:
+    """Replace every ModelAdmin registered by another app with a subclass that asks roles."""
+    for model, model_admin in list(site._registry.items()):
+        if isinstance(model_admin, PolicyAdminMixin):
+            continue
+        admin_class = type(model_admin)
+        policy_class = type(
+            admin_class.__name__, (PolicyAdminMixin, admin_class), {"__module__": __name__}
+        )
+        site.unregister(model)
+        site.register(model, policy_class)
