@@ -21,12 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import roles, selectors, services
 from .admin_export import LeadImportExportMixin, dataset_export_view
-from .admin_policy import (
-    PolicyAdminMixin,
-    is_valid_id,
-    register_with_policy,
-    visible_object_or_404,
-)
+from .admin_policy import PolicyAdminMixin, register_with_policy, visible_object_or_404
 from .agreement_admin import AgreementAdminMixin
 from .forms import (
     AnnotationForm,
@@ -49,6 +44,7 @@ from .models import (
     Statement,
 )
 from .paginators import CappedCountPaginator
+from .request_ids import is_valid_id
 from .resources import (
     AnnotationResource,
     DocumentResource,
@@ -135,7 +131,13 @@ class ProjectAdmin(PolicyAdminMixin, AgreementAdminMixin, admin.ModelAdmin):
     readonly_fields = ("created_at",)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(document_count=Count("documents"))
+        # A GROUP BY drops the model's default ordering; autocomplete pages need one.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(document_count=Count("documents"))
+            .order_by("name")
+        )
 
     def get_fields(self, request, obj=None):
         if roles.is_lead(request.user):

@@ -16,14 +16,20 @@ import django.contrib.auth.admin  # noqa: F401
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, F, OrderBy, QuerySet, Subquery
 from django.db.models.expressions import Col
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from . import roles
+from .request_ids import (
+    ValidIdsAutocompleteSelect,
+    ValidIdsAutocompleteSelectMultiple,
+    ValidIdsModelMultipleChoiceField,
+    is_valid_id,
+    valid_ids,
+)
 
 
 def expression_reaches_labels(model, expression) -> bool:
@@ -64,24 +70,6 @@ class PolicyChangeList(ChangeList):
             return ordering
         # `?o=` picks list columns; a column sorted by somebody's labels would reveal them.
         return [item for item in ordering if not ordering_reaches_labels(queryset, item)]
-
-
-def valid_ids(model, values: list[str]) -> list[str]:
-    """The values that can be primary keys of `model` in this database (a crafted POST may
-    send "abc" or a number beyond any integer column: neither may reach the query)."""
-    return [value for value in values if is_valid_id(model, value)]
-
-
-def is_valid_id(model, value) -> bool:
-    pk = model._meta.pk
-    try:
-        python_value = pk.to_python(value)
-    except ValidationError:
-        return False
-    if not isinstance(python_value, int):
-        return python_value is not None
-    low, high = connection.ops.integer_field_range(pk.get_internal_type())
-    return low <= python_value <= high
 
 
 def visible_object_or_404(user, source, object_id):
@@ -149,6 +137,21 @@ class PolicyAdminMixin:
 
     def get_changelist(self, request, **kwargs):
         return PolicyChangeList
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = ValidIdsAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = ValidIdsAutocompleteSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        kwargs.setdefault("form_class", ValidIdsModelMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def response_action(self, request, queryset):
         # Django filters by the ticked ids as posted; "abc" or a huge number would be a 500.

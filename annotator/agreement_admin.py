@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from . import adjudication, agreement_data, agreement_report, roles, selectors, services
 from .admin_policy import visible_object_or_404
 from .models import Annotation, Document, GoldLabel, Label, LabelGroup, Project, Source, Statement
+from .request_ids import ValidIdsModelMultipleChoiceField
 
 
 class DateInput(forms.DateInput):
@@ -57,7 +58,7 @@ class AgreementFilterForm(forms.Form):
         label=_("document"),
         widget=ManyOptionsSelect,
     )
-    annotator = forms.ModelMultipleChoiceField(
+    annotator = ValidIdsModelMultipleChoiceField(
         queryset=get_user_model().objects.none(),
         required=False,
         label=_("annotators"),

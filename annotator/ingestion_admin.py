@@ -21,7 +21,6 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
@@ -42,6 +41,7 @@ from .importing import (
     articles_import,
 )
 from .models import Document, Project, Source, Statement
+from .request_ids import ValidIdsAutocompleteSelect
 
 # --- uploads kept between preview and confirm ------------------------------------------------
 
@@ -328,7 +328,7 @@ class SourceFromMentionForm(forms.Form):
     def __init__(self, *args, admin_site, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         existing = self.fields["existing"]
-        existing.widget = AutocompleteSelect(
+        existing.widget = ValidIdsAutocompleteSelect(
             Statement._meta.get_field("suggested_source"), admin_site, choices=existing.choices
         )
 
