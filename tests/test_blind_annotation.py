@@ -116,9 +116,7 @@ def test_posting_to_anothers_annotation_changes_nothing(client_for, both_annotat
         "statement__id__exact={statement}",
     ],
 )
-def test_a_lookup_the_annotators_filters_do_not_offer_is_refused(
-    client_for, both_annotated, query
-):
+def test_a_lookup_the_annotators_filters_do_not_offer_is_refused(client_for, both_annotated, query):
     """Not a filtered list but a 400: the annotator's lists answer only their own filters."""
     alices, bobs = both_annotated
     url = reverse("admin:annotator_annotation_changelist")

@@ -57,10 +57,7 @@ LEAD_REFUSED = {
     "auth_user_add": 403,
     "auth_user_delete": 403,
     "auth_user_password_change": 403,
-    **{
-        f"auth_group_{view}": 403
-        for view in ("changelist", "add", "change", "delete", "history")
-    },
+    **{f"auth_group_{view}": 403 for view in ("changelist", "add", "change", "delete", "history")},
     **{
         f"axes_{model}_{view}": 403
         for model in ("accessattempt", "accesslog", "accessfailurelog")
