@@ -15,6 +15,7 @@ import axes.admin  # noqa: F401
 import django.contrib.auth.admin  # noqa: F401
 from django.contrib import admin
 from django.contrib.admin import helpers
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, F, OrderBy, QuerySet, Subquery
@@ -28,6 +29,7 @@ from .request_ids import (
     ValidIdsAutocompleteSelectMultiple,
     ValidIdsModelMultipleChoiceField,
     is_valid_id,
+    lookup_values_valid,
     valid_ids,
 )
 
@@ -64,6 +66,29 @@ def ordering_reaches_labels(queryset: QuerySet, item) -> bool:
 
 
 class PolicyChangeList(ChangeList):
+    def get_filters(self, request):
+        self.refuse_impossible_dates(request)
+        filters = super().get_filters(request)  # refuses the lookups a non-lead may not use
+        for lookup, values in self.get_filters_params().items():
+            # "abc" or a number beyond the column: the admin's "invalid filter" page, not a 500.
+            if not lookup_values_valid(self.model, lookup, values):
+                raise IncorrectLookupParameters(lookup)
+        return filters
+
+    def refuse_impossible_dates(self, request) -> None:
+        """The date hierarchy builds a date from its parameters; a year beyond 9999 would be
+        an OverflowError (a 500) instead of the admin's "invalid filter" page."""
+        if not self.date_hierarchy:
+            return
+        limits = {"year": 9999, "month": 12, "day": 31}
+        for part, highest in limits.items():
+            key = f"{self.date_hierarchy}__{part}"
+            for value in self.get_filters_params().get(key, []):
+                if not self.model_admin.lookup_allowed(key, value, request):
+                    continue  # refused with a 400 by get_filters
+                if not (value.isdigit() and 1 <= int(value) <= highest):
+                    raise IncorrectLookupParameters(key)
+
     def get_ordering(self, request, queryset):
         ordering = super().get_ordering(request, queryset)
         if roles.is_lead(request.user):
@@ -79,6 +104,9 @@ def visible_object_or_404(user, source, object_id):
     if not is_valid_id(queryset.model, object_id):
         raise Http404
     return get_object_or_404(queryset, pk=object_id)
+
+
+FORMS_AT_MOST = 200  # forms in one inline or list_editable formset
 
 
 class PolicyAdminMixin:
@@ -152,6 +180,19 @@ class PolicyAdminMixin:
             )
         kwargs.setdefault("form_class", ValidIdsModelMultipleChoiceField)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    # Django builds as many forms as a posted TOTAL_FORMS asks for, up to 1,000 more than the
+    # formset's maximum: a crafted number would make one request build 2,000 forms.
+    def get_formset(self, request, obj=None, **kwargs):  # inlines
+        kwargs.setdefault("max_num", FORMS_AT_MOST)
+        kwargs.setdefault("absolute_max", FORMS_AT_MOST)
+        return super().get_formset(request, obj, **kwargs)
+
+    def get_changelist_formset(self, request, **kwargs):  # list_editable
+        at_most = max(FORMS_AT_MOST, self.list_max_show_all)
+        kwargs.setdefault("max_num", at_most)
+        kwargs.setdefault("absolute_max", at_most)
+        return super().get_changelist_formset(request, **kwargs)
 
     def response_action(self, request, queryset):
         # Django filters by the ticked ids as posted; "abc" or a huge number would be a 500.

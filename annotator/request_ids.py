@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connection, models
+from django.db.models.constants import LOOKUP_SEP
 
 
 def is_valid_value(field: models.Field, value) -> bool:
@@ -28,6 +29,35 @@ def is_valid_value(field: models.Field, value) -> bool:
     return True
 
 
+# Lookups that compare a column with the value as it is (a transform such as __year does not).
+COMPARING_LOOKUPS = {"exact", "iexact", "in", "gt", "gte", "lt", "lte"}
+
+
+def lookup_values_valid(model: type[models.Model], lookup: str, values: list[str]) -> bool:
+    """Can every value of a list lookup (`project__id__in=1,2`) be held by the column it is
+    compared with? Lookups that are no field path are left to whoever reads them."""
+    field, operator = None, "exact"
+    for part in lookup.split(LOOKUP_SEP):
+        if field is not None and not field.is_relation:
+            operator = part
+            break
+        try:
+            field = model._meta.pk if part == "pk" else model._meta.get_field(part)
+        except FieldDoesNotExist:
+            if field is None:
+                return True
+            operator = part
+            break
+        if field.is_relation:
+            model = field.related_model
+    if field is None or operator not in COMPARING_LOOKUPS:
+        return True
+    if field.is_relation:
+        field = field.target_field if field.many_to_one or field.one_to_one else model._meta.pk
+    items = [item for value in values for item in value.split(",")] if operator == "in" else values
+    return all(is_valid_value(field, item) for item in items)
+
+
 def is_valid_id(model: type[models.Model], value) -> bool:
     return is_valid_value(model._meta.pk, value)
 
@@ -40,8 +70,8 @@ class ValidIdsModelMultipleChoiceField(forms.ModelMultipleChoiceField):
     """Refuses ids the column cannot hold with the field's own "not a valid value" message."""
 
     def _check_values(self, value):
-        key = self.to_field_name or "pk"
-        field = self.queryset.model._meta.get_field(key)
+        opts = self.queryset.model._meta
+        field = opts.get_field(self.to_field_name) if self.to_field_name else opts.pk
         for item in value:
             if not is_valid_value(field, item):
                 raise ValidationError(
