@@ -118,6 +118,8 @@ def crawl_urls(project) -> list[str]:
         if route.name in SKIPPED_ROUTES:
             continue
         urls.append(route.real_url(objects))
+        if route.name == "annotator_project_export_dataset":
+            urls.append(route.real_url(objects) + "?format=jsonl")  # the zip: no page
         if route.name.endswith("_changelist"):
             urls.append(route.real_url(objects) + "?q=" + SCRIPT_PAYLOADS[0])
     return urls

@@ -89,7 +89,7 @@ def changelist_filter_parameters(route) -> list[str]:
             parameters += [f"{list_filter}__exact", f"{list_filter}__id__exact"]
         elif isinstance(list_filter, type):
             parameters.append(list_filter.parameter_name)
-    return parameters + list(model_admin.annotator_lookups)
+    return sorted({*parameters, *model_admin.annotator_lookups})
 
 
 def query_base(route, objects) -> dict:
