@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
+# Every target here is development's: an unset DJANGO_DEBUG means production (which needs a real
+# DJANGO_SECRET_KEY), so these say development explicitly unless the caller chose otherwise.
+export DJANGO_DEBUG ?= 1
 PORT ?= 8000
 
 .PHONY: run demo test lint check messages bench

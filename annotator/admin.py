@@ -32,6 +32,14 @@ from .forms import (
     labellingform_class,
 )
 from .ingestion_admin import ArticleImportAdminMixin, SourceFromMentionAdminMixin
+from .integrity_admin import (
+    DocumentTextAdminMixin,
+    LabelGroupRetireAdminMixin,
+    LabellingConflictAdminMixin,
+    LabellingDeleteAdminMixin,
+    LabelRetireAdminMixin,
+    RetiringLabelFormSet,
+)
 from .models import (
     Annotation,
     Document,
@@ -108,7 +116,7 @@ class LabellingAdminMixin:
     def labelling_fieldsets(self, request) -> list:
         group_fields = [label_group_field_name(group) for group in self.label_groups(request)]
         return [
-            (_("Who says it"), {"fields": ["source", "source_mention"]}),
+            (_("Who says it"), {"fields": ["source", "source_mention", "seen_version"]}),
             (
                 _("Admiralty grading"),
                 {
@@ -249,7 +257,11 @@ class SourceAdmin(PolicyAdminMixin, LeadImportExportMixin, admin.ModelAdmin):
 
 @admin.register(Document)
 class DocumentAdmin(
-    PolicyAdminMixin, ArticleImportAdminMixin, LeadImportExportMixin, admin.ModelAdmin
+    PolicyAdminMixin,
+    DocumentTextAdminMixin,
+    ArticleImportAdminMixin,
+    LeadImportExportMixin,
+    admin.ModelAdmin,
 ):
     resource_classes = [DocumentResource]
     list_display = ("title", "project", "language", "place", "published_at", "statements")
@@ -352,7 +364,12 @@ class StatementAdmin(
 
 @admin.register(Annotation)
 class AnnotationAdmin(
-    PolicyAdminMixin, LabellingAdminMixin, LeadImportExportMixin, admin.ModelAdmin
+    PolicyAdminMixin,
+    LabellingConflictAdminMixin,
+    LabellingDeleteAdminMixin,
+    LabellingAdminMixin,
+    LeadImportExportMixin,
+    admin.ModelAdmin,
 ):
     resource_classes = [AnnotationResource]  # leads only: see LeadImportExportMixin
     labelling_form = AnnotationForm
@@ -500,7 +517,10 @@ class AnnotationAdmin(
             else Annotation.Status.SUBMITTED
         )
         services.annotation_save(
-            annotation=obj, labels=form.chosen_labels(), changed_by=request.user
+            annotation=obj,
+            labels=form.chosen_labels(),
+            changed_by=request.user,
+            expected_version=form.expected_version(),
         )
 
     def save_related(self, request, form, formsets, change):
@@ -523,7 +543,12 @@ class AnnotationAdmin(
 
 @admin.register(GoldLabel)
 class GoldLabelAdmin(
-    PolicyAdminMixin, LabellingAdminMixin, LeadImportExportMixin, admin.ModelAdmin
+    PolicyAdminMixin,
+    LabellingConflictAdminMixin,
+    LabellingDeleteAdminMixin,
+    LabellingAdminMixin,
+    LeadImportExportMixin,
+    admin.ModelAdmin,
 ):
     resource_classes = [GoldLabelResource]
     labelling_form = GoldLabelForm
@@ -562,7 +587,12 @@ class GoldLabelAdmin(
 
     def save_model(self, request, obj, form, change):
         obj.decided_by = request.user
-        services.gold_label_save(gold=obj, labels=form.chosen_labels(), changed_by=request.user)
+        services.gold_label_save(
+            gold=obj,
+            labels=form.chosen_labels(),
+            changed_by=request.user,
+            expected_version=form.expected_version(),
+        )
 
     def save_related(self, request, form, formsets, change):
         """Labels were saved with the gold label by the service."""
@@ -570,14 +600,17 @@ class GoldLabelAdmin(
 
 class LabelInline(PolicyAdminMixin, admin.TabularInline):
     model = Label
+    formset = RetiringLabelFormSet
     extra = 1
-    fields = ("name", "description", "position")
+    fields = ("name", "description", "position", "retired_at")
 
 
 @admin.register(LabelGroup)
-class LabelGroupAdmin(PolicyAdminMixin, LeadImportExportMixin, admin.ModelAdmin):
+class LabelGroupAdmin(
+    PolicyAdminMixin, LabelGroupRetireAdminMixin, LeadImportExportMixin, admin.ModelAdmin
+):
     resource_classes = [LabelGroupResource]
-    list_display = ("name", "multiple", "required", "position", "label_names")
+    list_display = ("name", "multiple", "required", "position", "retired", "label_names")
     list_editable = ("position",)
     search_fields = ("name",)
     inlines = [LabelInline]
@@ -591,11 +624,13 @@ class LabelGroupAdmin(PolicyAdminMixin, LeadImportExportMixin, admin.ModelAdmin)
 
 
 @admin.register(Label)
-class LabelAdmin(PolicyAdminMixin, LeadImportExportMixin, admin.ModelAdmin):
+class LabelAdmin(PolicyAdminMixin, LabelRetireAdminMixin, LeadImportExportMixin, admin.ModelAdmin):
     resource_classes = [LabelResource]
-    list_display = ("name", "group", "position")
-    list_filter = ("group",)
-    annotator_lookups = frozenset({"group__id__exact"})
+    list_display = ("name", "group", "position", "retired")
+    list_filter = ("group", "retired_at")
+    annotator_lookups = frozenset(
+        {"group__id__exact", "retired_at__gte", "retired_at__lt", "retired_at__isnull"}
+    )
     list_select_related = ("group",)
     search_fields = ("name", "group__name")
 

@@ -298,11 +298,17 @@ class AgreementAdminMixin:
         if request.method == "POST":
             form = form_class(request.POST, instance=instance, admin_site=self.admin_site)
             if form.is_valid():
-                saved = services.gold_label_decide(
-                    gold=form.save(commit=False),
-                    labels=form.chosen_labels(),
-                    decided_by=request.user,
-                )
+                try:
+                    saved = services.gold_label_decide(
+                        gold=form.save(commit=False),
+                        labels=form.chosen_labels(),
+                        decided_by=request.user,
+                        expected_version=form.expected_version(),
+                    )
+                except services.LabellingConflict:
+                    # Decided by another lead between this form's check and its save.
+                    messages.error(request, gettext("Another lead saved a gold label first."))
+                    return HttpResponseRedirect(request.get_full_path())
                 messages.success(
                     request,
                     gettext("Gold label %(code)s saved for statement %(position)d.")

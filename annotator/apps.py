@@ -6,3 +6,7 @@ class AnnotatorConfig(AppConfig):
     name = "annotator"
     verbose_name = _("Source credibility")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The guard that keeps labels in use from being deleted by any path.
+        from . import deleting  # noqa: F401

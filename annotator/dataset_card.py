@@ -12,7 +12,9 @@ annotations take a few tens of megabytes, not a Python object per rating.
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from array import array
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -242,9 +244,22 @@ def front_matter(export: DatasetExport, *, fmt: str, data_name: str, exported_at
     return yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100)
 
 
+def text(value) -> str:
+    """Text from the database as Markdown shows it: HTML in a name or description (typed by a
+    lead, or arriving with an import) is shown as written, never rendered."""
+    return html.escape(str(value), quote=False)
+
+
+def code_block(content: str, language: str = "") -> str:
+    """A fenced block longer than any run of backticks inside, so no name can close it."""
+    runs = [len(run) for run in re.findall(r"`+", content)]
+    fence = "`" * max([3, *(run + 1 for run in runs)])
+    return f"{fence}{language}\n{content}\n{fence}"
+
+
 def table(header: list[str], rows: list[list]) -> str:
     def cell(value) -> str:
-        return str(value).replace("|", "\\|").replace("\n", " ")
+        return text(value).replace("|", "\\|").replace("\n", " ")
 
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cell(value) for value in row) + " |" for row in rows]
@@ -277,8 +292,8 @@ def dataset_card(*, export: DatasetExport, fmt: str, data_name: str, command: st
     meta = front_matter(export, fmt=fmt, data_name=data_name, exported_at=exported_at, facts=facts)
     sections = [
         f"---\n{meta}---",
-        f"# {project.name}",
-        project.description,
+        f"# {text(project.name)}",
+        text(project.description),
         table(
             ["", ""],
             [
@@ -298,7 +313,7 @@ def dataset_card(*, export: DatasetExport, fmt: str, data_name: str, command: st
                 ["gold labels", f"{number['gold_labels']} ({methods})"],
             ],
         ),
-        "## Reproduce this export\n\n```sh\n" + command + "\n```\n\n"
+        "## Reproduce this export\n\n" + code_block(command, "sh") + "\n\n"
         "The same files come from the project's admin page (*Export dataset*) as one zip.",
         RECORD_LAYOUT.format(data=data_name, documents=documents_name),
         "## Label schema",
@@ -342,8 +357,8 @@ def dataset_card(*, export: DatasetExport, fmt: str, data_name: str, command: st
             [[s["name"], s["kind"], s["country"]] for s in facts["sources"]],
         ),
         SAFETY_TEXT,
-        f"## Guidelines (version {project.guidelines_version})\n\n"
-        + (project.guidelines or "(none recorded)"),
+        f"## Guidelines (version {text(project.guidelines_version)})\n\n"
+        + (text(project.guidelines) or "(none recorded)"),
     ]
     return "\n\n".join(section for section in sections if section) + "\n"
 
@@ -352,9 +367,8 @@ def group_section(group: dict) -> str:
     kind = "multiple choice" if group["multiple"] else "single choice"
     required = ", required" if group["required"] else ""
     rows = [[label["name"], label["description"]] for label in group["labels"]]
-    return f"### labels.{group['name']} ({kind}{required})\n\n{group['description']}\n\n" + table(
-        ["label", "meaning"], rows
-    )
+    heading = f"### labels.{text(group['name'])} ({kind}{required})"
+    return f"{heading}\n\n{text(group['description'])}\n\n" + table(["label", "meaning"], rows)
 
 
 RECORD_LAYOUT = """## Files and record layout

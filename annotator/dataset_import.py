@@ -2,15 +2,19 @@
 ``PATH.documents.jsonl`` and, if present, its card ``PATH.card.md``.
 
 Into an empty database (or one without the project) this reproduces the documents, statements
-with their offsets and attribution suggestions, submitted annotations and gold labels. Users are
-created by their exported names as inactive placeholders without a password; sources, label
-groups and labels are found or created by name (with the card's kinds, descriptions and
-single/multiple choice; without the card a group is multiple choice when its values are lists).
+with their offsets and attribution suggestions, submitted annotations and gold labels.
 
-All or nothing: every line is checked (offsets, grades, label group rules, references) and the
-whole import runs in one transaction; a bad line stops it with its line number and reason.
-Rows are written in batches with bulk inserts, and every annotation and gold label gets its
-"created" entry in the label history, as the services record it.
+The file is not trusted. Every field of every line is checked first (dataset_import_checks) and
+every problem reported as ``line N: reason`` (up to MAX_ERRORS). Annotators and deciders are
+created as inactive placeholders without a password; an existing account is written under only
+with ``attach_existing_users``. Label groups, labels and sources must exist already unless
+``create_vocabulary`` (then the card's kinds, descriptions and single/multiple choice are used;
+without the card a group is multiple choice when its values are lists).
+
+All or nothing: the whole import runs in one transaction and writes nothing when any line fails;
+a dry run does everything and rolls back, reporting what it would have created. Rows are written
+in batches with bulk inserts, and every annotation and gold label gets its "created" entry in
+the label history, as the services record it.
 """
 
 from __future__ import annotations
@@ -23,22 +27,21 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_datetime
 
 from . import services
 from .dataset_card import card_front_matter
+from .dataset_import_checks import Names, date_value, labels_problem, snapshot, statement_problems
 from .exporting import BATCH, batched, companion_names
 from .models import (
     Annotation,
     Document,
     GoldLabel,
-    InfoCredibility,
     Label,
     LabelGroup,
     LabelRevision,
     Project,
     Source,
-    SourceReliability,
     Statement,
 )
 
@@ -52,6 +55,13 @@ class DatasetImportError(Exception):
         self.errors = errors
 
 
+@dataclass(frozen=True)
+class ImportOptions:
+    attach_existing_users: bool = False
+    create_vocabulary: bool = False
+    dry_run: bool = False
+
+
 @dataclass
 class ImportSummary:
     project: Project
@@ -60,10 +70,13 @@ class ImportSummary:
     annotations: int = 0
     gold_labels: int = 0
     users_created: list[str] = field(default_factory=list)
+    users_attached: list[str] = field(default_factory=list)
+    vocabulary_created: list[str] = field(default_factory=list)
+    dry_run: bool = False
 
 
 def jsonl_lines(path: Path, errors: list[str]) -> Iterator[tuple[int, dict]]:
-    with path.open(encoding="utf-8") as lines:
+    with path.open(encoding="utf-8", errors="replace") as lines:
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
@@ -72,141 +85,164 @@ def jsonl_lines(path: Path, errors: list[str]) -> Iterator[tuple[int, dict]]:
             except json.JSONDecodeError as error:
                 errors.append(f"{path.name} line {number}: not JSON ({error.msg})")
                 continue
+            except (RecursionError, ValueError):
+                # Nested thousands of levels deep, or a number of thousands of digits.
+                errors.append(f"{path.name} line {number}: not a dataset record (too deep or long)")
+                continue
             if not isinstance(record, dict):
                 errors.append(f"{path.name} line {number}: not a JSON object")
                 continue
             yield number, record
 
 
-class Vocabulary:
-    """Groups, labels, sources and users by name, created where missing."""
+def records_check(path: Path, errors: list[str]) -> Names:
+    """First pass: every field of every line, and every name the lines use."""
+    names = Names()
+    for number, record in jsonl_lines(path, errors):
+        missing = [key for key in REQUIRED_KEYS if key not in record]
+        problems = [f"missing {', '.join(missing)}"] if missing else []
+        problems += statement_problems(record, names, number)
+        errors += [f"{path.name} line {number}: {problem}" for problem in problems]
+    return names
 
-    def __init__(self, meta: dict):
+
+class Vocabulary:
+    """Groups, labels, sources and users by name: found, or created where the options allow."""
+
+    def __init__(self, meta: dict, options: ImportOptions, file_name: str):
         self.meta_groups = {group["name"]: group for group in meta.get("label_groups") or []}
         self.meta_sources = {source["name"]: source for source in meta.get("sources") or []}
+        self.options = options
+        self.file_name = file_name
         self.groups: dict[str, LabelGroup] = {}
         self.labels: dict[tuple[str, str], Label] = {}
         self.sources: dict[str, Source] = {}
         self.users: dict[str, int] = {}
         self.users_created: list[str] = []
+        self.users_attached: list[str] = []
+        self.created: list[str] = []
 
-    def collect(self, path: Path, errors: list[str]) -> None:
-        """First pass: every name the data uses, created before any row is written."""
-        seen_groups: dict[str, bool] = {}
-        label_names: set[tuple[str, str]] = set()
-        source_names: set[str] = set()
-        people: set[str] = set()
-        for number, record in jsonl_lines(path, errors):
-            missing = [key for key in REQUIRED_KEYS if key not in record]
-            if missing:
-                errors.append(f"{path.name} line {number}: missing {', '.join(missing)}")
-                continue
-            source_names.add(record.get("suggested_source"))
-            for labelling in labellings(record):
-                source_names.add(labelling.get("source"))
-                people.add(labelling.get("annotator") or labelling.get("decided_by"))
-                for group, value in (labelling.get("labels") or {}).items():
-                    multiple = isinstance(value, list)
-                    seen_groups[group] = seen_groups.get(group, False) or multiple
-                    names = value if multiple else [value] if value else []
-                    label_names.update((group, str(name)) for name in names)
-        for group in [*self.meta_groups, *seen_groups]:
-            self.group(group, multiple=seen_groups.get(group, False))
-        for group, name in sorted(label_names):
-            self.label(group, name)
-        for name in sorted(self.meta_sources.keys() | (source_names - {None})):
-            self.source(name)
-        for name in sorted(people - {None, ""}):
-            self.user(name)
+    def resolve(self, names: Names, errors: list[str]) -> None:
+        if self.options.create_vocabulary:
+            for name in self.meta_groups:
+                names.groups.setdefault(name, 0)
+            for name in self.meta_sources:
+                names.sources.setdefault(name, 0)
+        for name, line in sorted(names.groups.items()):
+            self.group(name, line, names, errors)
+        for (group, name), line in sorted(names.labels.items()):
+            if group in self.groups:
+                self.label(group, name, line, errors)
+        for name, line in sorted(names.sources.items()):
+            self.source(name, line, errors)
+        for name, line in sorted(names.users.items()):
+            self.user(name, line, errors)
 
-    def group(self, name: str, *, multiple: bool) -> LabelGroup:
-        if name not in self.groups:
+    def refuse(self, errors: list[str], line: int, what: str) -> None:
+        errors.append(
+            f"{self.file_name} line {line}: {what} is not in the vocabulary (it changes only "
+            "with --create-vocabulary)"
+        )
+
+    def group(self, name: str, line: int, names: Names, errors: list[str]) -> None:
+        group = LabelGroup.objects.filter(name=name).first()
+        if group is None and not self.options.create_vocabulary:
+            return self.refuse(errors, line, f"the label group “{name}”")
+        if group is None:
             meta = self.meta_groups.get(name, {})
-            group, _ = LabelGroup.objects.get_or_create(
+            group = LabelGroup.objects.create(
                 name=name,
-                defaults={
-                    "description": meta.get("description", ""),
-                    "multiple": meta.get("multiple", multiple),
-                    "required": meta.get("required", False),
-                    "position": meta.get("position", len(self.groups)),
-                },
+                description=meta.get("description", ""),
+                multiple=meta.get("multiple", name in names.multiple_groups),
+                required=meta.get("required", False),
+                position=meta.get("position", len(self.groups)),
             )
-            self.groups[name] = group
+            self.created.append(f"label group “{name}”")
             for label in meta.get("labels", []):
-                self.label(name, label["name"], label)
-        return self.groups[name]
+                names.labels.setdefault((name, label["name"]), line)
+        self.groups[name] = group
 
-    def label(self, group: str, name: str, meta: dict | None = None) -> Label:
-        if (group, name) not in self.labels:
-            meta = meta or {}
-            self.labels[group, name], _ = Label.objects.get_or_create(
+    def label(self, group: str, name: str, line: int, errors: list[str]) -> None:
+        label = (
+            Label.objects.select_related("group")
+            .filter(group=self.groups[group], name=name)
+            .first()
+        )
+        if label is None and not self.options.create_vocabulary:
+            return self.refuse(errors, line, f"the label “{group}: {name}”")
+        if label is None:
+            meta = next(
+                (item for item in self.meta_groups.get(group, {}).get("labels", [])
+                 if item["name"] == name), {}
+            )  # fmt: skip
+            label = Label.objects.create(
                 group=self.groups[group],
                 name=name,
-                defaults={
-                    "description": meta.get("description", ""),
-                    "position": meta.get("position", 0),
-                },
+                description=meta.get("description", ""),
+                position=meta.get("position", 0),
             )
-        return self.labels[group, name]
+            self.created.append(f"label “{group}: {name}”")
+        self.labels[group, name] = label
 
-    def source(self, name: str) -> Source:
-        meta = self.meta_sources.get(name, {})
-        aliases = meta.get("aliases", "")
-        self.sources[name], _ = Source.objects.get_or_create(
-            name=name,
-            defaults={
-                "kind": meta.get("kind", Source.Kind.OTHER),
-                "country": meta.get("country", ""),
-                "aliases": "\n".join(aliases) if isinstance(aliases, list) else aliases,
-                "description": meta.get("description", ""),
-            },
-        )
-        return self.sources[name]
+    def source(self, name: str, line: int, errors: list[str]) -> None:
+        source = Source.objects.filter(name=name).first()
+        if source is None and not self.options.create_vocabulary:
+            return self.refuse(errors, line, f"the source “{name}”")
+        if source is None:
+            meta = self.meta_sources.get(name, {})
+            aliases = meta.get("aliases", "")
+            source = Source(
+                name=name,
+                kind=meta.get("kind", Source.Kind.OTHER),
+                country=meta.get("country", ""),
+                aliases="\n".join(aliases) if isinstance(aliases, list) else aliases,
+                description=meta.get("description", ""),
+            )
+            try:
+                source.full_clean()
+            except ValidationError as error:
+                errors.append(f"{self.file_name} line {line}: source “{name}”: {error.messages[0]}")
+                return
+            source.save()
+            self.created.append(f"source “{name}”")
+        self.sources[name] = source
 
-    def user(self, name: str) -> int:
-        user, created = get_user_model().objects.get_or_create(
-            username=name, defaults={"is_active": False}
-        )
-        if created:
+    def user(self, name: str, line: int, errors: list[str]) -> None:
+        user = get_user_model().objects.filter(username=name).first()
+        if user is not None and not self.options.attach_existing_users:
+            errors.append(
+                f"{self.file_name} line {line}: “{name}” is an existing account; labels are "
+                "put under existing accounts only with --attach-existing-users"
+            )
+            return
+        if user is None:
+            user = get_user_model()(username=name, is_active=False)
             user.set_unusable_password()
-            user.save(update_fields=["password"])
+            user.save()
             self.users_created.append(name)
+        else:
+            self.users_attached.append(name)
         self.users[name] = user.pk
-        return user.pk
 
 
-def labels_problem(labels: list[Label], groups: list[LabelGroup]) -> str | None:
-    """services.labels_validate's rules, on groups read once instead of once per row."""
-    for group in groups:
-        chosen = [label for label in labels if label.group_id == group.pk]
-        if not group.multiple and len(chosen) > 1:
-            return f"“{group.name}” takes a single label, not {len(chosen)}."
-        if group.required and not chosen:
-            return f"“{group.name}” is required."
-    return None
+DOCUMENT_TEXT_KEYS = ("title", "text", "language", "url", "place", "outlet", "listed_sources",
+                      "external_id")  # fmt: skip
 
 
-def snapshot(labelling, labels: list[Label]) -> dict:
-    """services.labelling_snapshot for an object whose labels are not saved yet."""
-    data = {
-        "source": labelling.source.name if labelling.source_id else None,
-        "source_mention": labelling.source_mention,
-        "source_reliability": labelling.source_reliability,
-        "info_credibility": labelling.info_credibility,
-        "labels": sorted(f"{label.group.name}: {label.name}" for label in labels),
-        "note": labelling.note,
-    }
-    if isinstance(labelling, Annotation):
-        data["status"] = labelling.status
-    else:
-        data.update(method=labelling.method, rationale=labelling.rationale)
-    return data
-
-
-def labellings(record: dict) -> list[dict]:
-    annotations = record.get("annotations") or []
-    gold = record.get("gold")
-    return [*[a for a in annotations if isinstance(a, dict)], *([gold] if gold else [])]
+def document_build(project: Project, record: dict) -> Document:
+    """One document record, checked (raises ValueError or ValidationError with the reason)."""
+    values = {key: record.get(key) or "" for key in DOCUMENT_TEXT_KEYS}
+    for key, value in values.items():
+        if not isinstance(value, str) or "\x00" in value:
+            raise ValueError(f"{key} must be text without NUL characters")
+    document = Document(
+        project=project,
+        published_at=date_value(record.get("published_at")),
+        content_hash=services.content_hash(values["title"], values["text"]),
+        **values,
+    )
+    document.full_clean(exclude=["project"], validate_constraints=False)
+    return document
 
 
 def documents_load(
@@ -214,27 +250,20 @@ def documents_load(
 ) -> dict[int, tuple[Document, set]]:
     documents = {}
     for number, record in jsonl_lines(path, errors):
-        document = Document(
-            project=project,
-            title=record.get("title") or "",
-            text=record.get("text") or "",
-            language=record.get("language") or "",
-            url=record.get("url") or "",
-            place=record.get("place") or "",
-            published_at=parse_date(record["published_at"]) if record.get("published_at") else None,
-            outlet=record.get("outlet") or "",
-            listed_sources=record.get("listed_sources") or "",
-            external_id=record.get("external_id") or "",
-            content_hash=services.content_hash(record.get("title") or "", record.get("text") or ""),
-        )
+        document_id = record.get("id")
         try:
-            document.full_clean(exclude=["project"], validate_constraints=False)
+            if document_id in documents:
+                raise ValueError(f"document id {document_id!r} appears twice")
+            document = document_build(project, record)
         except ValidationError as error:
             errors.append(f"{path.name} line {number}: {'; '.join(error.messages)}")
             continue
+        except (ValueError, TypeError) as error:
+            errors.append(f"{path.name} line {number}: {error}")
+            continue
         if not errors:
             document.save()
-        documents[record.get("id")] = (document, set())
+        documents[document_id] = (document, set())
     return documents
 
 
@@ -289,10 +318,6 @@ class RecordWriter:
 
     def labelling(self, data: dict, instance, what: str) -> list[Label]:
         reliability, credibility = data.get("source_reliability"), data.get("info_credibility")
-        if reliability not in SourceReliability.values:
-            raise ValidationError(f"{what}: source_reliability {reliability!r} is not one of A–F")
-        if credibility not in InfoCredibility.values:
-            raise ValidationError(f"{what}: info_credibility {credibility!r} is not one of 1–6")
         labels = []
         for group_name, value in (data.get("labels") or {}).items():
             names = value if isinstance(value, list) else [value] if value else []
@@ -406,7 +431,11 @@ def project_create(name: str, meta: dict) -> Project:
 
 @transaction.atomic
 def dataset_import(
-    *, path: Path, project_name: str | None = None, changed_by=None
+    *,
+    path: Path,
+    project_name: str | None = None,
+    changed_by=None,
+    options: ImportOptions = ImportOptions(),  # noqa: B008 (frozen)
 ) -> ImportSummary:
     documents_name, card_name = companion_names(path.name)
     documents_path, card_path = path.parent / documents_name, path.parent / card_name
@@ -418,29 +447,21 @@ def dataset_import(
         raise DatasetImportError(["No project name: pass --project (the card has none)."])
     project = project_create(name, meta)
     errors: list[str] = []
-    vocabulary = Vocabulary(meta)
-    vocabulary.collect(path, errors)
+    names = records_check(path, errors)
+    vocabulary = Vocabulary(meta, options, path.name)
+    vocabulary.resolve(names, errors)
     documents = documents_load(project, documents_path, errors)
+    if errors:
+        raise DatasetImportError(errors[:MAX_ERRORS])
     writer = RecordWriter(
         project=project, vocabulary=vocabulary, documents=documents, changed_by=changed_by
     )
-    for batch in batched(jsonl_lines(path, errors), BATCH):
-        rows = []
-        for number, record in batch:
-            try:
-                statement = writer.statement(record)
-                rows.append((statement, writer.annotations(record, statement),
-                             writer.gold(record, statement)))  # fmt: skip
-            except (ValidationError, KeyError, TypeError, AttributeError) as error:
-                reason = " ".join(getattr(error, "messages", [])) or f"bad value ({error!r})"
-                errors.append(f"{path.name} line {number}: {reason}")
-        if len(errors) >= MAX_ERRORS:
-            break
-        if not errors:
-            writer.write(rows)
+    records_write(path, writer, errors)
     if errors:
         raise DatasetImportError(errors[:MAX_ERRORS])
     project.annotators.add(*writer.annotators)
+    if options.dry_run:
+        transaction.set_rollback(True)
     return ImportSummary(
         project=project,
         documents=len(documents),
@@ -448,4 +469,26 @@ def dataset_import(
         annotations=writer.counts["annotations"],
         gold_labels=writer.counts["gold_labels"],
         users_created=vocabulary.users_created,
+        users_attached=vocabulary.users_attached,
+        vocabulary_created=vocabulary.created,
+        dry_run=options.dry_run,
     )
+
+
+def records_write(path: Path, writer: RecordWriter, errors: list[str]) -> None:
+    """Second pass: the checks that need the documents (offsets, positions, label rules), and
+    the writes, in batches."""
+    for batch in batched(jsonl_lines(path, errors), BATCH):
+        rows = []
+        for number, record in batch:
+            try:
+                statement = writer.statement(record)
+                rows.append((statement, writer.annotations(record, statement),
+                             writer.gold(record, statement)))  # fmt: skip
+            except (ValidationError, KeyError, TypeError, ValueError, AttributeError) as error:
+                reason = " ".join(getattr(error, "messages", [])) or f"bad value ({error!r})"
+                errors.append(f"{path.name} line {number}: {reason}")
+        if len(errors) >= MAX_ERRORS:
+            return
+        if not errors:
+            writer.write(rows)

@@ -2,7 +2,8 @@
 group (radio buttons for single choice, checkboxes for multiple choice)."""
 
 from django import forms
-from django.utils.html import escape
+from django.db.models import Q
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.translation import gettext as _
 
 from .models import Annotation, GoldLabel, Label, LabelGroup
@@ -31,7 +32,8 @@ class LabelMultipleChoiceField(LabelNameMixin, ValidIdsModelMultipleChoiceField)
 
 
 def label_group_field(group: LabelGroup) -> forms.Field:
-    labels = Label.objects.filter(group=group).order_by("position", "name")
+    # Retired labels are not offered; LabellingForm adds back those the instance already has.
+    labels = Label.objects.filter(group=group, retired_at__isnull=True).order_by("position", "name")
     # The admin renders help_text as HTML (it is meant for the developer's own markup): a
     # description typed by a lead, or imported from a file, must arrive escaped.
     common = {
@@ -59,18 +61,34 @@ class LabellingForm(forms.ModelForm):
     # instance before validation so the duplicate check sees them.
     preset_values: dict = {}
 
+    # The version of the annotation or gold label this form showed (see services: a save whose
+    # version is no longer the stored one is a conflict).
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.instance.pk:
             for field, value in self.preset_values.items():
                 setattr(self.instance, field, value)
+        self.initial["seen_version"] = self.instance.version if self.instance.pk else 0
+        self.stored_labels = list(self.instance.labels.all()) if self.instance.pk else []
         if self.instance.pk:
-            chosen = list(self.instance.labels.all())
             for group in self.label_groups:
-                in_group = [label for label in chosen if label.group_id == group.pk]
+                in_group = [label for label in self.stored_labels if label.group_id == group.pk]
                 self.initial[label_group_field_name(group)] = (
                     in_group if group.multiple else (in_group[0] if in_group else None)
                 )
+                self.offer_retired_labels(group, in_group)
+
+    def offer_retired_labels(self, group: LabelGroup, in_group: list[Label]) -> None:
+        """A retired label the instance already has stays a choice, so a re-save keeps it."""
+        field = self.fields[label_group_field_name(group)]
+        field.queryset = Label.objects.filter(
+            Q(group=group, retired_at__isnull=True) | Q(pk__in=[label.pk for label in in_group])
+        ).order_by("position", "name")
+
+    def expected_version(self) -> int | None:
+        return self.cleaned_data.get("seen_version")
 
     def clean(self):
         cleaned_data = super().clean()
@@ -83,10 +101,46 @@ class LabellingForm(forms.ModelForm):
                 self.add_error(
                     name, _("Choose a single label in “%(group)s”.") % {"group": group.name}
                 )
+        self.version_check()
         return cleaned_data
 
+    def version_check(self) -> None:
+        """Another tab (or another lead) saved since this form was shown: say so, show both
+        versions, and let the next save (with the stored version) decide."""
+        posted = self.cleaned_data.get("seen_version")
+        if not self.instance.pk or posted is None or posted == self.instance.version:
+            return
+        self.conflict_report(self.instance, self.stored_labels)
+
+    def conflict_report(self, stored, stored_labels) -> None:
+        # The next submission of this form means "keep mine": it carries the stored version.
+        self.data = self.data.copy()
+        self.data[self.add_prefix("seen_version")] = str(stored.version)
+        yours = summary_rows(self.cleaned_data, self.chosen_labels() if not self.errors else [])
+        theirs = summary_rows(stored.__dict__ | {"source": stored.source}, stored_labels)
+        raise forms.ValidationError(
+            format_html(
+                '{}<table class="conflict"><tr><th></th><th>{}</th><th>{}</th></tr>{}</table>',
+                _(
+                    "This was saved in another window or tab (or by someone else) after you "
+                    "opened it; nothing was overwritten. Compare the saved version with yours, "
+                    "then save again to keep yours, or reload to keep the saved one."
+                ),
+                _("saved (theirs)"),
+                _("yours (not saved)"),
+                format_html_join(
+                    "",
+                    "<tr><th>{}</th><td>{}</td><td>{}</td></tr>",
+                    ((name, theirs[name], yours[name]) for name in theirs if name in yours),
+                ),
+            ),
+            code="conflict",
+        )
+
     def chosen_labels(self) -> list[Label]:
-        labels: list[Label] = []
+        # Labels of retired groups (no longer on the form) stay as they were.
+        shown = {group.pk for group in self.label_groups}
+        labels = [label for label in self.stored_labels if label.group_id not in shown]
         for group in self.label_groups:
             value = self.cleaned_data.get(label_group_field_name(group))
             if group.multiple:
@@ -142,8 +196,22 @@ class GoldLabelForm(LabellingForm):
         fields = [*LABELLING_FIELDS, "note", "method", "rationale"]
 
 
+def summary_rows(values: dict, labels: list[Label]) -> dict[str, str]:
+    """The fields of one version of an annotation or gold label, as short text."""
+    source = values.get("source")
+    return {
+        _("source"): str(source) if source else _("none"),
+        _("source as written"): values.get("source_mention") or "",
+        _("Admiralty code"): f"{values.get('source_reliability') or '?'}"
+        f"{values.get('info_credibility') or '?'}",
+        _("labels"): "; ".join(sorted(str(label) for label in labels)),
+        _("note"): (values.get("note") or "")[:300],
+    }
+
+
 def label_groups_ordered() -> list[LabelGroup]:
-    return list(LabelGroup.objects.order_by("position", "name"))
+    """The groups offered on forms: retired ones are not."""
+    return list(LabelGroup.objects.filter(retired_at__isnull=True).order_by("position", "name"))
 
 
 def labellingform_class(

@@ -7,10 +7,13 @@ an annotation that a lead (or a unanimous vote) settled.
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+# Notes and rationales are a few sentences; a limit keeps a pasted megabyte out of every export.
+NOTE_MAX_LENGTH = 5000
 
 
 class Project(models.Model):
@@ -134,6 +137,29 @@ class Document(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args, **kwargs) -> None:
+        # Every path, not just those that validate: the statements' offsets point into the text.
+        self.text_change_refuse()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        self.text_change_refuse()
+
+    def text_change_refuse(self) -> None:
+        """A segmented document's text is fixed: every statement is document.text[start:end]."""
+        if self.pk is None or not self.statements.exists():
+            return
+        stored = Document.objects.filter(pk=self.pk).values_list("text", flat=True).first()
+        if stored is not None and stored != self.text:
+            raise ValidationError(
+                {
+                    "text": _(
+                        "The text cannot change: the document has statements whose offsets "
+                        "point into it. Import the corrected article as a new document instead."
+                    )
+                }
+            )
+
 
 class Statement(models.Model):
     """One sentence of a document, with exact offsets: document.text[start:end] == text."""
@@ -193,6 +219,15 @@ class LabelGroup(models.Model):
     )
     required = models.BooleanField(_("required"), default=False)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    retired_at = models.DateTimeField(
+        _("retired"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "A retired group is no longer offered to annotators; the labels already given "
+            "stay in the history, exports and agreement."
+        ),
+    )
 
     class Meta:
         ordering = ["position", "name"]
@@ -214,6 +249,15 @@ class Label(models.Model):
     name = models.CharField(_("name"), max_length=100)
     description = models.TextField(_("description"), blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    retired_at = models.DateTimeField(
+        _("retired"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "A retired label can no longer be chosen; where it was given it stays, in the "
+            "history, exports and agreement."
+        ),
+    )
 
     class Meta:
         ordering = ["group__position", "group__name", "position", "name"]
@@ -229,6 +273,10 @@ class Label(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group.name}: {self.name}"
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None or self.group.retired_at is not None
 
 
 class SourceReliability(models.TextChoices):
@@ -280,9 +328,17 @@ class Labelling(models.Model):
     labels = models.ManyToManyField(
         Label, blank=True, related_name="%(class)ss", verbose_name=_("labels")
     )
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(
+        _("note"),
+        blank=True,
+        max_length=NOTE_MAX_LENGTH,
+        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Incremented by every save (services): a form carries the version it showed, and a save
+    # whose version is no longer the stored one is a conflict, never a silent overwrite.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         abstract = True
@@ -312,7 +368,12 @@ class Annotation(Labelling):
         SUBMITTED = "submitted", _("submitted")
 
     statement = models.ForeignKey(
-        Statement, on_delete=models.CASCADE, related_name="annotations", verbose_name=_("statement")
+        Statement,
+        # Labels are the research record: a statement (document, project) with annotations is
+        # not deleted by a cascade; annotations are deleted one by one, into the history.
+        on_delete=models.PROTECT,
+        related_name="annotations",
+        verbose_name=_("statement"),
     )
     annotator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -358,18 +419,23 @@ class GoldLabel(Labelling):
         ADJUDICATED = "adjudicated", _("adjudicated")
 
     statement = models.OneToOneField(
-        Statement, on_delete=models.CASCADE, related_name="gold", verbose_name=_("statement")
+        Statement, on_delete=models.PROTECT, related_name="gold", verbose_name=_("statement")
     )
     method = models.CharField(_("decided by"), max_length=12, choices=Method.choices)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="gold_labels",
         verbose_name=_("decided by"),
     )
-    rationale = models.TextField(_("rationale"), blank=True)
+    rationale = models.TextField(
+        _("rationale"),
+        blank=True,
+        max_length=NOTE_MAX_LENGTH,
+        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
+    )
 
     class Meta:
         ordering = ["statement_id"]
@@ -399,12 +465,13 @@ class LabelRevision(models.Model):
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     object_id = models.PositiveBigIntegerField(_("object id"))
+    # The history outlives nothing it describes: its statement and people cannot be deleted.
     statement = models.ForeignKey(
-        Statement, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("statement")
+        Statement, on_delete=models.PROTECT, related_name="revisions", verbose_name=_("statement")
     )
     annotator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -413,7 +480,7 @@ class LabelRevision(models.Model):
     )
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",

@@ -69,18 +69,52 @@ def label_revision_record(
     )
 
 
-def labels_validate(labels: Iterable[Label]) -> None:
-    """Single-choice groups take one label, required groups at least one."""
+def labels_validate(labels: Iterable[Label], kept: Iterable[Label] = ()) -> None:
+    """Single-choice groups take one label, required groups (not retired) at least one; a
+    retired label or group is refused unless it is among `kept`, the labels the annotation or
+    gold label already has (a re-save keeps what was given before the label was retired)."""
     labels = list(labels)
-    for group in LabelGroup.objects.prefetch_related("labels"):
+    kept_ids = {label.pk for label in kept}
+    groups = list(LabelGroup.objects.all())
+    retired_groups = {group.pk for group in groups if group.retired_at is not None}
+    for label in labels:
+        retired = label.retired_at is not None or label.group_id in retired_groups
+        if retired and label.pk not in kept_ids:
+            raise ValidationError(
+                _("“%(label)s” is retired and can no longer be chosen.") % {"label": label}
+            )
+    for group in groups:
         chosen = [label for label in labels if label.group_id == group.pk]
         if not group.multiple and len(chosen) > 1:
             raise ValidationError(
                 _("“%(group)s” takes a single label, not %(count)d.")
                 % {"group": group.name, "count": len(chosen)}
             )
-        if group.required and not chosen:
+        if group.required and group.retired_at is None and not chosen:
             raise ValidationError(_("“%(group)s” is required.") % {"group": group.name})
+
+
+class LabellingConflict(Exception):
+    """The annotation or gold label changed since the form showed it (another tab, another
+    lead): saving would overwrite that change unseen."""
+
+    def __init__(self, stored: Labelling):
+        super().__init__(f"{type(stored).__name__} {stored.pk} is at version {stored.version}")
+        self.stored = stored
+
+
+def labelling_version_claim(labelling: Labelling, expected_version: int | None) -> None:
+    """Compare and set, under the row's lock: the stored version must be the one the form
+    showed; the save then writes the next version."""
+    if labelling.pk is None:
+        labelling.version = 1
+        return
+    stored = type(labelling).objects.select_for_update().filter(pk=labelling.pk).first()
+    if stored is None:
+        return
+    if expected_version is not None and stored.version != expected_version:
+        raise LabellingConflict(stored)
+    labelling.version = stored.version + 1
 
 
 class DuplicateAnnotation(Exception):
@@ -125,11 +159,28 @@ def labelling_labels_set(
     )
 
 
+def labelling_kept_labels(labelling: Labelling) -> list[Label]:
+    if labelling.pk is None:
+        return []
+    return list(Label.objects.filter(**{f"{type(labelling).__name__.lower()}s": labelling.pk}))
+
+
 @transaction.atomic
-def annotation_save(*, annotation: Annotation, labels: Iterable[Label], changed_by) -> Annotation:
-    """Create or update an annotation with its labels, and record the change in the history."""
+def annotation_save(
+    *,
+    annotation: Annotation,
+    labels: Iterable[Label],
+    changed_by,
+    expected_version: int | None = None,
+) -> Annotation:
+    """Create or update an annotation with its labels, and record the change in the history.
+
+    With `expected_version` (the version the form showed), a stored annotation at another
+    version raises LabellingConflict and nothing is written.
+    """
     labels = list(labels)
-    labels_validate(labels)
+    labels_validate(labels, kept=labelling_kept_labels(annotation))
+    labelling_version_claim(annotation, expected_version)
     before = labelling_before(annotation)
     if annotation.status == Annotation.Status.SUBMITTED and annotation.submitted_at is None:
         annotation.submitted_at = timezone.now()
@@ -152,9 +203,12 @@ def annotation_save(*, annotation: Annotation, labels: Iterable[Label], changed_
 
 
 @transaction.atomic
-def gold_label_save(*, gold: GoldLabel, labels: Iterable[Label], changed_by) -> GoldLabel:
+def gold_label_save(
+    *, gold: GoldLabel, labels: Iterable[Label], changed_by, expected_version: int | None = None
+) -> GoldLabel:
     labels = list(labels)
-    labels_validate(labels)
+    labels_validate(labels, kept=labelling_kept_labels(gold))
+    labelling_version_claim(gold, expected_version)
     before = labelling_before(gold)
     gold.full_clean(exclude=["labels"], validate_unique=False)
     gold.save()
@@ -239,6 +293,11 @@ def document_create(
     document.full_clean(validate_constraints=False)
     document.save()
     statements = statements_build(document=document, source_index=source_index)
+    if not statements:
+        # The transaction rolls the document back: an article without a statement is no work.
+        raise ValidationError(
+            _("The article has no statements: its text holds no words (invisible characters?).")
+        )
     Statement.objects.bulk_create(statements, batch_size=1000)
     return document, True
 
@@ -419,18 +478,34 @@ def sources_create_from_mentions(*, statements: Iterable[Statement]) -> tuple[li
 
 
 @transaction.atomic
-def gold_label_decide(*, gold: GoldLabel, labels: Iterable[Label], decided_by) -> GoldLabel:
-    """A lead settles a statement, or overrides its gold label; the history keeps the old one."""
+def gold_label_decide(
+    *, gold: GoldLabel, labels: Iterable[Label], decided_by, expected_version: int | None = None
+) -> GoldLabel:
+    """A lead settles a statement, or overrides its gold label; the history keeps the old one.
+
+    `expected_version`: the version of the gold label the lead saw (0: there was none). A gold
+    label decided or changed in the meantime by someone else raises LabellingConflict.
+    """
     existing = GoldLabel.objects.select_for_update().filter(statement_id=gold.statement_id).first()
+    if expected_version == 0 and existing is not None:
+        raise LabellingConflict(existing)
     if gold.pk is None and existing is not None:
-        # Another lead decided in the meantime: this decision replaces theirs, in the history.
+        # Without a version to compare (a command, an import): this decision replaces theirs,
+        # in the history.
         gold.pk, gold.created_at = existing.pk, existing.created_at
     gold.decided_by = decided_by
     gold.method = gold.method or GoldLabel.Method.ADJUDICATED
-    return gold_label_save(gold=gold, labels=labels, changed_by=decided_by)
+    return gold_label_save(
+        gold=gold,
+        labels=labels,
+        changed_by=decided_by,
+        expected_version=expected_version or None,
+    )
 
 
+@transaction.atomic
 def gold_label_delete(*, gold: GoldLabel, changed_by) -> None:
+    """Delete a gold label into the history (the statement returns to the disagreements)."""
     label_revision_record(
         labelling=gold,
         before=labelling_snapshot(gold),

@@ -52,6 +52,8 @@ def database_ensure(server_url: str, name: str, rebuild: bool) -> str:
 def django_setup(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # Development settings (DEBUG is turned off below): unset DJANGO_DEBUG means production.
+    os.environ.setdefault("DJANGO_DEBUG", "1")
     sys.path.insert(0, str(ROOT))
     import django
 

@@ -83,6 +83,8 @@ def psql(sql: str, database: str = "postgres") -> str:
 def django_setup() -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # Development settings, as before: an unset DJANGO_DEBUG now means production.
+    os.environ.setdefault("DJANGO_DEBUG", "1")
     import django
 
     django.setup()

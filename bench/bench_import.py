@@ -263,7 +263,8 @@ def measure(folder: Path, workdir: Path, database_url: str | None, articles: int
         url = postgres_database(database_url, name, create=True)
     else:
         url = f"sqlite:///{workdir / f'bench_{articles}.sqlite3'}"
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "bench"}
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_DEBUG": "0"}
+    env["DJANGO_SECRET_KEY"] = "bench-only-secret-key-" + "x" * 40
     env["DJANGO_ALLOWED_HOSTS"] = "localhost"
     try:
         result = subprocess.run(

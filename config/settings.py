@@ -1,7 +1,10 @@
 """One settings module, configured by environment variables.
 
-Development needs nothing: DEBUG is on, the database is a SQLite file in the project folder.
-Production sets DJANGO_DEBUG=0, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_URL.
+Fail closed: without DJANGO_DEBUG the settings are production's, and production refuses to
+start without a real secret key. Development says so explicitly (DJANGO_DEBUG=1: the Makefile,
+the test configuration and the scripts do); the database is then a SQLite file in the project
+folder. Production sets DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_URL, and
+DJANGO_TRUSTED_PROXY_COUNT behind a proxy.
 """
 
 import os
@@ -25,15 +28,35 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+DEBUG = env_bool("DJANGO_DEBUG", False)
+
+# Django's own check (security.W009) asks for this much: a key shorter, or one of Django's
+# generated development keys, can be guessed or is public.
+SECRET_KEY_MIN_LENGTH = 50
+INSECURE_KEY_PREFIX = "django-insecure-"
+
+
+def secret_key_problem(key: str) -> str | None:
+    if not key:
+        return "DJANGO_SECRET_KEY is not set"
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return f"DJANGO_SECRET_KEY is too short (fewer than {SECRET_KEY_MIN_LENGTH} characters)"
+    if len(set(key)) < 5:
+        return "DJANGO_SECRET_KEY is too simple (fewer than 5 different characters)"
+    if key.startswith(INSECURE_KEY_PREFIX):
+        return f"DJANGO_SECRET_KEY starts with “{INSECURE_KEY_PREFIX}”, a development key"
+    return None
+
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not DEBUG and secret_key_problem(SECRET_KEY):
+    raise ImproperlyConfigured(
+        f"{secret_key_problem(SECRET_KEY)}. With DJANGO_DEBUG off (the default: unset means "
+        "production) the tool refuses to start without a secret key of at least "
+        f"{SECRET_KEY_MIN_LENGTH} random characters: set DJANGO_SECRET_KEY, or set "
+        "DJANGO_DEBUG=1 for development."
+    )
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set. With DJANGO_DEBUG off the tool refuses to start "
-            "without a secret key: set DJANGO_SECRET_KEY to a long random string."
-        )
     SECRET_KEY = "development-only-insecure-key-never-used-with-debug-off"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
@@ -120,13 +143,18 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 LOGIN_URL = "admin:login"
 
-# Brute-force protection: after 5 failed logins for a username from one address, that pair is
-# locked for an hour (django-axes).
+# Brute-force protection: after 5 failed logins (or wrong old passwords on the password change
+# form) for a username from one address, that pair is locked for an hour (django-axes).
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# The client's address: REMOTE_ADDR without a proxy; behind N trusted proxies, the Nth address
+# from the right of X-Forwarded-For (each proxy appends the address it received the request
+# from, so everything left of that is whatever the client chose to send).
+TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "config.client_address.client_address"
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False

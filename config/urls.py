@@ -2,7 +2,11 @@ from django.contrib import admin
 from django.urls import path
 from django.views.generic import RedirectView
 
+from annotator.password_change import password_change_view
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    # Before the admin's own URLs: the same page, with a wrong old password throttled as a login.
+    path("admin/password_change/", password_change_view),
     path("admin/", admin.site.urls),
 ]

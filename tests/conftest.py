@@ -83,6 +83,16 @@ def demo(db) -> Project:
     return Project.objects.filter(name__startswith="Demo:").first() or load_demo()
 
 
+def labels_erase() -> None:
+    """What only a test may do: drop every annotation, gold label and revision without a trace
+    (the models protect them from cascades), so projects, users and vocabularies can go."""
+    from annotator.models import Annotation, GoldLabel, LabelRevision
+
+    LabelRevision.objects.all().delete()
+    GoldLabel.objects.all().delete()
+    Annotation.objects.all().delete()
+
+
 def load_demo() -> Project:
     # The test runner turns DEBUG off; the demo (rightly) refuses to run without it.
     with override_settings(DEBUG=True, PASSWORD_HASHERS=FAST_HASHERS):

@@ -22,7 +22,7 @@ from annotator.models import (
     Statement,
 )
 
-from .conftest import label
+from .conftest import label, labels_erase
 
 LABELLING = ["source__name", "source_mention", "source_reliability", "info_credibility", "note"]
 
@@ -142,6 +142,7 @@ def labelled_project(demo, lead):
 
 def empty_the_database(project: Project) -> None:
     """What an empty database lacks: the project, its people, sources and vocabularies."""
+    labels_erase()
     project.delete()
     get_user_model().objects.all().delete()
     Source.objects.all().delete()
@@ -171,7 +172,7 @@ def test_export_then_import_into_an_empty_database_reproduces_everything(
     empty_the_database(labelled_project)
     assert not Statement.objects.exists() and not get_user_model().objects.exists()
 
-    output = import_jsonl(path)
+    output = import_jsonl(path, "--create-vocabulary")
     assert "21 statement(s), 62 annotation(s), 2 gold label(s)" in output
     after = snapshot(labelled_project.name)
     for part in before:
@@ -188,7 +189,7 @@ def test_imported_labels_have_their_history(labelled_project, tmp_path):
     path = tmp_path / "demo.jsonl"
     export_jsonl(labelled_project, path, "--real-names")
     empty_the_database(labelled_project)
-    import_jsonl(path)
+    import_jsonl(path, "--create-vocabulary")
     annotations = Annotation.objects.all()
     revisions = {
         r.object_id: r for r in LabelRevision.objects.filter(kind="annotation", action="created")
@@ -209,8 +210,8 @@ def test_without_the_card_the_vocabulary_is_rebuilt_from_the_records(labelled_pr
     (tmp_path / "demo.jsonl.card.md").unlink()
     empty_the_database(labelled_project)
     with pytest.raises(CommandError, match="--project"):
-        import_jsonl(path)
-    import_jsonl(path, "--project", labelled_project.name)
+        import_jsonl(path, "--create-vocabulary")
+    import_jsonl(path, "--project", labelled_project.name, "--create-vocabulary")
     after = snapshot(labelled_project.name)
     for part in ["documents", "statements", "annotations", "gold"]:
         assert after[part] == before[part], part

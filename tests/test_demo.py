@@ -14,7 +14,7 @@ from annotator.models import (
     Statement,
 )
 
-from .conftest import load_demo
+from .conftest import labels_erase, load_demo
 
 
 def counts():
@@ -94,6 +94,7 @@ def test_demo_accounts_log_in_through_the_admin(demo, client, username, password
 
 
 def test_the_demo_refuses_to_run_with_debug_off(db):
+    labels_erase()
     Project.objects.all().delete()
     with override_settings(DEBUG=False), pytest.raises(CommandError, match="DEBUG off"):
         call_command("demo")

@@ -42,6 +42,11 @@ MAX_ISSUES_PER_FILE = 20
 # Longest values the Document columns take (see models.Document).
 MAX_LENGTHS = {"title": 500, "url": 1000, "place": 200, "outlet": 200, "external_id": 200}
 DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%Y/%m/%d")
+# No article needs a CSV field this long; the csv module's default (128 KiB) is too short.
+CSV_FIELD_MAX_CHARS = 16 * 1024 * 1024
+# An integer written with more digits is no article's value: it is kept as LongNumber instead of
+# being converted (Python refuses int() of more than 4,300 digits with a ValueError).
+JSON_INT_MAX_DIGITS = 100
 
 
 # --- what reading produces -------------------------------------------------------------------
@@ -204,6 +209,8 @@ def _text_value(values: dict, key: str) -> str:
     value = values.get(key)
     if value is None:
         return ""
+    if isinstance(value, LongNumber):
+        raise RecordInvalid(f"{key} must be text, not a number of {value.digits} digits")
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise RecordInvalid(f"{key} must be text, not {type(value).__name__}")
     value = str(value)
@@ -228,6 +235,10 @@ def record_build(*, file: str, line: int, values: dict, language: str) -> Articl
         raise RecordInvalid("missing title", line)
     if not text:
         raise RecordInvalid("missing text", line)
+    for key, value in (("title", title), ("text", text)):
+        # Zero-width and other invisible characters are not whitespace to str.strip().
+        if not any(character.isalnum() for character in value):
+            raise RecordInvalid(f"{key} has no words (only spaces or invisible characters)", line)
     for key, limit in MAX_LENGTHS.items():
         value = title if key == "title" else fields[key].strip()
         if len(value) > limit:
@@ -292,14 +303,14 @@ def _table_row_line(text: str, value: str) -> int | None:
 
 def _csv_rows(text: str) -> Rows:
     # An article is a large field; the csv module's default limit is 128 KiB.
-    csv.field_size_limit(max(csv.field_size_limit(), 256 * 1024 * 1024))
+    csv.field_size_limit(CSV_FIELD_MAX_CHARS)
     header_line = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=header_line.count)  # Excel writes ";" in German locales
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = [column.strip().lower() for column in next(reader)]
     except csv.Error as error:
-        raise RecordInvalid(f"malformed CSV header: {error}", 1) from None
+        raise RecordInvalid(f"malformed CSV header: {_csv_reason(error)}", 1) from None
     missing = [column for column in ("title", "text") if column not in header]
     if missing:
         raise RecordInvalid(
@@ -314,7 +325,7 @@ def _csv_rows(text: str) -> Rows:
         except StopIteration:
             return
         except csv.Error as error:
-            yield RecordInvalid(f"malformed CSV: {error}", start)
+            yield RecordInvalid(f"malformed CSV: {_csv_reason(error)}", start)
             return  # the parser cannot resynchronise after a broken quote
         if any(cell.strip() for cell in row):
             if len(row) != len(header):
@@ -326,12 +337,64 @@ def _csv_rows(text: str) -> Rows:
         start = reader.line_num + 1
 
 
-def _json_rows(text: str) -> Rows:
+class LongNumber:
+    """A JSON integer too long to be any article's value (see JSON_INT_MAX_DIGITS)."""
+
+    def __init__(self, digits: str):
+        self.digits = len(digits.lstrip("-"))
+
+    def __str__(self) -> str:
+        return f"<a number of {self.digits} digits>"
+
+    __repr__ = __str__
+
+
+def _json_int(digits: str) -> int | LongNumber:
+    return int(digits) if len(digits) <= JSON_INT_MAX_DIGITS else LongNumber(digits)
+
+
+_json_decoder = json.JSONDecoder(parse_int=_json_int)
+# Articles are objects of strings: any depth beyond this is an attack or a mistake, and Python's
+# parser would answer a few thousand levels with a RecursionError.
+JSON_MAX_DEPTH = 64
+_JSON_STRUCTURE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}\n]')
+
+
+def _json_too_deep(text: str) -> int | None:
+    """The line where the JSON text nests deeper than JSON_MAX_DEPTH, if it does (strings are
+    skipped, so brackets inside them do not count)."""
+    depth, line = 0, 1
+    for match in _JSON_STRUCTURE.finditer(text):
+        token = match.group()
+        if token == "\n":
+            line += 1
+        elif token in "[{":
+            depth += 1
+            if depth > JSON_MAX_DEPTH:
+                return line
+        elif token in "]}":
+            depth -= 1
+        else:
+            line += token.count("\n")
+    return None
+
+
+def _json_load(text: str, line: int = 1):
+    """One JSON value; too deep a nesting is refused with its line before Python recurses."""
+    too_deep = _json_too_deep(text)
+    if too_deep is not None:
+        raise RecordInvalid(
+            f"JSON nested more than {JSON_MAX_DEPTH} levels deep", line + too_deep - 1
+        )
     try:
-        data = json.loads(text)
+        return _json_decoder.decode(text)
     except json.JSONDecodeError as error:
         reason = f"malformed JSON: {error.msg} (column {error.colno})"
-        raise RecordInvalid(reason, error.lineno) from None
+        raise RecordInvalid(reason, line + error.lineno - 1) from None
+
+
+def _json_rows(text: str) -> Rows:
+    data = _json_load(text)
     if isinstance(data, dict):
         yield 1, data
         return
@@ -346,7 +409,6 @@ def _json_rows(text: str) -> Rows:
 
 def _array_item_lines(text: str) -> Iterator[int]:
     """The line where each element of a (valid) top-level JSON array starts."""
-    decoder = json.JSONDecoder()
     separators = re.compile(r"[\s,]*")
     index = text.index("[") + 1
     line, counted_to = 1, 0
@@ -357,7 +419,7 @@ def _array_item_lines(text: str) -> Iterator[int]:
         line += text.count("\n", counted_to, index)
         counted_to = index
         yield line
-        _value, index = decoder.raw_decode(text, index)
+        _value, index = _json_decoder.raw_decode(text, index)
 
 
 def _jsonl_rows(text: str) -> Rows:
@@ -365,9 +427,9 @@ def _jsonl_rows(text: str) -> Rows:
         if not content.strip():
             continue
         try:
-            item = json.loads(content)
-        except json.JSONDecodeError as error:
-            yield RecordInvalid(f"malformed JSON: {error.msg} (column {error.colno})", line)
+            item = _json_load(content, line)
+        except RecordInvalid as error:
+            yield error
             continue
         if isinstance(item, dict):
             yield line, item
@@ -375,8 +437,16 @@ def _jsonl_rows(text: str) -> Rows:
             yield RecordInvalid(f"expected an article object, not {_json_type(item)}", line)
 
 
+def _csv_reason(error: csv.Error) -> str:
+    if "field larger than field limit" in str(error):
+        return f"a field is longer than {CSV_FIELD_MAX_CHARS:,} characters"
+    return str(error)
+
+
 def _json_type(value) -> str:
     names = {list: "an array", str: "a string", bool: "true/false", type(None): "null"}
+    if isinstance(value, LongNumber):
+        return str(value)
     return names.get(type(value), "a number")
 
 
@@ -401,23 +471,64 @@ def article_file_read(*, name: str, data: bytes, language: str = "de") -> Articl
         )
         return article_file
     try:
-        for row in rows(text_decode(data)):
-            if isinstance(row, RecordInvalid):
-                article_file.issues.append(ImportIssue(name, row.line, row.reason))
-            else:
-                result = _record_or_issue(name, *row, language)
-                target = (
-                    article_file.issues if isinstance(result, ImportIssue) else article_file.records
-                )
-                target.append(result)
-            if len(article_file.issues) >= MAX_ISSUES_PER_FILE:
-                article_file.issues.append(ImportIssue(name, None, "more errors not shown"))
-                break
+        _rows_collect(article_file, rows(text_decode(data)), language)
     except RecordInvalid as error:
         article_file.issues.append(ImportIssue(name, error.line, error.reason))
+    except UNREADABLE as error:
+        # The last guard: whatever a reader did not foresee, the file is reported and the
+        # other files of the run are still read.
+        article_file.issues.append(ImportIssue(name, None, f"cannot be read: {_unreadable(error)}"))
+    article_file.issues += _reused_external_ids(article_file.records)
     if article_file.ok and not article_file.records:
         article_file.issues.append(ImportIssue(name, None, "no articles in the file"))
     return article_file
+
+
+def _reused_external_ids(records: list[ArticleRecord]) -> list[ImportIssue]:
+    """Two different articles under one external_id: the second would be taken for the first
+    and dropped as "unchanged"."""
+    first: dict[str, ArticleRecord] = {}
+    issues = []
+    for record in records:
+        if not record.external_id:
+            continue
+        earlier = first.setdefault(record.external_id, record)
+        if earlier is not record and (earlier.title, earlier.text) != (record.title, record.text):
+            reason = (
+                f"external_id {record.external_id[:60]!r} is already used on line {earlier.line} "
+                "by a different article"
+            )
+            issues.append(ImportIssue(record.file, record.line, reason))
+    return issues
+
+
+# What a reader may raise on hostile data beyond RecordInvalid. MemoryError too: a file that
+# does not fit is this file's problem, not the run's.
+UNREADABLE = (ValueError, RecursionError, MemoryError, csv.Error, UnicodeError, OverflowError)
+
+
+def _unreadable(error: BaseException) -> str:
+    if isinstance(error, MemoryError):
+        return "too large to read"
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    return str(error)[:200] or type(error).__name__
+
+
+def _rows_collect(article_file: ArticleFile, rows: Rows, language: str) -> None:
+    name = article_file.name
+    for row in rows:
+        if isinstance(row, RecordInvalid):
+            article_file.issues.append(ImportIssue(name, row.line, row.reason))
+        else:
+            result = _record_or_issue(name, *row, language)
+            target = (
+                article_file.issues if isinstance(result, ImportIssue) else article_file.records
+            )
+            target.append(result)
+        if len(article_file.issues) >= MAX_ISSUES_PER_FILE:
+            article_file.issues.append(ImportIssue(name, None, "more errors not shown"))
+            break
 
 
 def _record_or_issue(name: str, line: int, values: dict, language: str):
@@ -472,8 +583,9 @@ def article_files_read(paths: Iterable[Path], *, language: str = "de") -> Iterat
     for path in paths:
         try:
             data = path.read_bytes()
-        except OSError as error:
-            reason = f"cannot read the file: {error.strerror or error}"
+        except (OSError, MemoryError) as error:
+            cause = error.strerror or error if isinstance(error, OSError) else "too large"
+            reason = f"cannot read the file: {cause}"
             yield ArticleFile(name=str(path), issues=[ImportIssue(str(path), None, reason)])
             continue
         yield article_file_read(name=str(path), data=data, language=language)

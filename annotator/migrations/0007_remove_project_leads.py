@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotator', '0005_orderings_by_column'),
+        ('annotator', '0006_retiring_versions_protected_history'),
     ]
 
     operations = [
