@@ -107,7 +107,7 @@ def test_every_model_has_a_place_in_the_policy():
 
 # Outside roles.py, nothing may ask for a permission, a group or the superuser flag itself.
 OTHER_IDIOMS = re.compile(
-    r"has_perms?\(|\bperms\.|is_superuser|groups\.filter|user_permissions|\bis_staff\b"
+    r"has_perms?\(|\bperms\.|is_superuser|\.groups\.filter|user_permissions|\bis_staff\b"
 )
 
 
