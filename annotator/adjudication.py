@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import numpy as np
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.widgets import AutocompleteSelect
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +18,7 @@ from .agreement_data import Filters, LabelIds, agreement_data, label_set
 from .agreement_report import unit_scores
 from .forms import GoldLabelForm, label_group_field_name, labellingform_class
 from .models import Annotation, GoldLabel, LabelGroup, Project
+from .request_ids import ValidIdsAutocompleteSelect
 
 # --------------------------------------------------------------------------------------------
 # The disagreement queue
@@ -426,7 +426,7 @@ class GoldDecisionForm(GoldLabelForm):
         super().__init__(*args, **kwargs)
         # The same source picker as in the annotation form (searches names and aliases).
         source = self.fields["source"]
-        source.widget = AutocompleteSelect(
+        source.widget = ValidIdsAutocompleteSelect(
             GoldLabel._meta.get_field("source"), admin_site or admin.site
         )
         source.widget.choices = source.choices

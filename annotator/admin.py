@@ -1,15 +1,17 @@
-"""The admin is the tool's interface. Every ModelAdmin is built for a big table, and every
-queryset an annotator can reach is narrowed to their own work (see selectors)."""
+"""The admin is the tool's interface. Every ModelAdmin is built for a big table and asks the
+permission policy (roles.py, through admin_policy.PolicyAdminMixin) who may see and do what:
+every queryset an annotator can reach is narrowed to their own work, and their lists answer
+only the lookups named in `annotator_lookups`."""
 
 from functools import partial
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
@@ -17,8 +19,9 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors, services
+from . import roles, selectors, services
 from .admin_export import LeadImportExportMixin, dataset_export_view
+from .admin_policy import PolicyAdminMixin, register_with_policy, visible_object_or_404
 from .agreement_admin import AgreementAdminMixin
 from .forms import (
     AnnotationForm,
@@ -49,6 +52,7 @@ from .models import (
     Statement,
 )
 from .paginators import CappedCountPaginator
+from .request_ids import is_valid_id
 from .resources import (
     AnnotationResource,
     DocumentResource,
@@ -58,7 +62,6 @@ from .resources import (
     SourceResource,
     StatementResource,
 )
-from .roles import is_lead
 
 admin.site.site_header = _("Source credibility annotation")
 admin.site.site_title = _("Source credibility annotation")
@@ -77,12 +80,14 @@ class UserProjectFilter(admin.SimpleListFilter):
     project_lookup = "statement__document__project"
 
     def lookups(self, request, model_admin):
-        return [(project.pk, project.name) for project in selectors.projects_for_user(request.user)]
+        return [(project.pk, project.name) for project in roles.visible_projects(request.user)]
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(**{self.project_lookup: self.value()})
-        return queryset
+        if self.value() is None:
+            return queryset
+        if not is_valid_id(Project, self.value()):
+            raise IncorrectLookupParameters(self.value())
+        return queryset.filter(**{self.project_lookup: self.value()})
 
 
 class DocumentProjectFilter(UserProjectFilter):
@@ -128,22 +133,28 @@ class LabellingAdminMixin:
 
 
 @admin.register(Project)
-class ProjectAdmin(AgreementAdminMixin, admin.ModelAdmin):
+class ProjectAdmin(PolicyAdminMixin, AgreementAdminMixin, admin.ModelAdmin):
     search_fields = ("name", "description")
-    filter_horizontal = ("annotators", "leads")
+    filter_horizontal = ("annotators",)
     readonly_fields = ("created_at",)
 
     def get_queryset(self, request):
-        return selectors.projects_for_user(request.user).annotate(document_count=Count("documents"))
+        # A GROUP BY drops the model's default ordering; autocomplete pages need one.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(document_count=Count("documents"))
+            .order_by("name")
+        )
 
     def get_fields(self, request, obj=None):
-        if is_lead(request.user):
+        if roles.is_lead(request.user):
             return super().get_fields(request, obj)
         return ("name", "description", "guidelines", "guidelines_version")
 
     def get_list_display(self, request):
         def progress(project):
-            if not project.annotators.filter(pk=request.user.pk).exists():
+            if not roles.can_annotate(request.user, project):
                 return "—"
             progress = selectors.annotation_progress(project=project, user=request.user)
             return gettext("%(done)d of %(total)d") % {
@@ -187,8 +198,8 @@ class ProjectAdmin(AgreementAdminMixin, admin.ModelAdmin):
 
     def annotate_next_view(self, request: HttpRequest, object_id: str):
         """Send the annotator to the next statement of their queue."""
-        project = get_object_or_404(selectors.projects_for_user(request.user), pk=object_id)
-        if not project.annotators.filter(pk=request.user.pk).exists():
+        project = visible_object_or_404(request.user, Project, object_id)
+        if not roles.can_annotate(request.user, project):
             raise PermissionDenied
         statement = selectors.next_statement(project=project, user=request.user)
         if statement is None:
@@ -211,14 +222,16 @@ class ProjectAdmin(AgreementAdminMixin, admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
         project = self.get_object(request, object_id)
-        if project is not None and project.annotators.filter(pk=request.user.pk).exists():
+        if project is not None and roles.can_annotate(request.user, project):
             extra_context["progress"] = selectors.annotation_progress(
                 project=project, user=request.user
             )
             extra_context["queue_preview"] = selectors.annotation_queue(
                 project=project, user=request.user
             ).select_related("document")[:10]
-        if project is not None and is_lead(request.user):
+        if project is not None:
+            extra_context["can_export"] = roles.can_export(request.user)
+        if project is not None and roles.can_view_agreement(request.user):
             extra_context["annotator_progress"] = [
                 (user, selectors.annotation_progress(project=project, user=user))
                 for user in project.annotators.order_by("username")
@@ -230,10 +243,11 @@ class ProjectAdmin(AgreementAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(LeadImportExportMixin, admin.ModelAdmin):
+class SourceAdmin(PolicyAdminMixin, LeadImportExportMixin, admin.ModelAdmin):
     resource_classes = [SourceResource]
     list_display = ("name", "kind", "country", "alias_preview")
     list_filter = ("kind",)
+    annotator_lookups = frozenset({"kind__exact"})
     search_fields = ("name", "aliases", "country")
 
     @admin.display(description=_("aliases"))
@@ -243,7 +257,11 @@ class SourceAdmin(LeadImportExportMixin, admin.ModelAdmin):
 
 @admin.register(Document)
 class DocumentAdmin(
-    DocumentTextAdminMixin, ArticleImportAdminMixin, LeadImportExportMixin, admin.ModelAdmin
+    PolicyAdminMixin,
+    DocumentTextAdminMixin,
+    ArticleImportAdminMixin,
+    LeadImportExportMixin,
+    admin.ModelAdmin,
 ):
     resource_classes = [DocumentResource]
     list_display = ("title", "project", "language", "place", "published_at", "statements")
@@ -270,7 +288,9 @@ class DocumentAdmin(
 
 
 @admin.register(Statement)
-class StatementAdmin(SourceFromMentionAdminMixin, LeadImportExportMixin, admin.ModelAdmin):
+class StatementAdmin(
+    PolicyAdminMixin, SourceFromMentionAdminMixin, LeadImportExportMixin, admin.ModelAdmin
+):
     resource_classes = [StatementResource]
     list_display = (
         "position",
@@ -344,6 +364,7 @@ class StatementAdmin(SourceFromMentionAdminMixin, LeadImportExportMixin, admin.M
 
 @admin.register(Annotation)
 class AnnotationAdmin(
+    PolicyAdminMixin,
     LabellingConflictAdminMixin,
     LabellingDeleteAdminMixin,
     LabellingAdminMixin,
@@ -358,29 +379,29 @@ class AnnotationAdmin(
     paginator = CappedCountPaginator
     ordering = ("-id",)
     list_per_page = 50
+    # The filters an annotator sees (get_list_filter), and nothing else.
+    annotator_lookups = frozenset(
+        {
+            UserProjectFilter.parameter_name,
+            "status__exact",
+            "source_reliability__exact",
+            "info_credibility__exact",
+        }
+    )
 
-    # Blind annotation: every lookup of an annotation starts from this queryset.
+    # Blind annotation: every lookup of an annotation starts from the policy's queryset.
     def get_queryset(self, request):
-        queryset = selectors.annotations_for_user(request.user)
-        return queryset.select_related(*self.list_select_related)
-
-    def get_object(self, request, object_id, from_field=None):
-        # Someone else's annotation is simply not there: a 404, not the admin's redirect with a
-        # "does not exist" message that would still confirm the id.
-        annotation = super().get_object(request, object_id, from_field)
-        if annotation is None:
-            raise Http404
-        return annotation
+        return super().get_queryset(request).select_related(*self.list_select_related)
 
     def get_list_display(self, request):
         columns = ["statement_preview", "document", "admiralty", "source", "status", "updated_at"]
-        if is_lead(request.user):
+        if roles.is_lead(request.user):
             columns.insert(2, "annotator")
         return columns
 
     def get_list_filter(self, request):
         filters = [UserProjectFilter, "status", "source_reliability", "info_credibility"]
-        if is_lead(request.user):
+        if roles.is_lead(request.user):
             filters += ["annotator", "source"]
         return filters
 
@@ -400,13 +421,16 @@ class AnnotationAdmin(
 
     def statement_from_request(self, request) -> Statement:
         statement_id = request.GET.get("statement", "")
-        if not statement_id.isdigit():
+        if not is_valid_id(Statement, statement_id):
             raise Http404(gettext("Open a statement from your queue to annotate it."))
-        statement = get_object_or_404(
-            Statement.objects.select_related("document__project", "suggested_source"),
-            pk=statement_id,
+        statement = (
+            Statement.objects.select_related("document__project", "suggested_source")
+            .filter(pk=statement_id)
+            .first()
         )
-        if not selectors.user_may_annotate(statement=statement, user=request.user):
+        if statement is None:
+            raise Http404(gettext("Open a statement from your queue to annotate it."))
+        if not roles.can_annotate_statement(request.user, statement):
             raise PermissionDenied
         return statement
 
@@ -442,19 +466,10 @@ class AnnotationAdmin(
             reverse("admin:annotator_annotation_change", args=[duplicate.existing.pk])
         )
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         # Annotations are added from the queue, one statement at a time; a bare "Add" button
         # without a statement would lead nowhere.
         return "statement" in request.GET and super().has_add_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        # Leads read other people's annotations; only their author edits them.
-        if obj is not None and obj.annotator_id != request.user.pk:
-            return False
-        return super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return is_lead(request.user) and super().has_delete_permission(request, obj)
 
     # --- the form --------------------------------------------------------------------------
 
@@ -486,8 +501,9 @@ class AnnotationAdmin(
             statement_context=selectors.statement_in_context(statement),
             project=project,
             is_own_annotation=obj is None or obj.annotator_id == request.user.pk,
+            can_view_label_history=roles.can_view_label_history(request.user),
         )
-        if project.annotators.filter(pk=request.user.pk).exists():
+        if roles.can_annotate(request.user, project):
             context["progress"] = selectors.annotation_progress(project=project, user=request.user)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -527,6 +543,7 @@ class AnnotationAdmin(
 
 @admin.register(GoldLabel)
 class GoldLabelAdmin(
+    PolicyAdminMixin,
     LabellingConflictAdminMixin,
     LabellingDeleteAdminMixin,
     LabellingAdminMixin,
@@ -581,7 +598,7 @@ class GoldLabelAdmin(
         """Labels were saved with the gold label by the service."""
 
 
-class LabelInline(admin.TabularInline):
+class LabelInline(PolicyAdminMixin, admin.TabularInline):
     model = Label
     formset = RetiringLabelFormSet
     extra = 1
@@ -589,7 +606,9 @@ class LabelInline(admin.TabularInline):
 
 
 @admin.register(LabelGroup)
-class LabelGroupAdmin(LabelGroupRetireAdminMixin, LeadImportExportMixin, admin.ModelAdmin):
+class LabelGroupAdmin(
+    PolicyAdminMixin, LabelGroupRetireAdminMixin, LeadImportExportMixin, admin.ModelAdmin
+):
     resource_classes = [LabelGroupResource]
     list_display = ("name", "multiple", "required", "position", "retired", "label_names")
     list_editable = ("position",)
@@ -605,16 +624,19 @@ class LabelGroupAdmin(LabelGroupRetireAdminMixin, LeadImportExportMixin, admin.M
 
 
 @admin.register(Label)
-class LabelAdmin(LabelRetireAdminMixin, LeadImportExportMixin, admin.ModelAdmin):
+class LabelAdmin(PolicyAdminMixin, LabelRetireAdminMixin, LeadImportExportMixin, admin.ModelAdmin):
     resource_classes = [LabelResource]
     list_display = ("name", "group", "position", "retired")
     list_filter = ("group", "retired_at")
+    annotator_lookups = frozenset(
+        {"group__id__exact", "retired_at__gte", "retired_at__lt", "retired_at__isnull"}
+    )
     list_select_related = ("group",)
     search_fields = ("name", "group__name")
 
 
 @admin.register(LabelRevision)
-class LabelRevisionAdmin(admin.ModelAdmin):
+class LabelRevisionAdmin(PolicyAdminMixin, admin.ModelAdmin):
     """The full history of labels, for leads: who changed what, when, before and after."""
 
     list_display = (
@@ -646,11 +668,6 @@ class LabelRevisionAdmin(admin.ModelAdmin):
             if before.get(key) != after.get(key)
         )
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Last: Django's and django-axes' ModelAdmins ask the policy too.
+register_with_policy(admin.site)

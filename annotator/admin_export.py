@@ -1,8 +1,8 @@
 """The admin side of imports and exports, mixed into the ModelAdmins in admin.py.
 
-- ``LeadImportExportMixin``: django-import-export's import and export for leads only (the
-  ``import_<model>``/``export_<model>`` permissions, which only the Leads group holds, and the
-  lead role itself): an annotator sees no button, and a typed-in URL answers 403. Formats: csv,
+- ``LeadImportExportMixin``: django-import-export's import and export for leads only
+  (``roles.can_import``/``can_export``): an annotator sees no button, and a typed-in URL
+  answers 403. Formats: csv,
   xlsx, json, yaml, tsv (spreadsheet formats neutralise formulas, see resources.py).
 - ``dataset_export_view``: the project's "Export dataset" page; the download is one zip with
   the data, ``.documents.jsonl`` and the dataset card, exactly what ``export_dataset`` writes,
@@ -18,7 +18,6 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseRedirect, StreamingHttpResponse
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -27,12 +26,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 
-from . import selectors
+from . import roles
+from .admin_policy import visible_object_or_404
 from .exporting import FORMATS as DATASET_FORMATS
 from .exporting import DatasetExport, zip_stream
-from .models import Annotation, Statement
+from .models import Annotation, Project, Statement
 from .resources import FORMATS
-from .roles import is_lead
 
 
 class LeadImportExportMixin(ImportExportMixin):
@@ -40,10 +39,10 @@ class LeadImportExportMixin(ImportExportMixin):
     import_template_name = "admin/annotator/export/import.html"
 
     def has_import_permission(self, request) -> bool:
-        return is_lead(request.user) and super().has_import_permission(request)
+        return roles.can_import(request.user)
 
     def has_export_permission(self, request) -> bool:
-        return is_lead(request.user) and super().has_export_permission(request)
+        return roles.can_export(request.user)
 
     def process_result(self, result, request):
         """After "Confirm import": if rows turned invalid since the preview (someone changed
@@ -94,9 +93,9 @@ class DatasetExportForm(forms.Form):
 
 
 def dataset_export_view(model_admin, request: HttpRequest, object_id: str):
-    if not (is_lead(request.user) and request.user.has_perm("annotator.export_dataset")):
+    if not roles.can_export(request.user):
         raise PermissionDenied
-    project = get_object_or_404(selectors.projects_for_user(request.user), pk=object_id)
+    project = visible_object_or_404(request.user, Project, object_id)
     form = DatasetExportForm(request.GET if "format" in request.GET else None)
     if form.is_bound and form.is_valid():
         since = form.cleaned_data["since"]

@@ -2,8 +2,8 @@
 disagreement queue and the adjudication of one statement; and the admin actions that accept
 unanimous and majority decisions as gold labels.
 
-Every view checks the permission itself: leads (or users with annotator.view_agreement /
-annotator.adjudicate) only; annotators and outsiders get 403, anonymous users the login.
+Every view asks the permission policy itself (roles.can_view_agreement / can_adjudicate: leads
+only); annotators and outsiders get 403, anonymous users the login.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.forms.utils import flatatt
 from django.http import HttpRequest, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -24,9 +23,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import adjudication, agreement_data, agreement_report, selectors, services
+from . import adjudication, agreement_data, agreement_report, roles, selectors, services
+from .admin_policy import visible_object_or_404
 from .models import Annotation, Document, GoldLabel, Label, LabelGroup, Project, Source, Statement
-from .roles import is_lead
+from .request_ids import ValidIdsModelMultipleChoiceField
 
 
 class DateInput(forms.DateInput):
@@ -58,7 +58,7 @@ class AgreementFilterForm(forms.Form):
         label=_("document"),
         widget=ManyOptionsSelect,
     )
-    annotator = forms.ModelMultipleChoiceField(
+    annotator = ValidIdsModelMultipleChoiceField(
         queryset=get_user_model().objects.none(),
         required=False,
         label=_("annotators"),
@@ -130,16 +130,16 @@ class AgreementAdminMixin:
     # --- permissions ---------------------------------------------------------------------
 
     def has_view_agreement_permission(self, request: HttpRequest) -> bool:
-        return is_lead(request.user) or request.user.has_perm("annotator.view_agreement")
+        return roles.can_view_agreement(request.user)
 
     def has_adjudicate_permission(self, request: HttpRequest) -> bool:
-        return is_lead(request.user) or request.user.has_perm("annotator.adjudicate")
+        return roles.can_adjudicate(request.user)
 
     def lead_project(self, request: HttpRequest, object_id, permission: str) -> Project:
         # The permission first, so nobody else learns which projects exist.
         if not getattr(self, f"has_{permission}_permission")(request):
             raise PermissionDenied
-        return get_object_or_404(Project, pk=object_id)
+        return visible_object_or_404(request.user, Project, object_id)
 
     # --- URLs, links -----------------------------------------------------------------------
 
@@ -274,10 +274,12 @@ class AgreementAdminMixin:
 
     def adjudicate_view(self, request: HttpRequest, object_id: int, statement_id: int):
         project = self.lead_project(request, object_id, "adjudicate")
-        statement = get_object_or_404(
-            Statement.objects.select_related("document", "suggested_source"),
-            pk=statement_id,
-            document__project=project,
+        statement = visible_object_or_404(
+            request.user,
+            Statement.objects.select_related("document", "suggested_source").filter(
+                document__project=project
+            ),
+            statement_id,
         )
         queue_filters = QueueFilterForm(request.GET or None, project=project)
         gold = GoldLabel.objects.filter(statement=statement).first()

@@ -173,8 +173,7 @@ def demo_data_load() -> DemoResult:
     for record in demo["users"]:
         user = demo_user_ensure(record)
         if record["role"] == "lead":
-            project.leads.add(user)
-            continue
+            continue  # the Leads group is the whole role: leads lead every project
         project.annotators.add(user)
         if record.get("annotates"):
             created += demo_annotations_create(

@@ -3,10 +3,11 @@ group (radio buttons for single choice, checkboxes for multiple choice)."""
 
 from django import forms
 from django.db.models import Q
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.translation import gettext as _
 
 from .models import Annotation, GoldLabel, Label, LabelGroup
+from .request_ids import ValidIdsModelMultipleChoiceField
 
 LABELLING_FIELDS = ["source", "source_mention", "source_reliability", "info_credibility"]
 
@@ -26,14 +27,20 @@ class LabelChoiceField(LabelNameMixin, forms.ModelChoiceField):
     pass
 
 
-class LabelMultipleChoiceField(LabelNameMixin, forms.ModelMultipleChoiceField):
+class LabelMultipleChoiceField(LabelNameMixin, ValidIdsModelMultipleChoiceField):
     pass
 
 
 def label_group_field(group: LabelGroup) -> forms.Field:
     # Retired labels are not offered; LabellingForm adds back those the instance already has.
     labels = Label.objects.filter(group=group, retired_at__isnull=True).order_by("position", "name")
-    common = {"queryset": labels, "required": group.required, "help_text": group.description}
+    # The admin renders help_text as HTML (it is meant for the developer's own markup): a
+    # description typed by a lead, or imported from a file, must arrive escaped.
+    common = {
+        "queryset": labels,
+        "required": group.required,
+        "help_text": escape(group.description),
+    }
     if group.multiple:
         return LabelMultipleChoiceField(
             widget=forms.CheckboxSelectMultiple, label=group.name, **common

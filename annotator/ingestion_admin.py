@@ -21,10 +21,8 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -33,7 +31,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors, services
+from . import roles, services
+from .admin_policy import visible_object_or_404
 from .importing import (
     SUPPORTED_SUFFIXES,
     ImportSummary,
@@ -41,7 +40,8 @@ from .importing import (
     article_files_preview,
     articles_import,
 )
-from .models import Document, Source, Statement
+from .models import Document, Project, Source, Statement
+from .request_ids import ValidIdsAutocompleteSelect
 
 # --- uploads kept between preview and confirm ------------------------------------------------
 
@@ -208,7 +208,7 @@ class ArticleImportAdminMixin:
         return custom + super().get_urls()
 
     def has_articles_import_permission(self, request) -> bool:
-        return request.user.has_perm("annotator.import_articles")
+        return roles.can_import(request.user)
 
     def changelist_view(self, request, extra_context=None):
         import_url = self.articles_url("import_articles")
@@ -232,7 +232,7 @@ class ArticleImportAdminMixin:
     def articles_upload_view(self, request):
         if not self.has_articles_import_permission(request):
             raise PermissionDenied
-        projects = selectors.projects_for_user(request.user)
+        projects = roles.visible_projects(request.user)
         initial = {"project": request.GET.get("project")}
         if request.method == "POST":
             form = ArticleUploadForm(request.POST, request.FILES, projects=projects)
@@ -273,9 +273,7 @@ class ArticleImportAdminMixin:
         if upload is None or upload[0]["user"] != request.user.pk:
             raise Http404(gettext("This upload has expired; please upload the files again."))
         manifest, stored = upload
-        project = get_object_or_404(
-            selectors.projects_for_user(request.user), pk=manifest["project"]
-        )
+        project = visible_object_or_404(request.user, Project, manifest["project"])
         files = [
             article_file_read(name=name, data=data, language=manifest["language"])
             for name, data in stored
@@ -330,7 +328,7 @@ class SourceFromMentionForm(forms.Form):
     def __init__(self, *args, admin_site, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         existing = self.fields["existing"]
-        existing.widget = AutocompleteSelect(
+        existing.widget = ValidIdsAutocompleteSelect(
             Statement._meta.get_field("suggested_source"), admin_site, choices=existing.choices
         )
 
@@ -355,8 +353,7 @@ class SourceFromMentionAdminMixin:
         return custom + super().get_urls()
 
     def has_add_source_permission(self, request) -> bool:
-        user = request.user
-        return user.has_perm("annotator.add_source") and user.has_perm("annotator.change_source")
+        return roles.can_edit_sources(request.user)
 
     @admin.display(description=_("registry source from the mention"))
     def source_from_mention_link(self, statement):
@@ -400,8 +397,10 @@ class SourceFromMentionAdminMixin:
     def source_from_mention_view(self, request, object_id: str):
         if not self.has_add_source_permission(request):
             raise PermissionDenied
-        statement = get_object_or_404(
-            Statement.objects.select_related("document", "suggested_source"), pk=object_id
+        statement = visible_object_or_404(
+            request.user,
+            Statement.objects.select_related("document", "suggested_source"),
+            object_id,
         )
         if not self.has_change_permission(request, statement):
             raise PermissionDenied

@@ -33,12 +33,7 @@ class Project(models.Model):
         blank=True,
         verbose_name=_("annotators"),
     )
-    leads = models.ManyToManyField(
-        settings.AUTH_USER_MODEL,
-        related_name="lead_projects",
-        blank=True,
-        verbose_name=_("leads"),
-    )
+    # No per-project leads: leadership is the global Leads role (roles.py).
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

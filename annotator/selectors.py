@@ -1,5 +1,5 @@
-"""Reads. Every query that depends on who is asking goes through here, so blind annotation is
-enforced in one place: an annotator's querysets never contain another annotator's labels."""
+"""Reads: the annotator's queue and progress, statements in context, suggestion figures. What a
+user may see at all is decided by the permission policy (roles.visible and friends)."""
 
 from dataclasses import dataclass
 
@@ -9,21 +9,6 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from .models import Annotation, Document, Project, Statement
-from .roles import is_lead
-
-
-def projects_for_user(user) -> QuerySet[Project]:
-    if is_lead(user):
-        return Project.objects.all()
-    return Project.objects.filter(annotators=user)
-
-
-def annotations_for_user(user) -> QuerySet[Annotation]:
-    """All annotations for leads; for everybody else, their own and nothing more."""
-    queryset = Annotation.objects.all()
-    if not is_lead(user):
-        queryset = queryset.filter(annotator=user)
-    return queryset
 
 
 def annotation_queue(*, project: Project, user) -> QuerySet[Statement]:
@@ -97,10 +82,6 @@ def starting_document_id(*, project: Project, user) -> int:
         return 0
     # A fixed spread per annotator (Knuth's multiplicative hash), the same on every request.
     return document_ids[(user.pk * 2654435761) % count][0]
-
-
-def user_may_annotate(*, statement: Statement, user) -> bool:
-    return Project.objects.filter(pk=statement.document.project_id, annotators=user).exists()
 
 
 def paragraph_bounds(text: str, start: int, end: int) -> tuple[int, int]:

@@ -107,7 +107,6 @@ def child_setup() -> None:
     lead = get_user_model().objects.create(username="bench_lead")
     project = Project.objects.create(name="Bench", guidelines_version="bench")
     project.annotators.add(*users)
-    project.leads.add(lead)
     labels = {f"{x.group.name}:{x.name}": x.pk for x in Label.objects.select_related("group")}
     print(
         json.dumps(
@@ -293,7 +292,6 @@ SQLITE_TABLES = [
     "auth_user",
     "annotator_project",
     "annotator_project_annotators",
-    "annotator_project_leads",
     "annotator_source",
     "annotator_labelgroup",
     "annotator_label",

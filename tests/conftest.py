@@ -124,7 +124,6 @@ def outsider(db):
 def project(demo, annotator, second_annotator, lead):
     """The demo project with alice and bob as annotators (each with a full queue)."""
     demo.annotators.add(annotator, second_annotator)
-    demo.leads.add(lead)
     return demo
 
 

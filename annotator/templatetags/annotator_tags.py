@@ -9,15 +9,9 @@ register = template.Library()
 def your_work(context):
     """The projects the user annotates, with progress and a link to the next statement."""
     user = context["request"].user
-    projects = selectors.projects_for_user(user).filter(annotators=user).distinct()
     return {
         "work": [
             (project, selectors.annotation_progress(project=project, user=user))
-            for project in projects
+            for project in roles.annotated_projects(user)
         ]
     }
-
-
-@register.filter
-def is_lead(user) -> bool:
-    return roles.is_lead(user)

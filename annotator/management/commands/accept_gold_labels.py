@@ -3,8 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from annotator import services
-from annotator.roles import is_lead
+from annotator import roles, services
 
 from .agreement import project_named
 
@@ -28,7 +27,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{created} unanimous gold labels accepted.")
             return
         lead = get_user_model().objects.filter(username=options["lead"] or "").first()
-        if lead is None or not is_lead(lead):
+        if lead is None or not roles.can_adjudicate(lead):
             raise CommandError("--majority needs --lead USERNAME, a lead who takes the decision.")
         created = services.gold_labels_accept_majority(project=project, decided_by=lead)
         self.stdout.write(f"{created} gold labels accepted (unanimous or majority).")
