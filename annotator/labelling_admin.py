@@ -1,15 +1,27 @@
-"""The labelling form: Admiralty grades as radio buttons with their meanings, one field per label
-group (radio buttons for single choice, checkboxes for multiple choice)."""
+"""The labelling schema on a page, shared by the annotation and the gold-label pages:
+
+- `LabellingForm`: the Admiralty grades as radio buttons with their meanings, one field per
+  label group (radio buttons for single choice, checkboxes for multiple choice), and the version
+  check that turns a save over a newer version into a side-by-side comparison;
+- `LabellingAdminMixin`: its fieldsets in the admin, and the answer to a save that lost the
+  race against another tab or lead;
+- `LabelRevisionAdmin`: the label history, for leads.
+"""
 
 from django import forms
+from django.contrib import admin, messages
 from django.db.models import Q
+from django.http import HttpResponseRedirect
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from .models import Annotation, GoldLabel, Label, LabelGroup
+from .admin_policy import PolicyAdminMixin
+from .labelling import label_groups_offered
+from .models import Label, LabelGroup, LabelRevision
+from .paginators import CappedCountPaginator
 from .request_ids import ValidIdsModelMultipleChoiceField
-
-LABELLING_FIELDS = ["source", "source_mention", "source_reliability", "info_credibility"]
+from .revisions import LabellingConflict
 
 
 def label_group_field_name(group: LabelGroup) -> str:
@@ -61,7 +73,7 @@ class LabellingForm(forms.ModelForm):
     # instance before validation so the duplicate check sees them.
     preset_values: dict = {}
 
-    # The version of the annotation or gold label this form showed (see services: a save whose
+    # The version of the annotation or gold label this form showed (see revisions: a save whose
     # version is no longer the stored one is a conflict).
     seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
@@ -150,52 +162,6 @@ class LabellingForm(forms.ModelForm):
         return labels
 
 
-class AnnotationForm(LabellingForm):
-    class Meta:
-        model = Annotation
-        fields = [*LABELLING_FIELDS, "note"]
-
-    def clean(self):
-        cleaned_data = super().clean()
-        annotation = self.instance
-        if annotation.statement_id and annotation.annotator_id and not self.errors:
-            duplicate = (
-                Annotation.objects.filter(
-                    statement_id=annotation.statement_id, annotator_id=annotation.annotator_id
-                )
-                .exclude(pk=annotation.pk)
-                .first()
-            )
-            # The same labels posted twice (a double click) are let through: saving then meets
-            # the existing annotation and the view answers as if this request had saved it.
-            if duplicate is not None and not self.repeats(duplicate):
-                raise forms.ValidationError(
-                    _("You have already annotated this statement; edit your annotation instead."),
-                    code="duplicate",
-                )
-        return cleaned_data
-
-    def repeats(self, existing: Annotation) -> bool:
-        from .services import annotation_content  # services imports the forms' module chain
-
-        posted = Annotation(
-            source=self.cleaned_data.get("source"),
-            source_mention=self.cleaned_data.get("source_mention", ""),
-            source_reliability=self.cleaned_data.get("source_reliability"),
-            info_credibility=self.cleaned_data.get("info_credibility"),
-            note=self.cleaned_data.get("note", ""),
-        )
-        return annotation_content(existing, existing.labels.all()) == annotation_content(
-            posted, self.chosen_labels()
-        )
-
-
-class GoldLabelForm(LabellingForm):
-    class Meta:
-        model = GoldLabel
-        fields = [*LABELLING_FIELDS, "note", "method", "rationale"]
-
-
 def summary_rows(values: dict, labels: list[Label]) -> dict[str, str]:
     """The fields of one version of an annotation or gold label, as short text."""
     source = values.get("source")
@@ -209,16 +175,106 @@ def summary_rows(values: dict, labels: list[Label]) -> dict[str, str]:
     }
 
 
-def label_groups_ordered() -> list[LabelGroup]:
-    """The groups offered on forms: retired ones are not."""
-    return list(LabelGroup.objects.filter(retired_at__isnull=True).order_by("position", "name"))
-
-
 def labellingform_class(
     base: type[LabellingForm], groups: list[LabelGroup] | None = None, **attrs
 ) -> type[LabellingForm]:
     """A subclass of `base` with one declared field per label group, so the admin's
     modelform_factory accepts the group fields listed in its fieldsets."""
-    groups = label_groups_ordered() if groups is None else groups
+    groups = label_groups_offered() if groups is None else groups
     fields = {label_group_field_name(group): label_group_field(group) for group in groups}
     return type(base.__name__, (base,), {**fields, **attrs, "label_groups": groups})
+
+
+# --------------------------------------------------------------------------------------------
+# In the admin
+# --------------------------------------------------------------------------------------------
+
+
+class LabellingAdminMixin:
+    """Shared by annotations and gold labels: the form with one field per label group."""
+
+    labelling_form: type[LabellingForm] = LabellingForm
+    radio_fields = {
+        "source_reliability": admin.VERTICAL,
+        "info_credibility": admin.VERTICAL,
+    }
+    autocomplete_fields = ("source",)
+
+    def label_groups(self, request) -> list[LabelGroup]:
+        """Read once per request: the admin asks for the form and for its fieldsets."""
+        if not hasattr(request, "label_groups"):
+            request.label_groups = label_groups_offered()
+        return request.label_groups
+
+    def labelling_form_class(self, request, **attrs) -> type[LabellingForm]:
+        return labellingform_class(self.labelling_form, self.label_groups(request), **attrs)
+
+    def labelling_fieldsets(self, request) -> list:
+        group_fields = [label_group_field_name(group) for group in self.label_groups(request)]
+        return [
+            (gettext_lazy("Who says it"), {"fields": ["source", "source_mention", "seen_version"]}),
+            (
+                gettext_lazy("Admiralty grading"),
+                {
+                    "fields": [("source_reliability", "info_credibility")],
+                    "description": gettext_lazy(
+                        "Judge the source and the information independently. F and 6 mean "
+                        "“cannot be judged”, not “worst”."
+                    ),
+                },
+            ),
+            (gettext_lazy("Labels"), {"fields": group_fields}),
+            (gettext_lazy("Note"), {"fields": ["note"], "classes": ["collapse"]}),
+        ]
+
+    # The form reports a newer version when it validates; a save that loses the race after
+    # that (the service compares under the row lock) is answered here, and nothing is written.
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        try:
+            return super().change_view(request, object_id, form_url, extra_context)
+        except LabellingConflict:
+            messages.error(
+                request,
+                _(
+                    "This was saved in another window or tab (or by someone else) while you "
+                    "were saving; nothing was overwritten. Here is the saved version: make "
+                    "your change again if it is still needed."
+                ),
+            )
+            return HttpResponseRedirect(request.get_full_path())
+
+    def save_related(self, request, form, formsets, change):
+        """Labels were saved with the annotation or gold label by its service."""
+
+
+class LabelRevisionAdmin(PolicyAdminMixin, admin.ModelAdmin):
+    """The full history of labels, for leads: who changed what, when, before and after."""
+
+    list_display = (
+        "changed_at",
+        "kind",
+        "object_id",
+        "action",
+        "statement",
+        "annotator",
+        "changed_by",
+        "changes",
+    )
+    list_filter = ("kind", "action", "changed_by")
+    list_select_related = ("statement", "annotator", "changed_by")
+    search_fields = ("statement__text",)
+    readonly_fields = [field.name for field in LabelRevision._meta.fields]
+    raw_id_fields = ("statement",)
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    date_hierarchy = "changed_at"
+
+    @admin.display(description=gettext_lazy("changes"))
+    def changes(self, revision):
+        """Only what differs, e.g. “source_reliability: C → E”."""
+        before, after = revision.before or {}, revision.after or {}
+        return "; ".join(
+            f"{key}: {before.get(key, '—')} → {after.get(key, '—')}"
+            for key in sorted(set(before) | set(after))
+            if before.get(key) != after.get(key)
+        )

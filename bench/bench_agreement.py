@@ -95,7 +95,7 @@ def worker(args: argparse.Namespace) -> dict:
     matrix = _matrix(args.units, args.coders, args.worker_categories, args.missing, args.seed)
     if args.worker == "ours":
         sys.path.insert(0, str(ROOT))
-        from annotator.agreement import krippendorff_alpha
+        from annotator.agreement.statistics import krippendorff_alpha
 
         ratings = _triples(matrix)
         del matrix

@@ -9,7 +9,8 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import override_settings
 
-from annotator.demo import demo_load
+from annotator.annotation.services import annotation_save
+from annotator.demo.loading import demo_load
 from annotator.models import Project
 from annotator.roles import ANNOTATORS_GROUP, LEADS_GROUP
 
@@ -160,7 +161,6 @@ def annotation_submit(
     labels=None,
 ):
     """A submitted annotation saved through the service (history and gold labels included)."""
-    from annotator import services
     from annotator.models import Annotation
 
     annotation = Annotation(
@@ -172,7 +172,7 @@ def annotation_submit(
         info_credibility=credibility,
         note=note,
     )
-    return services.annotation_save(
+    return annotation_save(
         annotation=annotation,
         labels=labels if labels is not None else [label("Bias", "non-biased")],
         changed_by=user,

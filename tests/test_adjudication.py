@@ -11,9 +11,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 
-from annotator import services
-from annotator.adjudication import QueueFilters, disagreement_queue, statement_votes
-from annotator.forms import label_group_field_name
+from annotator.adjudication.consensus import statement_votes
+from annotator.adjudication.queue import QueueFilters, disagreement_queue
+from annotator.adjudication.services import gold_label_decide, gold_labels_accept_majority
+from annotator.annotation.services import annotation_save
+from annotator.labelling_admin import label_group_field_name
 from annotator.models import Annotation, GoldLabel, LabelGroup, LabelRevision, Source, Statement
 
 from .conftest import label
@@ -96,7 +98,7 @@ def test_the_queue_filters_by_field_document_and_source(client_for, demo, lead):
 
 def test_decided_statements_leave_the_queue_unless_asked_for(client_for, demo, lead):
     first = disagreement_queue(project=demo)[0]
-    services.gold_label_decide(
+    gold_label_decide(
         gold=GoldLabel(
             statement_id=first.statement_id, source_reliability="C", info_credibility="3"
         ),
@@ -266,7 +268,7 @@ def annotate_as(statement, user, vote, **changes):
     for field, value in values.items():
         setattr(annotation, field, value)
     labels = [label for label in vote_labels(vote)]
-    return services.annotation_save(annotation=annotation, labels=labels, changed_by=user)
+    return annotation_save(annotation=annotation, labels=labels, changed_by=user)
 
 
 def vote_labels(vote):
@@ -307,7 +309,7 @@ def test_a_disagreeing_fourth_annotation_gives_no_gold_label(demo, annotator):
 
 def test_a_leads_gold_label_is_never_replaced_automatically(demo, annotator, lead):
     statement, vote = unanimous_statement(demo)
-    services.gold_label_decide(
+    gold_label_decide(
         gold=GoldLabel(statement=statement, source_reliability="A", info_credibility="1"),
         labels=[label("Bias", "biased")],
         decided_by=lead,
@@ -387,7 +389,7 @@ def test_accept_majority_decisions_where_every_field_has_a_strict_majority(clien
 def test_a_majority_the_missing_annotations_could_overturn_is_not_accepted(demo, lead):
     # Four required, three submitted: two of three is not more than half of four.
     assert demo.annotations_per_statement == 4
-    created = services.gold_labels_accept_majority(project=demo, decided_by=lead)
+    created = gold_labels_accept_majority(project=demo, decided_by=lead)
     for gold in GoldLabel.objects.all():
         values = raw_values(gold.statement_id)
         assert all(
@@ -438,7 +440,7 @@ def test_statements_another_lead_settled_meanwhile_are_skipped(client_for, demo,
     client.get(queue_url(demo))
     queue = disagreement_queue(project=demo)
     first, second, third = (Statement.objects.get(pk=queue[i].statement_id) for i in range(3))
-    services.gold_label_decide(
+    gold_label_decide(
         gold=GoldLabel(statement=second, source_reliability="B", info_credibility="2"),
         labels=[label("Bias", "biased")],
         decided_by=lead,

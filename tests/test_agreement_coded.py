@@ -8,12 +8,8 @@ import random
 import numpy as np
 import pytest
 
-from annotator import agreement
-from annotator.agreement import (
+from annotator.agreement.statistics import (
     CodedRatings,
-    _count,
-    _profiles,
-    _resampler,
     bootstrap_alpha_ci,
     cohen_kappa,
     cohen_kappa_from_confusion,
@@ -23,6 +19,9 @@ from annotator.agreement import (
     per_unit_agreement_array,
     percent_agreement,
 )
+from annotator.agreement.statistics.alpha import _alpha
+from annotator.agreement.statistics.bootstrap import _profiles, _resampler
+from annotator.agreement.statistics.ratings import _count
 
 SETS = [frozenset(), frozenset({"a"}), frozenset({"a", "b"}), frozenset({"c"})]
 
@@ -116,14 +115,14 @@ def test_profiles_weighted_by_frequency_give_the_same_alpha(level):
     assert np.array_equal(np.bincount(profile_of_unit), frequency)
     alphas_of, _ = _resampler(profiles)
     assert alphas_of(frequency[None, :].astype(float))[0] == pytest.approx(
-        agreement._alpha(counts), abs=1e-12
+        _alpha(counts), abs=1e-12
     )
 
 
 def test_the_bootstrap_over_profiles_matches_one_over_units_in_distribution():
     ratings = random_ratings(13, 300, 3, list("ABC"))
     counts = _count(ratings, "nominal", None)
-    alpha = agreement._alpha(counts)
+    alpha = _alpha(counts)
     low, high = bootstrap_alpha_ci(ratings, n_resamples=2000, seed=1)
     # The same percentile interval from resampling the units one by one.
     alphas_of, _ = _resampler(counts)

@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from annotator.agreement_report import agreement_report
+from annotator.agreement.report import agreement_report
 from annotator.models import LabelGroup
 
 from .test_agreement_page import reference_alpha, same, submitted

@@ -13,7 +13,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from annotator import agreement, services
+from annotator.adjudication.services import gold_label_decide
+from annotator.agreement import statistics as agreement
+from annotator.annotation.services import annotation_save
 from annotator.models import Annotation, Document, GoldLabel, LabelGroup, Source, Statement
 
 from .conftest import label, make_user
@@ -206,7 +208,7 @@ def test_document_filter(client_for, demo, lead, annotator):
         project=demo, title="Second", text="One. Two.", language="en", content_hash="second"
     )
     statement = Statement.objects.create(document=other, position=0, text="One.", start=0, end=4)
-    services.annotation_save(
+    annotation_save(
         annotation=Annotation(
             statement=statement, annotator=annotator, source_reliability="A", info_credibility="1"
         ),
@@ -256,7 +258,7 @@ def test_heatmap_shows_cohens_kappa_weighted_for_the_grades(client_for, demo, le
 def test_annotator_accuracy_against_gold(client_for, demo, lead):
     statements = list(Statement.objects.filter(document__project=demo).order_by("position")[:4])
     for statement in statements:
-        services.gold_label_decide(
+        gold_label_decide(
             gold=GoldLabel(statement=statement, source_reliability="E", info_credibility="5"),
             labels=[label("Bias", "biased")],
             decided_by=lead,
@@ -284,7 +286,7 @@ def test_the_page_takes_a_fixed_number_of_queries(client_for, demo, lead, annota
 
     before = queries()
     for statement in demo.documents.get().statements.all():
-        services.annotation_save(
+        annotation_save(
             annotation=Annotation(
                 statement=statement,
                 annotator=annotator,
@@ -407,7 +409,7 @@ def test_article_text_and_names_are_escaped_everywhere(client_for, demo, lead):
     )
     source = Source.objects.create(name=f"Evil {HOSTILE}")
     for user in demo.annotators.filter(username__in=["anna", "ben"]):
-        services.annotation_save(
+        annotation_save(
             annotation=Annotation(
                 statement=statement,
                 annotator=user,

@@ -19,10 +19,7 @@ from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.inter_rater import aggregate_raters
 from statsmodels.stats.inter_rater import fleiss_kappa as statsmodels_fleiss_kappa
 
-from annotator.agreement import (
-    _count,
-    _masi_distances,
-    _resampler,
+from annotator.agreement.statistics import (
     bootstrap_alpha_ci,
     cohen_kappa,
     coincidence_matrix,
@@ -31,6 +28,9 @@ from annotator.agreement import (
     per_unit_agreement,
     percent_agreement,
 )
+from annotator.agreement.statistics.alpha import _masi_distances
+from annotator.agreement.statistics.bootstrap import _resampler
+from annotator.agreement.statistics.ratings import _count
 
 NAN = np.nan
 LEVELS_OF_PACKAGE = ["nominal", "ordinal", "interval", "ratio"]
@@ -293,7 +293,7 @@ def test_it_computes_masi_distances_as_nltk():
     ratings = random_label_sets(44, 60, 3)
     counts = _count(ratings, "masi", None)
     sets = counts.scale.categories
-    distances = _masi_distances(counts.scale.members)
+    distances = _masi_distances(counts.scale.categories)
     expected = [[masi_distance(set(a), set(b)) for b in sets] for a in sets]
     np.testing.assert_allclose(distances, expected, atol=1e-12)
 

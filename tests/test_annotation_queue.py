@@ -2,7 +2,9 @@
 
 from django.urls import reverse
 
-from annotator import selectors, services
+from annotator.annotation.selectors import annotation_progress, annotation_queue, next_statement
+from annotator.annotation.services import annotation_save
+from annotator.ingestion.services import document_create
 from annotator.models import Annotation, Document, Statement
 
 from .conftest import annotation_submit, label
@@ -10,17 +12,17 @@ from .conftest import annotation_submit, label
 
 def test_a_new_annotator_has_every_statement_in_the_queue(project, annotator):
     statements = Statement.objects.filter(document__project=project).count()
-    progress = selectors.annotation_progress(project=project, user=annotator)
+    progress = annotation_progress(project=project, user=annotator)
     assert statements > 10
     assert (progress.done, progress.total) == (0, statements)
 
 
 def test_queue_starts_at_the_first_statement_and_moves_on(project, annotator):
-    first = selectors.next_statement(project=project, user=annotator)
+    first = next_statement(project=project, user=annotator)
     assert first.position == 0
     annotation_submit(first, annotator)
-    assert selectors.next_statement(project=project, user=annotator).position == 1
-    progress = selectors.annotation_progress(project=project, user=annotator)
+    assert next_statement(project=project, user=annotator).position == 1
+    progress = annotation_progress(project=project, user=annotator)
     assert progress.done == 1
 
 
@@ -31,19 +33,19 @@ def test_a_statement_with_enough_submissions_leaves_everyone_elses_queue(
     # is left for anybody else.
     project.annotations_per_statement = 3
     project.save()
-    assert selectors.next_statement(project=project, user=annotator) is None
+    assert next_statement(project=project, user=annotator) is None
     project.annotations_per_statement = 4
     project.save()
-    statement = selectors.next_statement(project=project, user=annotator)
+    statement = next_statement(project=project, user=annotator)
     annotation_submit(statement, annotator)
     # The fourth annotation filled it: bob no longer gets it, alice's progress counts it.
-    assert selectors.next_statement(project=project, user=second_annotator) != statement
-    assert statement not in selectors.annotation_queue(project=project, user=second_annotator)
-    assert selectors.annotation_progress(project=project, user=annotator).done == 1
+    assert next_statement(project=project, user=second_annotator) != statement
+    assert statement not in annotation_queue(project=project, user=second_annotator)
+    assert annotation_progress(project=project, user=annotator).done == 1
 
 
 def test_a_draft_stays_in_the_queue_until_submitted(project, annotator):
-    statement = selectors.next_statement(project=project, user=annotator)
+    statement = next_statement(project=project, user=annotator)
     draft = Annotation(
         statement=statement,
         annotator=annotator,
@@ -51,15 +53,13 @@ def test_a_draft_stays_in_the_queue_until_submitted(project, annotator):
         info_credibility="3",
         status=Annotation.Status.DRAFT,
     )
-    services.annotation_save(
-        annotation=draft, labels=[label("Bias", "biased")], changed_by=annotator
-    )
-    assert selectors.next_statement(project=project, user=annotator) == statement
+    annotation_save(annotation=draft, labels=[label("Bias", "biased")], changed_by=annotator)
+    assert next_statement(project=project, user=annotator) == statement
 
 
 def test_queue_prefers_finishing_a_started_document(project, annotator):
     first_document = Document.objects.get(project=project)
-    second, _ = services.document_create(
+    second, _ = document_create(
         project=project,
         title="Zweiter Artikel",
         text="Das ist der erste Satz. Das ist der zweite Satz. Und ein dritter Satz.",
@@ -67,7 +67,7 @@ def test_queue_prefers_finishing_a_started_document(project, annotator):
     )
     assert second.statements.count() == 3
     annotation_submit(second.statements.get(position=0), annotator)
-    next_up = selectors.next_statement(project=project, user=annotator)
+    next_up = next_statement(project=project, user=annotator)
     assert next_up.document == second and next_up.position == 1
     assert first_document.statements.exists()
 
@@ -75,7 +75,7 @@ def test_queue_prefers_finishing_a_started_document(project, annotator):
 def test_annotate_next_sends_the_annotator_to_the_add_form(client_for, project, annotator):
     client = client_for(annotator)
     response = client.get(reverse("admin:annotator_project_annotate", args=[project.pk]))
-    first = selectors.next_statement(project=project, user=annotator)
+    first = next_statement(project=project, user=annotator)
     assert response.status_code == 302
     assert response["Location"].endswith(f"?statement={first.pk}")
     page = client.get(response["Location"])
@@ -100,7 +100,7 @@ def test_save_and_annotate_next_walks_the_queue(client_for, project, annotator):
     from .conftest import annotation_form_data
 
     client = client_for(annotator)
-    first = selectors.next_statement(project=project, user=annotator)
+    first = next_statement(project=project, user=annotator)
     add_url = reverse("admin:annotator_annotation_add") + f"?statement={first.pk}"
     response = client.post(add_url, annotation_form_data(source_reliability="B"))
     assert response.status_code == 302
@@ -109,7 +109,7 @@ def test_save_and_annotate_next_walks_the_queue(client_for, project, annotator):
     assert saved.source_reliability == "B" and saved.status == Annotation.Status.SUBMITTED
     assert saved.submitted_at is not None
     follow = client.get(response["Location"])
-    second = selectors.next_statement(project=project, user=annotator)
+    second = next_statement(project=project, user=annotator)
     assert second.position == first.position + 1
     assert follow["Location"].endswith(f"?statement={second.pk}")
 
@@ -121,7 +121,7 @@ def test_a_team_starting_together_spreads_over_the_documents(db, project):
 
     team_project = Project.objects.create(name="Spread", annotations_per_statement=2)
     for number in range(6):
-        services.document_create(
+        document_create(
             project=team_project,
             title=f"Artikel {number}",
             text=f"Erster Satz von Artikel {number}. Zweiter Satz von Artikel {number}.",
@@ -129,10 +129,8 @@ def test_a_team_starting_together_spreads_over_the_documents(db, project):
         )
     team = [make_user(f"member{number}", "Annotators") for number in range(4)]
     team_project.annotators.add(*team)
-    first_statements = [
-        selectors.next_statement(project=team_project, user=member) for member in team
-    ]
+    first_statements = [next_statement(project=team_project, user=member) for member in team]
     assert all(statement.position == 0 for statement in first_statements)
     assert len({statement.document_id for statement in first_statements}) >= 3
     # The spread is stable: asking again gives the same statement.
-    assert selectors.next_statement(project=team_project, user=team[0]) == first_statements[0]
+    assert next_statement(project=team_project, user=team[0]) == first_statements[0]

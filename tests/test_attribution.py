@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from annotator.ingestion.segmentation import parse_article_text, segment_document
 from annotator.registry.attribution import (
     SourceEntry,
     SourceIndex,
@@ -14,7 +15,6 @@ from annotator.registry.attribution import (
     normalise_word,
     suggest_attribution,
 )
-from annotator.segmentation import parse_article_text, segment_document
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ARTICLE = FIXTURES / "articles/000_f2846f6686cc43ba.txt"

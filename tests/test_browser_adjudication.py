@@ -5,7 +5,7 @@ the database."""
 import pytest
 from django.contrib.auth import get_user_model
 
-from annotator.adjudication import disagreement_queue
+from annotator.adjudication.queue import disagreement_queue
 from annotator.models import GoldLabel, LabelRevision
 
 from .conftest import browser_login, load_demo

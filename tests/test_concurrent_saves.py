@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from annotator import selectors
+from annotator.annotation.selectors import next_statement
 from annotator.models import Annotation
 
 from .conftest import annotation_form_data
@@ -22,7 +22,7 @@ def add_url(statement) -> str:
 
 def test_a_repeated_identical_submission_counts_once(client_for, project, annotator):
     client = client_for(annotator)
-    statement = selectors.next_statement(project=project, user=annotator)
+    statement = next_statement(project=project, user=annotator)
     first = client.post(add_url(statement), annotation_form_data(source_reliability="D"))
     second = client.post(add_url(statement), annotation_form_data(source_reliability="D"))
     next_url = reverse("admin:annotator_project_annotate", args=[project.pk])
@@ -67,7 +67,7 @@ def live_demo(postgres_only, transactional_demo):
 @pytest.mark.parametrize("attempt", range(3))
 def test_a_double_click_saves_one_annotation(live_demo, attempt):
     project, dora, _ = live_demo
-    statement = selectors.next_statement(project=project, user=dora)
+    statement = next_statement(project=project, user=dora)
     data = annotation_form_data(source_reliability="B", info_credibility="2")
     responses = post_at_once([(dora, add_url(statement), data)] * 2)
     next_url = reverse("admin:annotator_project_annotate", args=[project.pk])
@@ -81,7 +81,7 @@ def test_a_double_click_saves_one_annotation(live_demo, attempt):
 def test_two_annotators_saving_one_statement_both_keep_their_annotation(live_demo):
     project, dora, lead = live_demo
     project.annotators.add(lead)
-    statement = selectors.next_statement(project=project, user=dora)
+    statement = next_statement(project=project, user=dora)
     responses = post_at_once(
         [
             (dora, add_url(statement), annotation_form_data(source_reliability="A")),

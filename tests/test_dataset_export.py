@@ -19,9 +19,11 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from annotator import services
-from annotator.dataset_card import card_front_matter
-from annotator.exporting import DatasetExport, csv_chunks, neutralise, unneutralise, write_csv
+from annotator.adjudication.services import gold_label_save
+from annotator.datasets.card import card_front_matter
+from annotator.datasets.safety import neutralise, unneutralise
+from annotator.datasets.selection import DatasetExport
+from annotator.datasets.writers import csv_chunks, write_csv
 from annotator.models import Annotation, GoldLabel, Source, Statement
 
 from .conftest import label
@@ -50,7 +52,7 @@ def jsonl(path) -> list[dict]:
 def with_gold(demo, lead):
     """Two gold labels on the demo: one adjudicated by the lead, one unanimous."""
     statements = list(Statement.objects.filter(document__project=demo).order_by("position"))
-    services.gold_label_save(
+    gold_label_save(
         gold=GoldLabel(
             statement=statements[3], method="adjudicated", decided_by=lead,
             source=Source.objects.get(name="KCNA"), source_mention="laut KCNA",
@@ -60,7 +62,7 @@ def with_gold(demo, lead):
                 label("Persuasion techniques", "doubt")],
         changed_by=lead,
     )  # fmt: skip
-    services.gold_label_save(
+    gold_label_save(
         gold=GoldLabel(statement=statements[0], method="unanimous", source_reliability="C",
                        info_credibility="3"),
         labels=[label("Bias", "non-biased")],

@@ -10,7 +10,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from annotator import services
+from annotator.adjudication.services import gold_label_save
+from annotator.labelling import labelling_snapshot
 from annotator.models import (
     Annotation,
     Document,
@@ -117,7 +118,7 @@ def snapshot(project_name: str) -> dict:
 def labelled_project(demo, lead):
     """The demo (3 annotators x 21 statements) plus gold labels, a draft and awkward text."""
     statements = list(Statement.objects.filter(document__project=demo).order_by("position"))
-    services.gold_label_save(
+    gold_label_save(
         gold=GoldLabel(
             statement=statements[2], method="adjudicated", decided_by=lead,
             source=Source.objects.get(name="Waleri Gerassimow"), source_mention="Gerassimow",
@@ -129,7 +130,7 @@ def labelled_project(demo, lead):
                 label("Persuasion techniques", "flag-waving")],
         changed_by=lead,
     )  # fmt: skip
-    services.gold_label_save(
+    gold_label_save(
         gold=GoldLabel(statement=statements[7], method="majority", source_reliability="F",
                        info_credibility="6"),
         labels=[label("Bias", "non-biased")],
@@ -196,11 +197,11 @@ def test_imported_labels_have_their_history(labelled_project, tmp_path):
     }
     assert len(revisions) == annotations.count() == 62
     for annotation in annotations:
-        assert revisions[annotation.pk].after == services.labelling_snapshot(annotation)
+        assert revisions[annotation.pk].after == labelling_snapshot(annotation)
         assert revisions[annotation.pk].annotator_id == annotation.annotator_id
     gold = GoldLabel.objects.get(method="adjudicated")
     revision = LabelRevision.objects.get(kind="gold", object_id=gold.pk)
-    assert revision.after == services.labelling_snapshot(gold)
+    assert revision.after == labelling_snapshot(gold)
 
 
 def test_without_the_card_the_vocabulary_is_rebuilt_from_the_records(labelled_project, tmp_path):

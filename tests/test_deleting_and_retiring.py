@@ -12,7 +12,8 @@ from django.db import models, transaction
 from django.db.models import ProtectedError
 from django.urls import reverse
 
-from annotator import services
+from annotator.adjudication.services import gold_label_delete
+from annotator.ingestion.services import document_create
 from annotator.models import (
     Annotation,
     Document,
@@ -29,7 +30,7 @@ from .conftest import annotation_form_data, annotation_submit, group_field, labe
 
 def fresh_statement(project) -> Statement:
     """A statement nobody has annotated yet."""
-    document, _created = services.document_create(
+    document, _created = document_create(
         project=project,
         title="Frisch",
         text="Laut KCNA ist alles ruhig. Niemand hat das geprüft.",
@@ -377,5 +378,5 @@ def test_a_statement_without_labels_can_still_be_deleted(demo, lead, client_for)
 def test_services_are_used_for_gold_label_deletes_outside_the_admin(unanimous, lead):
     _annotation, gold = unanimous
     gold_id = gold.pk
-    services.gold_label_delete(gold=gold, changed_by=lead)
+    gold_label_delete(gold=gold, changed_by=lead)
     assert LabelRevision.objects.filter(kind="gold", object_id=gold_id, action="deleted").exists()

@@ -11,8 +11,8 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from annotator import admin as annotator_admin  # noqa: F401 (registers the admins)
+from annotator.datasets.resources import FORMATS
 from annotator.models import Document, Project, Statement
-from annotator.resources import FORMATS
 
 
 def offsets_hold(document: Document) -> bool:

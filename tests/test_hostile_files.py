@@ -11,8 +11,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
-from annotator.importing import article_file_read
-from annotator.importing.reading import CSV_FIELD_MAX_CHARS
+from annotator.ingestion.reading import article_file_read
+from annotator.ingestion.records import CSV_FIELD_MAX_CHARS
 from annotator.models import Document, Project
 
 GOOD = b'{"title": "Gut", "text": "Ein guter Satz."}\n'

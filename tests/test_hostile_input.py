@@ -9,7 +9,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from annotator import services
+from annotator.ingestion.services import document_create
 from annotator.models import Document, Statement
 
 SCRIPT_TITLE = '<script>alert("title")</script> Nordkorea'
@@ -30,7 +30,7 @@ def assert_offsets_exact(document: Document) -> list[Statement]:
 
 @pytest.fixture
 def hostile_document(project):
-    document, created = services.document_create(
+    document, created = document_create(
         project=project, title=SCRIPT_TITLE, text=HOSTILE_TEXT, language="de"
     )
     assert created
@@ -77,7 +77,7 @@ def test_hostile_text_is_escaped_on_every_page_that_shows_it(
 def test_nul_bytes_are_refused_clearly_and_nothing_is_written(project):
     before = Document.objects.count()
     with pytest.raises(ValidationError, match="NUL bytes"):
-        services.document_create(
+        document_create(
             project=project, title="Binär", text="Ein Satz.\x00 Noch einer.", language="de"
         )
     assert Document.objects.count() == before
@@ -90,7 +90,7 @@ def test_a_one_megabyte_paragraph_imports_with_exact_offsets(project):
     )
     text = (sentence * (1_048_576 // len(sentence) + 1)).strip()
     assert len(text) > 1_000_000
-    document, _ = services.document_create(
+    document, _ = document_create(
         project=project, title="Ein sehr langer Absatz", text=text, language="de"
     )
     statements = assert_offsets_exact(document)
@@ -119,7 +119,7 @@ HOSTILE_ALPHABET = st.sampled_from(
 def test_any_text_imports_with_exact_offsets_through_the_database(project, title, text, language):
     try:
         with transaction.atomic():
-            document, _ = services.document_create(
+            document, _ = document_create(
                 project=project, title=title[:500], text=text, language=language
             )
     except ValidationError as error:

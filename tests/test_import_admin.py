@@ -12,8 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import path, reverse
 from import_export.admin import ExportMixin
 
-from annotator.importing import article_file_read, article_files_preview
-from annotator.ingestion_admin import ArticleImportAdminMixin
+from annotator.ingestion.admin import ArticleImportAdminMixin
+from annotator.ingestion.reading import article_file_read
+from annotator.ingestion.running import article_files_preview
 from annotator.models import Document, Project, Statement
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

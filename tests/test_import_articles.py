@@ -10,9 +10,13 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from annotator import services
-from annotator.importing import ArticleFile, article_file_read, articles_import, date_parse
+from annotator.ingestion import running, services
+from annotator.ingestion.reading import article_file_read
+from annotator.ingestion.records import ArticleFile, date_parse
+from annotator.ingestion.running import articles_import
+from annotator.ingestion.services import document_find_existing, statements_build
 from annotator.models import Document, Project, Source, Statement
+from annotator.registry.selectors import source_index_build
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ARTICLE = FIXTURES / "articles/000_f2846f6686cc43ba.txt"
@@ -329,7 +333,7 @@ def test_a_missing_path_is_reported_and_the_rest_imported(imports, tmp_path):
 
 def test_an_article_written_by_a_concurrent_import_counts_as_unchanged(imports, monkeypatch):
     run(ARTICLE)
-    find = services.document_find_existing
+    find = document_find_existing
     calls = []
 
     def not_yet(**kwargs):  # the other import commits between our lookup and our insert
@@ -343,7 +347,7 @@ def test_an_article_written_by_a_concurrent_import_counts_as_unchanged(imports, 
 
 
 def test_a_document_whose_statements_cannot_be_written_is_rolled_back_whole(imports, monkeypatch):
-    build = services.statements_build
+    build = statements_build
 
     def broken(*, document, source_index=None):
         statements = build(document=document, source_index=source_index)
@@ -391,7 +395,7 @@ def test_importing_an_article_takes_the_same_number_of_queries_whatever_its_leng
 
 def test_the_source_index_is_built_once_per_run(imports, monkeypatch):
     calls = []
-    build = services.source_index_build
-    monkeypatch.setattr(services, "source_index_build", lambda: calls.append(1) or build())
+    build = source_index_build
+    monkeypatch.setattr(running, "source_index_build", lambda: calls.append(1) or build())
     summary = articles_import(project=imports, files=[article(f"a{n}", 2) for n in range(5)])
     assert summary.created == 5 and calls == [1]

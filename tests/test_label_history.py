@@ -3,7 +3,7 @@ read it, annotators cannot."""
 
 from django.urls import reverse
 
-from annotator import selectors
+from annotator.annotation.selectors import next_statement
 from annotator.models import Annotation, LabelRevision
 
 from .conftest import annotation_form_data
@@ -11,7 +11,7 @@ from .conftest import annotation_form_data
 
 def test_every_change_of_an_annotation_is_kept_for_the_lead(client_for, project, annotator, lead):
     client = client_for(annotator)
-    statement = selectors.next_statement(project=project, user=annotator)
+    statement = next_statement(project=project, user=annotator)
     add_url = reverse("admin:annotator_annotation_add") + f"?statement={statement.pk}"
     client.post(add_url, annotation_form_data(source_reliability="C", info_credibility="3"))
     annotation = Annotation.objects.get(statement=statement, annotator=annotator)
@@ -47,7 +47,7 @@ def test_every_change_of_an_annotation_is_kept_for_the_lead(client_for, project,
 def test_annotators_cannot_read_the_label_history(client_for, project, annotator):
     client = client_for(annotator)
     assert client.get(reverse("admin:annotator_labelrevision_changelist")).status_code == 403
-    statement = selectors.next_statement(project=project, user=annotator)
+    statement = next_statement(project=project, user=annotator)
     client.post(
         reverse("admin:annotator_annotation_add") + f"?statement={statement.pk}",
         annotation_form_data(),

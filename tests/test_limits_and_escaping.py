@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 
-from annotator import services
-from annotator.dataset_card import card_front_matter
-from annotator.importing import article_file_read
+from annotator.datasets.card import card_front_matter
+from annotator.ingestion.reading import article_file_read
+from annotator.ingestion.services import document_create
 from annotator.models import NOTE_MAX_LENGTH, Annotation, LabelGroup, Source, Statement
 
 from .conftest import annotation_form_data, annotation_submit
@@ -49,7 +49,7 @@ def test_an_article_of_invisible_characters_is_refused(demo, text):
         "invisible.jsonl:1: text has no words (only spaces or invisible characters)"
     ]
     with pytest.raises(ValidationError, match="no statements"):
-        services.document_create(project=demo, title="Titel", text=text, language="de")
+        document_create(project=demo, title="Titel", text=text, language="de")
     assert not demo.documents.filter(title="Titel").exists()
 
 

@@ -5,8 +5,10 @@ with both versions side by side, and saving it again keeps the second version on
 import pytest
 from django.urls import reverse
 
-from annotator import services
+from annotator.adjudication.services import gold_label_decide
+from annotator.annotation.services import annotation_save
 from annotator.models import Annotation, GoldLabel, Statement
+from annotator.revisions import LabellingConflict
 
 from .conftest import annotation_form_data, annotation_submit, group_field, label
 
@@ -38,9 +40,7 @@ def annotation(project, annotator) -> Annotation:
 def test_every_save_increments_the_version(annotation, annotator):
     assert annotation.version == 1
     annotation.note = "second"
-    services.annotation_save(
-        annotation=annotation, labels=[label("Bias", "biased")], changed_by=annotator
-    )
+    annotation_save(annotation=annotation, labels=[label("Bias", "biased")], changed_by=annotator)
     annotation.refresh_from_db()
     assert annotation.version == 2
 
@@ -48,15 +48,15 @@ def test_every_save_increments_the_version(annotation, annotator):
 def test_a_save_with_a_stale_version_is_refused_by_the_service(annotation, annotator):
     stale = Annotation.objects.get(pk=annotation.pk)
     annotation.note = "tab A"
-    services.annotation_save(
+    annotation_save(
         annotation=annotation,
         labels=[label("Bias", "non-biased")],
         changed_by=annotator,
         expected_version=1,
     )
     stale.note = "tab B"
-    with pytest.raises(services.LabellingConflict):
-        services.annotation_save(
+    with pytest.raises(LabellingConflict):
+        annotation_save(
             annotation=stale,
             labels=[label("Bias", "biased")],
             changed_by=annotator,
@@ -118,7 +118,7 @@ def test_two_tabs_of_one_annotator_the_second_save_shows_both_versions(
 @pytest.fixture
 def gold(demo, lead) -> GoldLabel:
     statement = Statement.objects.filter(document__project=demo, gold__isnull=True).first()
-    return services.gold_label_decide(
+    return gold_label_decide(
         gold=GoldLabel(statement=statement, source_reliability="B", info_credibility="2"),
         labels=[label("Bias", "biased")],
         decided_by=lead,
@@ -155,7 +155,7 @@ def test_two_leads_editing_one_gold_label_in_the_admin(gold, lead, client_for, d
 def test_two_leads_adjudicating_one_statement(demo, lead, client_for):
     from django.test import Client
 
-    from annotator.adjudication import disagreement_queue
+    from annotator.adjudication.queue import disagreement_queue
     from annotator.roles import LEADS_GROUP
 
     from .conftest import make_user

@@ -2,8 +2,9 @@
 
 from django.urls import reverse
 
-from annotator import services
+from annotator.ingestion.services import document_create
 from annotator.models import Source, Statement
+from annotator.registry.selectors import source_index_build
 
 ARTICLE = (
     "Generalstabschef Waleri Gerassimow informierte am Montag über die Lage.\n"
@@ -14,12 +15,12 @@ ARTICLE = (
 
 
 def import_article(project) -> list[Statement]:
-    document, created = services.document_create(
+    document, created = document_create(
         project=project,
         title="Lagebericht",
         text=ARTICLE.replace("\n", " ", 1),  # the first two sentences form one paragraph
         language="de",
-        source_index=services.source_index_build(),
+        source_index=source_index_build(),
     )
     assert created
     return list(document.statements.order_by("position"))

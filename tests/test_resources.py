@@ -12,7 +12,9 @@ import tablib
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from annotator import services
+from annotator.annotation.services import annotation_save
+from annotator.datasets.resources import FORMATS
+from annotator.labelling import labelling_snapshot
 from annotator.models import (
     Annotation,
     GoldLabel,
@@ -22,7 +24,6 @@ from annotator.models import (
     Source,
     Statement,
 )
-from annotator.resources import FORMATS
 
 from .conftest import label
 
@@ -236,7 +237,7 @@ def test_imported_annotations_are_saved_by_the_service_with_history(project, lea
     assert annotation.submitted_at is not None
     revision = LabelRevision.objects.get(kind="annotation", object_id=annotation.pk)
     assert revision.changed_by == lead and revision.action == "created"
-    assert revision.after == services.labelling_snapshot(annotation)
+    assert revision.after == labelling_snapshot(annotation)
 
 
 def test_an_annotation_by_a_user_outside_the_project_is_refused(
@@ -336,7 +337,7 @@ def test_a_neutralised_csv_imports_back_to_the_original_text(lead, client_for, d
 
 def test_annotation_labels_column_lists_group_and_label(project, annotator, lead, client_for):
     statement = Statement.objects.filter(document__project=project).first()
-    services.annotation_save(
+    annotation_save(
         annotation=Annotation(statement=statement, annotator=annotator, source_reliability="C",
                               info_credibility="3"),
         labels=[label("Bias", "biased"), label("Persuasion techniques", "doubt")],

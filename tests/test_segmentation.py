@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from somajo import SoMaJo
 
-from annotator import segmentation
-from annotator.segmentation import (
+from annotator.ingestion import segmentation
+from annotator.ingestion.segmentation import (
     ArticleFormatError,
     ParsedArticle,
     Sentence,

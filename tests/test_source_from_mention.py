@@ -2,9 +2,12 @@
 matching statements are re-linked, and later imports use the alias learnt that way."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
-from annotator import services
+from annotator.ingestion.services import document_create
 from annotator.models import Document, Project, Source, Statement
+from annotator.registry.selectors import source_index_build
+from annotator.registry.services import source_create_from_mention
 
 
 @pytest.fixture
@@ -13,12 +16,12 @@ def imports(db) -> Project:
 
 
 def imported(project: Project, title: str, text: str) -> Document:
-    document, created = services.document_create(
+    document, created = document_create(
         project=project,
         title=title,
         text=text,
         language="de",
-        source_index=services.source_index_build(),
+        source_index=source_index_build(),
     )
     assert created
     return document
@@ -45,7 +48,7 @@ def test_a_mention_without_a_registry_source_is_still_suggested_as_text(isw):
 
 
 def test_creating_the_source_relinks_every_statement_with_a_matching_mention(isw):
-    source, relinked = services.source_create_from_mention(statement=isw[0])
+    source, relinked = source_create_from_mention(statement=isw[0])
     assert (source.name, source.kind, source.alias_list) == (
         "Denkfabrik ISW",
         Source.Kind.OTHER,
@@ -58,7 +61,7 @@ def test_creating_the_source_relinks_every_statement_with_a_matching_mention(isw
 
 
 def test_later_imports_use_the_learnt_alias(imports, isw):
-    source, _ = services.source_create_from_mention(
+    source, _ = source_create_from_mention(
         statement=isw[1], name="Institute for the Study of War", kind=Source.Kind.NGO
     )
     assert source.alias_list == ["Denkfabrik ISW"]
@@ -69,9 +72,7 @@ def test_later_imports_use_the_learnt_alias(imports, isw):
 def test_the_mention_can_become_an_alias_of_an_existing_source(imports, demo):
     imported(imports, "Pjöngjang", "Pjöngjangs Staatsagentur meldete einen großen Erfolg.")
     kcna = Source.objects.get(name="KCNA")
-    source, _ = services.source_create_from_mention(
-        statement=statement("großen Erfolg"), source=kcna
-    )
+    source, _ = source_create_from_mention(statement=statement("großen Erfolg"), source=kcna)
     assert source == kcna and "Pjöngjangs Staatsagentur" in kcna.alias_list
     assert Source.objects.get(name="KCNA").alias_list == kcna.alias_list
     assert statement("großen Erfolg").suggested_source == kcna
@@ -80,7 +81,7 @@ def test_the_mention_can_become_an_alias_of_an_existing_source(imports, demo):
 def test_a_longer_learnt_alias_takes_over_matching_statements_only(isw):
     spokesman = statement("Sprecher")
     assert spokesman.suggested_source.name == "Russian government"  # via the alias "Kreml"
-    source, _ = services.source_create_from_mention(statement=spokesman, name="Kremlsprecher")
+    source, _ = source_create_from_mention(statement=spokesman, name="Kremlsprecher")
     assert source.alias_list == ["Sprecher des Kremls"]
     assert statement("Sprecher").suggested_source == source
     assert statement("Der Kreml").suggested_source.name == "Russian government"
@@ -88,8 +89,8 @@ def test_a_longer_learnt_alias_takes_over_matching_statements_only(isw):
 
 def test_a_statement_without_a_mention_cannot_make_a_source(imports):
     imported(imports, "Ohne", "Das Wetter ist schön.")
-    with pytest.raises(services.ValidationError):
-        services.source_create_from_mention(statement=statement("Wetter"))
+    with pytest.raises(ValidationError):
+        source_create_from_mention(statement=statement("Wetter"))
 
 
 # --- the admin -------------------------------------------------------------------------------

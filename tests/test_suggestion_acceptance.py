@@ -1,8 +1,9 @@
 """How often annotators accepted the import's attribution suggestions, on the project's page."""
 
-from annotator import selectors
-from annotator.models import Annotation, Source, Statement
 from annotator.selectors import Share
+
+from annotator.models import Annotation, Source, Statement
+from annotator.registry.selectors import suggestion_acceptance
 
 
 def expected_figures(project) -> dict:
@@ -34,7 +35,7 @@ def expected_figures(project) -> dict:
 
 
 def test_the_acceptance_figures_on_the_demo(demo):
-    acceptance = selectors.suggestion_acceptance(project=demo)
+    acceptance = suggestion_acceptance(project=demo)
     expected = expected_figures(demo)
     assert acceptance.accepted == expected["accepted"]
     assert acceptance.no_source_kept == expected["no_source_kept"]
@@ -50,7 +51,7 @@ def test_the_acceptance_figures_on_the_demo(demo):
 
 
 def test_a_changed_choice_changes_the_figures_and_drafts_do_not_count(demo):
-    before = selectors.suggestion_acceptance(project=demo).accepted
+    before = suggestion_acceptance(project=demo).accepted
     annotation = Annotation.objects.filter(
         statement__document__project=demo,
         statement__suggested_source__isnull=False,
@@ -58,20 +59,16 @@ def test_a_changed_choice_changes_the_figures_and_drafts_do_not_count(demo):
     ).first()
     annotation.source = None
     annotation.save()
-    assert selectors.suggestion_acceptance(project=demo).accepted == Share(
-        before.part - 1, before.total
-    )
+    assert suggestion_acceptance(project=demo).accepted == Share(before.part - 1, before.total)
     annotation.status = Annotation.Status.DRAFT
     annotation.save()
-    assert selectors.suggestion_acceptance(project=demo).accepted == Share(
-        before.part - 1, before.total - 1
-    )
+    assert suggestion_acceptance(project=demo).accepted == Share(before.part - 1, before.total - 1)
 
 
 def test_leads_see_the_figures_on_the_project_page_and_annotators_do_not(
     client_for, project, lead, annotator
 ):
-    acceptance = selectors.suggestion_acceptance(project=project)
+    acceptance = suggestion_acceptance(project=project)
     url = f"/admin/annotator/project/{project.pk}/change/"
     html = client_for(lead).get(url).content.decode()
     assert 'id="suggestion-acceptance"' in html

@@ -5,7 +5,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from annotator import selectors
+from annotator.annotation.selectors import next_statement
 from annotator.models import Annotation, GoldLabel
 
 from .conftest import annotation_form_data, group_field, label
@@ -13,7 +13,7 @@ from .conftest import annotation_form_data, group_field, label
 
 @pytest.fixture
 def add_url(project, annotator):
-    statement = selectors.next_statement(project=project, user=annotator)
+    statement = next_statement(project=project, user=annotator)
     return reverse("admin:annotator_annotation_add") + f"?statement={statement.pk}"
 
 

@@ -2,13 +2,14 @@
 
 One query reads every submitted annotation with its labels aggregated into the row; the rows
 become one structured array, and each labelled field becomes integer codes per row (-1 where
-missing) over its categories. Everything in agreement_report and adjudication is computed
-from these arrays with `annotator.agreement`; nothing is queried per statement.
+missing) over its categories. Everything in the report, the breakdowns and the disagreement
+queue is computed from these arrays with `agreement.statistics`; nothing is queried per
+statement.
 
 Fields and their levels:
 - source: nominal; "no source" (the author's own voice) is a category of its own.
-- source_reliability: ordinal over A–E, info_credibility: ordinal over 1–5. F and 6 mean
-  "cannot be judged" and are treated as missing, never as a sixth step of the scale.
+- source_reliability: ordinal over A–E, info_credibility: ordinal over 1–5 (the labelling
+  schema's ORDINAL_SCALES: F and 6, "cannot be judged", are missing).
 - each single-choice label group: nominal ("none chosen" is a category).
 - each multi-choice label group: MASI over the chosen set, and each of its labels as a binary
   nominal field (chosen or not).
@@ -26,13 +27,10 @@ from django.db.models import Aggregate, CharField, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from . import agreement
-from .models import Annotation, GoldLabel, Label, LabelGroup, Project, Source
+from ..labelling import CANNOT_JUDGE, GRADES, ORDINAL_SCALES
+from ..models import Annotation, GoldLabel, Label, LabelGroup, Project, Source
+from . import statistics
 
-RELIABILITY = "ABCDEF"
-CREDIBILITY = "123456"
-RELIABILITY_SCALE = list(RELIABILITY[:5])  # F: reliability cannot be judged -> missing
-CREDIBILITY_SCALE = list(CREDIBILITY[:5])  # 6: truth cannot be judged -> missing
 NO_SOURCE = 0  # source ids start at 1
 NOT_IN_DATA = -2  # a gold value no annotation has
 
@@ -63,9 +61,7 @@ class Filters:
 
 def annotations_submitted(*, project: Project, filters: Filters = Filters()) -> QuerySet:
     """Only submitted annotations count; drafts may still change."""
-    queryset = Annotation.objects.filter(
-        statement__document__project=project, status=Annotation.Status.SUBMITTED
-    )
+    queryset = Annotation.objects.submitted().in_project(project)
     if filters.document:
         queryset = queryset.filter(statement__document_id=filters.document)
     if filters.annotators:
@@ -157,21 +153,23 @@ def grade_codes(values: np.ndarray, first: str) -> np.ndarray:
 
 def grade_fields(reliability: np.ndarray, credibility: np.ndarray) -> list[Field]:
     fields = []
-    for key, title, scale, values in (
-        ("source_reliability", _("source reliability"), RELIABILITY, reliability),
-        ("info_credibility", _("information credibility"), CREDIBILITY, credibility),
+    for key, title, values in (
+        ("source_reliability", _("source reliability"), reliability),
+        ("info_credibility", _("information credibility"), credibility),
     ):
-        raw = grade_codes(values, scale[0])
+        grades = GRADES[key]
+        raw = grade_codes(values, grades[0])
+        cannot_judge = grades.index(CANNOT_JUDGE[key])
         fields.append(
             Field(
                 key=key,
                 title=title,
                 level="ordinal",
-                categories=list(scale[:5]),
-                names=list(scale[:5]),
-                codes=np.where(raw == 5, -1, raw),  # F and 6: cannot be judged, so missing
+                categories=list(ORDINAL_SCALES[key]),
+                names=list(ORDINAL_SCALES[key]),
+                codes=np.where(raw == cannot_judge, -1, raw),  # cannot be judged: missing
                 raw=raw,
-                raw_names=list(scale),
+                raw_names=list(grades),
             )
         )
     return fields
@@ -260,7 +258,7 @@ class AgreementData:
     sources: dict[int, Source]
     has_gold: np.ndarray  # per unit
     gold: dict[str, np.ndarray] = field(default_factory=dict)
-    coded_fields: dict[str, agreement.CodedRatings] = field(default_factory=dict)
+    coded_fields: dict[str, statistics.CodedRatings] = field(default_factory=dict)
 
     @property
     def n_rows(self) -> int:
@@ -277,17 +275,17 @@ class AgreementData:
     def main_fields(self) -> list[Field]:
         return [f for f in self.fields if not f.is_label]
 
-    def coded(self, field: Field, rows: np.ndarray | None = None) -> agreement.CodedRatings:
-        """The field's ratings (of the selected rows) for `annotator.agreement`; all rows'
+    def coded(self, field: Field, rows: np.ndarray | None = None) -> statistics.CodedRatings:
+        """The field's ratings (of the selected rows) for `agreement.statistics`; all rows'
         are kept, so every figure of the field shares one tally."""
         if rows is None:
             if field.key not in self.coded_fields:
-                self.coded_fields[field.key] = agreement.CodedRatings(
+                self.coded_fields[field.key] = statistics.CodedRatings(
                     self.unit, field.codes, field.categories
                 )
             return self.coded_fields[field.key]
         units, compact = np.unique(self.unit[rows], return_inverse=True)
-        return agreement.CodedRatings(compact.reshape(-1), field.codes[rows], field.categories)
+        return statistics.CodedRatings(compact.reshape(-1), field.codes[rows], field.categories)
 
 
 ROW_DTYPE = np.dtype(

@@ -3,18 +3,20 @@ a YAML front matter for programs (as Hugging Face dataset cards have), which `im
 reads to rebuild the project, label vocabularies and sources.
 
 Agreement per field is Krippendorff's alpha over the exported statements' submitted annotations
-(annotator/agreement.py): source nominal (no source is a value of its own), reliability ordinal
+(agreement.statistics): source nominal (no source is a value of its own), reliability ordinal
 over A–E and credibility ordinal over 1–5 with F and 6 ("cannot be judged") as missing,
 single-choice label groups nominal (no label is a value of its own), multiple-choice groups MASI.
 The annotations are read once, as integer arrays (`agreement.CodedRatings`), so a million
 annotations take a few tens of megabytes, not a Python object per rating.
+
+The card is rendered from the template ``annotator/datasets/card.md``; text from the database is
+shown as written, never rendered as HTML, and no name can break out of a table or code block
+(templatetags/dataset_card.py).
 """
 
 from __future__ import annotations
 
-import html
 import math
-import re
 from array import array
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,17 +26,19 @@ from operator import itemgetter
 import numpy as np
 import yaml
 from django.db.models import Count, Q
+from django.template.loader import render_to_string
 
-from .agreement import CodedRatings, krippendorff_alpha
-from .exporting import DatasetExport, companion_names
-from .models import Annotation, InfoCredibility, LabelGroup, Source, SourceReliability
+from ..agreement.statistics import CodedRatings, krippendorff_alpha
+from ..labelling import ORDINAL_SCALES
+from ..models import Annotation, InfoCredibility, LabelGroup, Source, SourceReliability
+from .selection import DatasetExport
 
 NO_VALUE = 0  # "no source" / "no label": a value of its own, never a real primary key
 READ_CHUNK = 10_000
 
 
-RELIABILITY_SCALE = list("ABCDE")  # F: reliability cannot be judged -> missing
-CREDIBILITY_SCALE = list("12345")  # 6: truth cannot be judged -> missing
+RELIABILITY_SCALE = ORDINAL_SCALES["source_reliability"]  # F: cannot be judged -> missing
+CREDIBILITY_SCALE = ORDINAL_SCALES["info_credibility"]  # 6: cannot be judged -> missing
 
 
 @dataclass
@@ -216,9 +220,10 @@ def sources_used(export: DatasetExport) -> list[dict]:
     ]
 
 
-def front_matter(export: DatasetExport, *, fmt: str, data_name: str, exported_at, facts) -> str:
+def front_matter(
+    export: DatasetExport, *, fmt: str, data_name: str, documents_name: str, exported_at, facts
+) -> str:
     project = export.project
-    documents_name, _card = companion_names(data_name)
     meta = {
         "dataset": "source-credibility-annotations",
         "project": {
@@ -244,29 +249,9 @@ def front_matter(export: DatasetExport, *, fmt: str, data_name: str, exported_at
     return yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100)
 
 
-def text(value) -> str:
-    """Text from the database as Markdown shows it: HTML in a name or description (typed by a
-    lead, or arriving with an import) is shown as written, never rendered."""
-    return html.escape(str(value), quote=False)
-
-
-def code_block(content: str, language: str = "") -> str:
-    """A fenced block longer than any run of backticks inside, so no name can close it."""
-    runs = [len(run) for run in re.findall(r"`+", content)]
-    fence = "`" * max([3, *(run + 1 for run in runs)])
-    return f"{fence}{language}\n{content}\n{fence}"
-
-
-def table(header: list[str], rows: list[list]) -> str:
-    def cell(value) -> str:
-        return text(value).replace("|", "\\|").replace("\n", " ")
-
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(cell(value) for value in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def dataset_card(*, export: DatasetExport, fmt: str, data_name: str, command: str) -> str:
+def dataset_card(
+    *, export: DatasetExport, fmt: str, data_name: str, documents_name: str, command: str
+) -> str:
     exported_at = datetime.now(UTC).replace(microsecond=0)
     facts = {
         "counts": counts(export),
@@ -276,7 +261,75 @@ def dataset_card(*, export: DatasetExport, fmt: str, data_name: str, command: st
     }
     number = facts["counts"]
     project = export.project
-    documents_name, _card = companion_names(data_name)
+    meta = front_matter(
+        export,
+        fmt=fmt,
+        data_name=data_name,
+        documents_name=documents_name,
+        exported_at=exported_at,
+        facts=facts,
+    )
+    context = {
+        "front_matter": meta,
+        "project": project,
+        "data_name": data_name,
+        "documents_name": documents_name,
+        "command": command,
+        "counts": number,
+        "summary": (
+            ["", ""],
+            summary_rows(export, fmt, data_name, documents_name, number, exported_at),
+        ),
+        "reliability_meanings": (
+            ["source_reliability", "meaning"],
+            [[v, str(label)] for v, label in SourceReliability.choices],
+        ),
+        "credibility_meanings": (
+            ["info_credibility", "meaning"],
+            [[v, str(label)] for v, label in InfoCredibility.choices],
+        ),
+        "label_groups": [
+            {
+                **group,
+                "table": (
+                    ["label", "meaning"],
+                    [[label["name"], label["description"]] for label in group["labels"]],
+                ),
+            }
+            for group in facts["vocabulary"]
+        ],
+        "agreement": (
+            ["field", "level", "Krippendorff's alpha"],
+            [
+                [
+                    row["field"],
+                    row["level"],
+                    "undefined" if row["alpha"] is None else f"{row['alpha']:.3f}",
+                ]
+                for row in facts["agreement"]
+            ],
+        ),
+        "annotators": (["annotator", "annotations"], [list(r) for r in per_annotator(export)]),
+        "reliability_given": (
+            ["source_reliability", "annotations"],
+            [list(r) for r in grade_distribution(export, "source_reliability").items()],
+        ),
+        "credibility_given": (
+            ["info_credibility", "annotations"],
+            [list(r) for r in grade_distribution(export, "info_credibility").items()],
+        ),
+        "sources": (
+            ["source", "kind", "country or affiliation"],
+            [[s["name"], s["kind"], s["country"]] for s in facts["sources"]],
+        ),
+    }
+    return render_to_string("annotator/datasets/card.md", context)
+
+
+def summary_rows(
+    export: DatasetExport, fmt: str, data_name: str, documents_name: str, number: dict, exported_at
+) -> list[list]:
+    project = export.project
     methods = ", ".join(f"{n} {m}" for m, n in number["gold_labels_by_method"].items()) or "none"
     filters = []
     if export.gold_only:
@@ -289,146 +342,22 @@ def dataset_card(*, export: DatasetExport, fmt: str, data_name: str, command: st
         else "pseudonymised: annotator_1, annotator_2, … in the order the accounts were created "
         "(stable across exports of this project); gold deciders who did not annotate are lead_1, …"
     )
-    meta = front_matter(export, fmt=fmt, data_name=data_name, exported_at=exported_at, facts=facts)
-    sections = [
-        f"---\n{meta}---",
-        f"# {text(project.name)}",
-        text(project.description),
-        table(
-            ["", ""],
-            [
-                ["project", project.name],
-                ["guidelines version", project.guidelines_version],
-                ["exported", exported_at.strftime("%Y-%m-%d %H:%M UTC")],
-                ["data", f"`{data_name}` ({fmt})"],
-                ["documents", f"`{documents_name}`: {number['documents']} document(s)"],
-                ["selection", "; ".join(filters) or "every statement of the project"],
-                ["statements", number["statements"]],
-                [
-                    "annotations",
-                    f"{number['annotations']} submitted "
-                    f"({number['drafts_not_exported']} drafts not exported)",
-                ],
-                ["annotators", f"{number['annotators']}, {names}"],
-                ["gold labels", f"{number['gold_labels']} ({methods})"],
-            ],
-        ),
-        "## Reproduce this export\n\n" + code_block(command, "sh") + "\n\n"
-        "The same files come from the project's admin page (*Export dataset*) as one zip.",
-        RECORD_LAYOUT.format(data=data_name, documents=documents_name),
-        "## Label schema",
-        SCHEMA_FIELDS,
-        table(
-            ["source_reliability", "meaning"],
-            [[v, str(label)] for v, label in SourceReliability.choices],
-        ),
-        table(
-            ["info_credibility", "meaning"],
-            [[v, str(label)] for v, label in InfoCredibility.choices],
-        ),
-        *[group_section(group) for group in facts["vocabulary"]],
-        "## Agreement",
-        AGREEMENT_TEXT.format(pairable=number["statements_with_two_or_more_annotations"]),
-        table(
-            ["field", "level", "Krippendorff's alpha"],
-            [
-                [
-                    row["field"],
-                    row["level"],
-                    "undefined" if row["alpha"] is None else f"{row['alpha']:.3f}",
-                ]
-                for row in facts["agreement"]
-            ],
-        ),
-        "## Annotators",
-        table(["annotator", "annotations"], [list(row) for row in per_annotator(export)]),
-        "## Grades given",
-        table(
-            ["source_reliability", "annotations"],
-            [list(row) for row in grade_distribution(export, "source_reliability").items()],
-        ),
-        table(
-            ["info_credibility", "annotations"],
-            [list(row) for row in grade_distribution(export, "info_credibility").items()],
-        ),
-        "## Sources",
-        table(
-            ["source", "kind", "country or affiliation"],
-            [[s["name"], s["kind"], s["country"]] for s in facts["sources"]],
-        ),
-        SAFETY_TEXT,
-        f"## Guidelines (version {text(project.guidelines_version)})\n\n"
-        + (text(project.guidelines) or "(none recorded)"),
+    return [
+        ["project", project.name],
+        ["guidelines version", project.guidelines_version],
+        ["exported", exported_at.strftime("%Y-%m-%d %H:%M UTC")],
+        ["data", f"`{data_name}` ({fmt})"],
+        ["documents", f"`{documents_name}`: {number['documents']} document(s)"],
+        ["selection", "; ".join(filters) or "every statement of the project"],
+        ["statements", number["statements"]],
+        [
+            "annotations",
+            f"{number['annotations']} submitted "
+            f"({number['drafts_not_exported']} drafts not exported)",
+        ],
+        ["annotators", f"{number['annotators']}, {names}"],
+        ["gold labels", f"{number['gold_labels']} ({methods})"],
     ]
-    return "\n\n".join(section for section in sections if section) + "\n"
-
-
-def group_section(group: dict) -> str:
-    kind = "multiple choice" if group["multiple"] else "single choice"
-    required = ", required" if group["required"] else ""
-    rows = [[label["name"], label["description"]] for label in group["labels"]]
-    heading = f"### labels.{text(group['name'])} ({kind}{required})"
-    return f"{heading}\n\n{text(group['description'])}\n\n" + table(["label", "meaning"], rows)
-
-
-RECORD_LAYOUT = """## Files and record layout
-
-* `{data}`: the data (below).
-* `{documents}`: one JSON line per document: `id`, `external_id`, `title`, `text` (the full
-  text the offsets point into), `language`, `url`, `place`, `published_at`, `outlet`,
-  `listed_sources`. `python manage.py import_dataset {data}` rebuilds the project from the data,
-  this file and (if present) this card.
-* this card: Markdown with a YAML front matter (project, label groups, sources, counts).
-
-**jsonl / parquet**, one record per statement: `id`, `document_id`, `document_title`,
-`document_external_id`, `position`, `paragraph`, `text`, `start`, `end` (character offsets:
-`document.text[start:end] == text`), `language`, `suggested_source`, `suggested_mention`,
-`suggested_cue`, `suggested_cue_span`, `suggested_mention_span` (the attribution suggested at
-import, spans relative to `text`), `annotations` (a list: `annotator`, `source`,
-`source_mention`, `source_reliability`, `info_credibility`, `admiralty_code` such as "E4",
-`labels` as `{{group: label or null}}` for single-choice and `{{group: [labels]}}` for
-multiple-choice groups, `note`, `submitted_at` in UTC), `gold` (the same fields plus `method`,
-`decided_by`, `rationale`; null without a gold label) and `agreement` (below). Parquet holds the
-same records as a typed table (`submitted_at` a UTC timestamp).
-
-**csv** (long format): one row per submitted annotation with the statement's columns, the
-annotation's, and the gold label in `gold.*` columns; a statement without annotations has one
-row with empty annotation columns. Labels are one column per group (`labels.<group>`), several
-labels of a multiple-choice group joined by `|`. UTF-8, comma-separated, CRLF line ends.
-
-**xlsx**: sheet `statements` (one row per statement with its gold label and agreement), sheet
-`annotations` (one row per annotation), sheet `sources` (the sources the export refers to).
-
-Only submitted annotations are exported; drafts are work in progress."""
-
-SCHEMA_FIELDS = """\
-* **source**: who the statement comes from, a name from the shared source registry; empty
-  means no attributed source (the author's own voice). `source_mention`: the words naming it.
-* **source_reliability** and **info_credibility**: the Admiralty code (NATO STANAG 2511 /
-  AJP-2.1), judged independently and shown together as `admiralty_code` (e.g. "E4"). F and 6
-  mean "cannot be judged", not "worst".
-* **labels**: the bias label groups below.
-* **note**: the annotator's free-text note."""
-
-AGREEMENT_TEXT = """\
-Krippendorff's alpha per field over the {pairable} exported statements with two or more
-submitted annotations: `source` nominal (no source is a value of its own), `source_reliability`
-ordinal over A–E and `info_credibility` ordinal over 1–5, with F and 6 treated as missing (not
-a seventh step of the scale), single-choice label groups nominal (no label is a value of its
-own), multiple-choice groups with the MASI distance. "undefined": fewer than two annotations
-per statement, or no variation at all.
-
-Each record's `agreement` gives per statement: `annotators` (how many submitted annotations)
-and, per field, the share of annotator pairs that agree exactly (F and 6 left out of the
-grades; multiple-choice groups: the mean MASI similarity); null with fewer than two values."""
-
-SAFETY_TEXT = """## Spreadsheet safety (CSV injection)
-
-In the csv and xlsx files every text cell that begins with `=`, `+`, `-`, `@`, a tab or a
-carriage return (after any leading single quotes) is prefixed with a single quote `'`, so no
-spreadsheet program runs it as a formula (OWASP "CSV injection"). To get the original text back,
-remove one leading `'` from values matching `^'+[=+\\-@\\t\\r]`. The jsonl and parquet files keep
-every text verbatim: use them for NLP."""
 
 
 def card_front_matter(text: str) -> dict:

@@ -29,11 +29,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
-from . import services
-from .dataset_card import card_front_matter
-from .dataset_import_checks import Names, date_value, labels_problem, snapshot, statement_problems
-from .exporting import BATCH, batched, companion_names
-from .models import (
+from ..ingestion.services import content_hash
+from ..labelling import labelling_snapshot, labels_problem
+from ..models import (
     Annotation,
     Document,
     GoldLabel,
@@ -44,6 +42,10 @@ from .models import (
     Source,
     Statement,
 )
+from .bundle import companion_names
+from .card import card_front_matter
+from .dataset_import_checks import Names, date_value, statement_problems
+from .selection import BATCH, batched
 
 MAX_ERRORS = 50
 REQUIRED_KEYS = ("document_id", "position", "text", "start", "end", "annotations", "gold")
@@ -238,7 +240,7 @@ def document_build(project: Project, record: dict) -> Document:
     document = Document(
         project=project,
         published_at=date_value(record.get("published_at")),
-        content_hash=services.content_hash(values["title"], values["text"]),
+        content_hash=content_hash(values["title"], values["text"]),
         **values,
     )
     document.full_clean(exclude=["project"], validate_constraints=False)
@@ -402,7 +404,7 @@ class RecordWriter:
                 annotator_id=instance.annotator_id if is_annotation else None,
                 changed_by=self.changed_by,
                 action=LabelRevision.Action.CREATED,
-                after=snapshot(instance, labels),
+                after=labelling_snapshot(instance, labels),
             )
             for instance, labels in pairs
         )

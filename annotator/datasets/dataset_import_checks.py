@@ -12,15 +12,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_date, parse_datetime
 
-from .models import (
-    NOTE_MAX_LENGTH,
-    Annotation,
-    GoldLabel,
-    InfoCredibility,
-    Label,
-    LabelGroup,
-    SourceReliability,
-)
+from ..models import NOTE_MAX_LENGTH, GoldLabel, InfoCredibility, SourceReliability
 
 USERNAME_MAX_LENGTH = 150  # django.contrib.auth's User.username
 TEXT_LIMITS = {"source_mention": 500, "suggested_mention": 500, "suggested_cue": 200}
@@ -199,31 +191,3 @@ def label_problems(labels, what: str, names: Names, line: int) -> list[str]:
         for name in values:
             names.add("labels", (group, name), line)
     return problems
-
-
-def labels_problem(labels: list[Label], groups: list[LabelGroup]) -> str | None:
-    """services.labels_validate's rules, on groups read once instead of once per row."""
-    for group in groups:
-        chosen = [label for label in labels if label.group_id == group.pk]
-        if not group.multiple and len(chosen) > 1:
-            return f"“{group.name}” takes a single label, not {len(chosen)}."
-        if group.required and group.retired_at is None and not chosen:
-            return f"“{group.name}” is required."
-    return None
-
-
-def snapshot(labelling, labels: list[Label]) -> dict:
-    """services.labelling_snapshot for an object whose labels are not saved yet."""
-    data = {
-        "source": labelling.source.name if labelling.source_id else None,
-        "source_mention": labelling.source_mention,
-        "source_reliability": labelling.source_reliability,
-        "info_credibility": labelling.info_credibility,
-        "labels": sorted(f"{label.group.name}: {label.name}" for label in labels),
-        "note": labelling.note,
-    }
-    if isinstance(labelling, Annotation):
-        data["status"] = labelling.status
-    else:
-        data.update(method=labelling.method, rationale=labelling.rationale)
-    return data

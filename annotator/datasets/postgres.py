@@ -1,8 +1,8 @@
 """The csv export on PostgreSQL: ``COPY (SELECT ...) TO STDOUT`` with exactly the columns, order
-and bytes of `exporting.csv_chunks` (tests compare the two), at PostgreSQL's own speed.
+and bytes of `writers.csv_chunks` (tests compare the two), at PostgreSQL's own speed.
 
 What the SQL reproduces of the Python writer:
-* the spreadsheet neutralisation (`exporting.neutralise`) of every text cell;
+* the spreadsheet neutralisation (`safety.neutralise`) of every text cell;
 * empty text as an empty, unquoted field (COPY quotes empty strings, so they become NULL);
 * labels per group joined with "|" in (position, name) order, names compared by code point;
 * timestamps as UTC ISO 8601 with microseconds and "Z";
@@ -16,8 +16,8 @@ from typing import IO
 
 from django.db import connection, transaction
 
-from .exporting import TIMESTAMP_SQL, DatasetExport
-from .models import Annotation, Document, GoldLabel, Label, Source, Statement
+from ..models import Annotation, Document, GoldLabel, Label, Source, Statement
+from .selection import TIMESTAMP_SQL, DatasetExport
 
 TRIGGERS_SQL = "('=', '+', '-', '@', chr(9), chr(13))"
 
@@ -27,7 +27,7 @@ WORK_MEM = "64MB"  # the export's sort stays in memory longer
 
 
 def neutralised(expression: str) -> str:
-    """SQL for `exporting.neutralise(expression)`, with '' turned into NULL. Only a text whose
+    """SQL for `safety.neutralise(expression)`, with '' turned into NULL. Only a text whose
     first character is a trigger or a quote is looked at further (ltrim copies the text)."""
     return (
         f"NULLIF(CASE WHEN left({expression}, 1) IN {FIRST_CHARACTERS_SQL} "

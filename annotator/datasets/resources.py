@@ -7,12 +7,12 @@ confirmed import runs in one transaction that is rolled back if any row fails. R
 change nothing are skipped, so importing the same file twice changes nothing; sources and label
 vocabularies are matched by name.
 
-Annotations and gold labels are saved through `services.annotation_save` / `gold_label_save`,
+Annotations and gold labels are saved through `annotation_save` / `gold_label_save`,
 so imports are validated like the admin form (grades, label group rules) and recorded in the
 label history.
 
 Spreadsheet safety: the csv, tsv and xlsx formats here neutralise cells a spreadsheet would
-evaluate (see `exporting.neutralise`) on export and undo that on import; json and yaml keep
+evaluate (see `safety.neutralise`) on export and undo that on import; json and yaml keep
 text verbatim.
 """
 
@@ -28,9 +28,11 @@ from django.utils.dateparse import parse_datetime
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 
-from . import services
-from .exporting import neutralise, timestamp, unneutralise
-from .models import (
+from ..adjudication.services import gold_label_save
+from ..annotation.services import annotation_save
+from ..ingestion.services import content_hash
+from ..labelling import labels_validate
+from ..models import (
     Annotation,
     Document,
     GoldLabel,
@@ -40,6 +42,8 @@ from .models import (
     Source,
     Statement,
 )
+from .safety import neutralise, unneutralise
+from .selection import timestamp
 
 # --------------------------------------------------------------------------------------------
 # Formats: csv, tsv and xlsx safe for spreadsheets, json and yaml verbatim
@@ -72,15 +76,8 @@ class SafeTSV(SpreadsheetSafe, base_formats.TSV):
 
 
 class SafeXLSX(SpreadsheetSafe, base_formats.XLSX):
-    def export_data(self, dataset, **kwargs):
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-        def legal(value):
-            if isinstance(value, str):
-                return ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", value)
-            return value
-
-        return super().export_data(dataset_map(dataset, legal), **kwargs)
+    """Characters a spreadsheet cannot hold become "\N{REPLACEMENT CHARACTER}" (the library's
+    IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT, set in settings)."""
 
 
 FORMATS = [SafeCSV, SafeXLSX, base_formats.JSON, base_formats.YAML, SafeTSV]
@@ -300,7 +297,7 @@ class DocumentResource(AllOrNothingResource):
         external_id = str(row.get("external_id") or "").strip()
         if external_id:
             return documents.filter(external_id=external_id).first()
-        digest = services.content_hash(str(row.get("title") or ""), str(row.get("text") or ""))
+        digest = content_hash(str(row.get("title") or ""), str(row.get("text") or ""))
         return documents.filter(content_hash=digest).first()
 
     def import_instance(self, instance, row, **kwargs):
@@ -313,7 +310,7 @@ class DocumentResource(AllOrNothingResource):
                     "point into the old text."
                 }  # fmt: skip
             )
-        instance.content_hash = services.content_hash(instance.title, instance.text)
+        instance.content_hash = content_hash(instance.title, instance.text)
 
 
 class StatementResource(AllOrNothingResource):
@@ -388,7 +385,7 @@ class LabellingResource(AllOrNothingResource):
             ]
         try:
             instance.import_labels = self.row_labels(instance, row)
-            services.labels_validate(instance.import_labels)
+            labels_validate(instance.import_labels)
         except ValueError as error:
             errors["labels"] = [str(error)]
         except ValidationError as error:
@@ -432,13 +429,13 @@ class AnnotationResource(LabellingResource):
     def import_instance(self, instance, row, **kwargs):
         super().import_instance(instance, row, **kwargs)
         project = instance.statement.document.project
-        if not project.annotators.filter(pk=instance.annotator_id).exists():
+        if not project.has_annotator(instance.annotator):
             raise ValidationError(
                 {"annotator": f"{instance.annotator} is not an annotator of “{project}”."}
             )
 
     def do_instance_save(self, instance, is_create):
-        services.annotation_save(
+        annotation_save(
             annotation=instance, labels=instance.import_labels, changed_by=self.import_user
         )
 
@@ -463,6 +460,4 @@ class GoldLabelResource(LabellingResource):
         return super().filter_export(queryset).select_related("decided_by")
 
     def do_instance_save(self, instance, is_create):
-        services.gold_label_save(
-            gold=instance, labels=instance.import_labels, changed_by=self.import_user
-        )
+        gold_label_save(gold=instance, labels=instance.import_labels, changed_by=self.import_user)

@@ -8,21 +8,25 @@ missing, so running it twice loses nothing and duplicates nothing.
 import json
 import random
 from dataclasses import dataclass
-from pathlib import Path
+from importlib.resources import files
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from . import services
-from .models import Annotation, Label, Project, Source, Statement
-from .roles import ANNOTATORS_GROUP, LEADS_GROUP
-from .segmentation import parse_article_text
+from ..annotation.services import annotation_save
+from ..ingestion.segmentation import parse_article_text
+from ..ingestion.services import document_create
+from ..labelling import GRADES, ORDINAL_SCALES
+from ..models import Annotation, Label, Project, Source, Statement
+from ..registry.selectors import source_index_build
+from ..registry.services import sources_load
+from ..roles import ANNOTATORS_GROUP, LEADS_GROUP
+from ..vocabulary.services import label_groups_load
 
-FIXTURES = Path(settings.BASE_DIR) / "fixtures"
-RELIABILITY = "ABCDEF"
-CREDIBILITY = "123456"
+# Package data: the example article, the source registry, the label vocabularies, the project.
+DATA = files(__package__) / "data"
 
 
 @dataclass
@@ -33,7 +37,7 @@ class DemoResult:
 
 
 def fixture(name: str):
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    return json.loads((DATA / name).read_text(encoding="utf-8"))
 
 
 def demo_user_ensure(record: dict):
@@ -49,10 +53,10 @@ def demo_user_ensure(record: dict):
 
 
 def demo_articles_import(project: Project, articles: list[dict]) -> None:
-    source_index = services.source_index_build()
+    source_index = source_index_build()
     for article in articles:
-        parsed = parse_article_text((FIXTURES / article["file"]).read_text(encoding="utf-8"))
-        services.document_create(
+        parsed = parse_article_text((DATA / article["file"]).read_text(encoding="utf-8"))
+        document_create(
             project=project,
             title=parsed.title,
             text=parsed.text,
@@ -65,22 +69,24 @@ def demo_articles_import(project: Project, articles: list[dict]) -> None:
         )
 
 
-def shifted(scale: str, grade: str, step: int) -> str:
-    """Move a grade along A–E / 1–5; F and 6 stay out of the ordinal scale."""
-    position = min(max(scale.index(grade) + step, 0), len(scale) - 2)
+def shifted(field: str, grade: str, step: int) -> str:
+    """Move a grade along its ordinal scale (A–E / 1–5): F and 6 ("cannot be judged") are no
+    step of it, and a shift from them lands on its far end."""
+    scale = ORDINAL_SCALES[field]
+    position = min(max(GRADES[field].index(grade) + step, 0), len(scale) - 1)
     return scale[position]
 
 
 def demo_grades(style: str, typical: tuple[str, str], rng: random.Random) -> tuple[str, str]:
     reliability, credibility = typical
     if style == "strict" and rng.random() < 0.35:
-        reliability, credibility = shifted(RELIABILITY, reliability, 1), credibility
+        reliability, credibility = shifted("source_reliability", reliability, 1), credibility
     if style == "lenient" and rng.random() < 0.35:
-        credibility = shifted(CREDIBILITY, credibility, -1)
+        credibility = shifted("info_credibility", credibility, -1)
     if style == "cautious" and rng.random() < 0.2:
         reliability, credibility = "F", "6"
     if rng.random() < 0.15:
-        credibility = shifted(CREDIBILITY, credibility, rng.choice([-1, 1]))
+        credibility = shifted("info_credibility", credibility, rng.choice([-1, 1]))
     return reliability, credibility
 
 
@@ -130,7 +136,7 @@ def demo_annotations_create(project: Project, annotator, style: str, typical: di
         "suggested_source"
     )
     for statement in statements:
-        if Annotation.objects.filter(statement=statement, annotator=annotator).exists():
+        if Annotation.objects.for_user(annotator).filter(statement=statement).exists():
             continue
         rng = random.Random(f"{annotator.username}:{statement.document_id}:{statement.position}")
         source = demo_source(statement.suggested_source, style, rng)
@@ -145,7 +151,7 @@ def demo_annotations_create(project: Project, annotator, style: str, typical: di
             info_credibility=credibility,
         )
         labels = demo_labels(statement, style, rng)
-        services.annotation_save(annotation=annotation, labels=labels, changed_by=annotator)
+        annotation_save(annotation=annotation, labels=labels, changed_by=annotator)
         created += 1
     return created
 
@@ -163,8 +169,8 @@ def demo_load() -> DemoResult:
 
 def demo_data_load() -> DemoResult:
     demo = fixture("demo_project.json")
-    services.sources_load(records=fixture("sources.json"))
-    services.label_groups_load(records=fixture("label_groups.json"))
+    sources_load(records=fixture("sources.json"))
+    label_groups_load(records=fixture("label_groups.json"))
     project, _ = Project.objects.get_or_create(
         name=demo["project"]["name"], defaults=demo["project"]
     )

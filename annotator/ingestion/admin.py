@@ -1,173 +1,42 @@
-"""Admin pages for ingestion, mixed into the ModelAdmins in admin.py:
+"""Documents and statements in the admin, and the lead's article import:
 
 - ``ArticleImportAdminMixin`` (Document list): "Import articles" -> upload form -> preview of
   what would be imported (nothing written) -> "Confirm import" writes it. Between preview and
-  confirm the uploaded bytes stay on the server, in a folder named by a random token that only
-  the uploading user's session knows; confirm reads and checks them again.
-- ``SourceFromMentionAdminMixin`` (Statements): make a suggested mention a registry Source in
-  one step, from the list (action) or from the statement's page.
+  confirm the uploaded bytes stay on the server (`uploads`); confirm reads and checks them again.
+- ``DocumentTextAdminMixin``: a segmented document's text is read-only.
+- ``DocumentAdmin`` and ``StatementAdmin`` (the statement's page makes a suggested mention a
+  registry source: registry.admin.SourceFromMentionAdminMixin).
 """
 
 from __future__ import annotations
 
-import json
-import re
-import secrets
-import shutil
-import tempfile
-import time
-from pathlib import Path
-
-from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
-from django.utils.translation import gettext, ngettext
+from django.utils.text import Truncator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import roles, services
-from .admin_policy import visible_object_or_404
-from .importing import (
-    SUPPORTED_SUFFIXES,
-    ImportSummary,
-    article_file_read,
-    article_files_preview,
-    articles_import,
-)
-from .models import Document, Project, Source, Statement
-from .request_ids import ValidIdsAutocompleteSelect
-
-# --- uploads kept between preview and confirm ------------------------------------------------
+from .. import roles
+from ..admin_policy import DocumentProjectFilter, PolicyAdminMixin, visible_object_or_404
+from ..models import Annotation, Document, Project
+from ..paginators import CappedCountPaginator
+from ..registry.admin import SourceFromMentionAdminMixin
+from .forms import ArticleUploadForm
+from .reading import article_file_read
+from .running import ImportSummary, article_files_preview, articles_import
+from .selectors import statement_in_context
+from .uploads import upload_load, upload_max_bytes, upload_store
 
 UPLOAD_SESSION_KEY = "article_import_uploads"
-UPLOAD_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
-CLAIMED = ".claimed"
-UPLOAD_MAX_AGE = 24 * 3600  # seconds; older uploads are removed at the next upload
-
-
-def upload_max_bytes() -> int:
-    return getattr(settings, "ARTICLE_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
-
-
-def upload_root() -> Path:
-    folder = getattr(settings, "ARTICLE_IMPORT_UPLOAD_DIR", None)
-    return Path(folder or Path(tempfile.gettempdir()) / "annotator-article-uploads")
-
-
-def upload_store(*, user_id: int, project_id: int, language: str, files: list) -> str:
-    """Keep the uploaded files under a fresh random token; returns the token."""
-    uploads_expire()
-    token = secrets.token_urlsafe(24)
-    folder = upload_root() / token
-    folder.mkdir(parents=True, mode=0o700)
-    for number, (_name, data) in enumerate(files):
-        (folder / f"{number}.upload").write_bytes(data)
-    manifest = {
-        "user": user_id,
-        "project": project_id,
-        "language": language,
-        "names": [name for name, _data in files],
-    }
-    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    return token
-
-
-def upload_load(token: str, *, claim: bool = False) -> tuple[dict, list] | None:
-    """The manifest and (name, bytes) of each file. With claim, the upload is taken away at
-    once (an atomic rename), so a double-clicked "Confirm import" imports it only once."""
-    if not UPLOAD_TOKEN.match(token):
-        return None
-    folder = upload_root() / token
-    if claim:
-        try:
-            folder = folder.rename(folder.with_name(f"{token}{CLAIMED}"))
-        except OSError:
-            return None
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        files = [
-            (name, (folder / f"{number}.upload").read_bytes())
-            for number, name in enumerate(manifest["names"])
-        ]
-    except (OSError, ValueError, KeyError):
-        return None
-    finally:
-        if claim:
-            shutil.rmtree(folder, ignore_errors=True)
-    return manifest, files
-
-
-def uploads_expire() -> None:
-    root = upload_root()
-    if not root.is_dir():
-        return
-    cutoff = time.time() - UPLOAD_MAX_AGE
-    for folder in root.iterdir():
-        try:
-            token = folder.name.removesuffix(CLAIMED)
-            if UPLOAD_TOKEN.match(token) and folder.stat().st_mtime < cutoff:
-                shutil.rmtree(folder, ignore_errors=True)
-        except OSError:
-            pass  # removed by another worker meanwhile
-
-
-# --- the upload form -------------------------------------------------------------------------
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    widget = MultipleFileInput
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data]
-        return [single(data, initial)]
-
-
-class ArticleUploadForm(forms.Form):
-    project = forms.ModelChoiceField(queryset=None, label=_("project"))
-    language = forms.ChoiceField(
-        label=_("language"),
-        choices=Document._meta.get_field("language").choices,
-        initial="de",
-        help_text=_("For articles that do not name their language."),
-    )
-    files = MultipleFileField(
-        label=_("files"),
-        help_text=_(
-            "Plain-text articles like the example article (.txt), or one article per row or "
-            "record (.csv, .json, .jsonl) with the columns title, text, language, url, place, "
-            "published_at, outlet, external_id."
-        ),
-    )
-
-    def __init__(self, *args, projects, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["project"].queryset = projects
-        self.fields["files"].widget.attrs["accept"] = ",".join(SUPPORTED_SUFFIXES)
-
-    def clean_files(self):
-        files = self.cleaned_data["files"]
-        total = sum(uploaded.size for uploaded in files)
-        if total > upload_max_bytes():
-            raise ValidationError(
-                gettext(
-                    "The upload is %(size)s; at most %(limit)s per upload. Import larger "
-                    "corpora with “manage.py import_articles”."
-                )
-                % {"size": filesizeformat(total), "limit": filesizeformat(upload_max_bytes())}
-            )
-        return files
 
 
 def summary_messages(request, summary: ImportSummary, limit: int = 10) -> None:
@@ -307,141 +176,124 @@ class ArticleImportAdminMixin:
         return HttpResponseRedirect(f"{changelist}?{urlencode({'project__id__exact': project.pk})}")
 
 
-# --- sources from suggested mentions ---------------------------------------------------------
+class DocumentTextAdminMixin:
+    """Once a document is segmented, its statements' offsets point into its text: the text is
+    read-only in the change form, with the reason next to it."""
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.statements.exists():
+            fields += ["text", "text_read_only_reason"]
+        return fields
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if "text_read_only_reason" in fields:
+            fields.remove("text_read_only_reason")
+            fields.insert(fields.index("text") + 1, "text_read_only_reason")
+        return fields
+
+    @admin.display(description=_("why the text is read-only"))
+    def text_read_only_reason(self, document) -> str:
+        return gettext(
+            "%(count)d statements point into this text by their character offsets, so it "
+            "cannot change here. To correct the article, import the corrected text as a new "
+            "document."
+        ) % {"count": document.statements.count()}
 
 
-class SourceFromMentionForm(forms.Form):
-    name = forms.CharField(
-        label=_("name of the new source"),
-        max_length=200,
-        required=False,
-        help_text=_("The mention becomes its first alias."),
-    )
-    kind = forms.ChoiceField(label=_("kind"), choices=Source.Kind.choices, initial="other")
-    existing = forms.ModelChoiceField(
-        label=_("or add the mention as an alias of"),
-        queryset=Source.objects.all(),
-        required=False,
-        help_text=_("Leave empty to create a new source."),
-    )
+class DocumentAdmin(
+    PolicyAdminMixin, DocumentTextAdminMixin, ArticleImportAdminMixin, admin.ModelAdmin
+):
+    list_display = ("title", "project", "language", "place", "published_at", "statements")
+    list_filter = ("project", "language")
+    list_select_related = ("project",)
+    search_fields = ("title", "external_id", "url", "outlet")
+    readonly_fields = ("content_hash", "created_at")
+    date_hierarchy = "published_at"
+    # Django 6's default, chosen now: a URL typed without a scheme means https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
-    def __init__(self, *args, admin_site, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        existing = self.fields["existing"]
-        existing.widget = ValidIdsAutocompleteSelect(
-            Statement._meta.get_field("suggested_source"), admin_site, choices=existing.choices
-        )
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(statement_count=Count("statements"))
 
-    def clean(self):
-        cleaned = super().clean()
-        if not cleaned.get("existing") and not cleaned.get("name", "").strip():
-            raise ValidationError(gettext("Name the new source, or choose an existing one."))
-        return cleaned
-
-
-class SourceFromMentionAdminMixin:
-    """For StatementAdmin: the action and the statement page's button."""
-
-    def get_urls(self):
-        custom = [
-            path(
-                "<path:object_id>/source-from-mention/",
-                self.admin_site.admin_view(self.source_from_mention_view),
-                name="annotator_statement_source_from_mention",
-            ),
-        ]
-        return custom + super().get_urls()
-
-    def has_add_source_permission(self, request) -> bool:
-        return roles.can_edit_sources(request.user)
-
-    @admin.display(description=_("registry source from the mention"))
-    def source_from_mention_link(self, statement):
-        if not statement.pk or not statement.suggested_mention.strip():
-            return "—"
-        url = reverse("admin:annotator_statement_source_from_mention", args=[statement.pk])
+    @admin.display(description=_("statements"), ordering="statement_count")
+    def statements(self, document):
+        url = reverse("admin:annotator_statement_changelist")
         return format_html(
-            '<a class="button" href="{}">{}</a>', url, gettext("Create source from this mention")
+            '<a href="{}?{}">{}</a>',
+            url,
+            urlencode({"document__id__exact": document.pk}),
+            document.statement_count,
         )
 
-    @admin.action(
-        description=_("Create sources from suggested mentions"), permissions=["add_source"]
+
+class StatementAdmin(PolicyAdminMixin, SourceFromMentionAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "position",
+        "text_preview",
+        "document",
+        "suggested_source",
+        "suggested_cue",
+        "annotation_count",
     )
-    def sources_create_from_mentions(self, request, queryset):
-        sources, linked = services.sources_create_from_mentions(statements=queryset)
-        if not sources:
-            messages.warning(
-                request,
-                gettext(
-                    "None of the selected statements has a suggested mention without a "
-                    "registry source."
-                ),
-            )
-            return
-        messages.success(
-            request,
-            ngettext(
-                "%(count)d source created or given a new alias (%(names)s); %(linked)d "
-                "statements now suggest it.",
-                "%(count)d sources created or given a new alias (%(names)s); %(linked)d "
-                "statements now suggest one of them.",
-                len(sources),
-            )
-            % {
-                "count": len(sources),
-                "names": ", ".join(source.name for source in sources),
-                "linked": linked,
-            },
+    # No filter by document: it would list every document of every project in the sidebar.
+    # The document list links to its statements (?document__id__exact=...) instead.
+    list_filter = (DocumentProjectFilter, "suggested_source")
+    list_select_related = ("document", "suggested_source")
+    search_fields = ("text", "suggested_mention")
+    raw_id_fields = ("document",)
+    autocomplete_fields = ("suggested_source",)
+    readonly_fields = (
+        "document",
+        "position",
+        "paragraph",
+        "text",
+        "start",
+        "end",
+        "in_context",
+        "source_from_mention_link",
+    )
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    actions = ("sources_create_from_mentions",)
+    fields = (
+        "document",
+        "position",
+        "paragraph",
+        "in_context",
+        "text",
+        ("start", "end"),
+        "suggested_source",
+        "suggested_mention",
+        "source_from_mention_link",
+        "suggested_cue",
+    )
+
+    def get_queryset(self, request):
+        # A correlated count is computed for the rows of the page only; a JOIN + GROUP BY
+        # would aggregate the whole annotation table first.
+        per_statement = (
+            Annotation.objects.filter(statement=OuterRef("pk"))
+            .order_by()
+            .values("statement")
+            .annotate(total=Count("pk"))
+            .values("total")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(annotations_total=Coalesce(Subquery(per_statement), 0))
         )
 
-    def source_from_mention_view(self, request, object_id: str):
-        if not self.has_add_source_permission(request):
-            raise PermissionDenied
-        statement = visible_object_or_404(
-            request.user,
-            Statement.objects.select_related("document", "suggested_source"),
-            object_id,
-        )
-        if not self.has_change_permission(request, statement):
-            raise PermissionDenied
-        if not statement.suggested_mention.strip():
-            raise Http404(gettext("This statement has no suggested mention."))
-        alias = services.mention_alias(statement.suggested_mention)
-        form = SourceFromMentionForm(
-            request.POST or None,
-            admin_site=self.admin_site,
-            initial={"name": alias[:1].upper() + alias[1:], "kind": Source.Kind.OTHER},
-        )
-        if request.method == "POST" and form.is_valid():
-            try:
-                source, relinked = services.source_create_from_mention(
-                    statement=statement,
-                    name=form.cleaned_data["name"],
-                    kind=form.cleaned_data["kind"],
-                    source=form.cleaned_data["existing"],
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                messages.success(
-                    request,
-                    gettext(
-                        "“%(mention)s” is an alias of the source “%(source)s”; this statement "
-                        "and %(count)d others now suggest it. Complete the source below."
-                    )
-                    % {"mention": alias, "source": source.name, "count": relinked},
-                )
-                return HttpResponseRedirect(
-                    reverse("admin:annotator_source_change", args=[source.pk])
-                )
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": gettext("Create a source from a mention"),
-            "statement": statement,
-            "form": form,
-            "media": self.media + form.media,
-        }
-        return TemplateResponse(
-            request, "admin/annotator/statement/source_from_mention.html", context
-        )
+    @admin.display(description=_("text"))
+    def text_preview(self, statement):
+        return Truncator(statement.text).chars(90)
+
+    @admin.display(description=_("annotations"), ordering="annotations_total")
+    def annotation_count(self, statement):
+        return statement.annotations_total
+
+    @admin.display(description=_("in context"))
+    def in_context(self, statement):
+        return statement_in_context(statement)

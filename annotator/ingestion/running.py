@@ -16,8 +16,9 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError
 from django.db.models import Count, Q
 
-from .. import services
 from ..models import Document, Project, Source, Statement
+from ..registry.selectors import source_index_build
+from . import services
 from .reading import ArticleFile, ArticleRecord, ImportIssue
 
 # --- the import ------------------------------------------------------------------------------
@@ -71,7 +72,7 @@ def articles_import(
     """
     started = time.perf_counter()
     summary = ImportSummary()
-    source_index = services.source_index_build()
+    source_index = source_index_build()
     for article_file in files:
         summary.files += 1
         issues_before = len(summary.issues)
@@ -188,7 +189,7 @@ def article_files_preview(
     ]
     digests = {id(record): services.content_hash(record.title, record.text) for record in records}
     by_id, by_digest = _imported_documents(project, records, digests.values())
-    source_index = services.source_index_build()
+    source_index = source_index_build()
     source_names = dict(Source.objects.values_list("pk", "name"))
     budget = max_chars
     seen_ids: set[str] = set()

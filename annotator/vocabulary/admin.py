@@ -1,12 +1,6 @@
-"""Admin pieces that keep the data whole, mixed into the ModelAdmins of admin.py:
-
-- labels and label groups in use are retired instead of deleted (single delete, the bulk
-  delete action and the group's inline), with a message that says so;
-- annotations and gold labels are deleted through the services, into the label history;
-- a save that meets a newer version (another tab, another lead) is a conflict, never an
-  overwrite;
-- a segmented document's text is read-only.
-"""
+"""The label vocabularies in the admin: label groups with their labels inline, and labels. Leads
+edit them, annotators read them. Labels and label groups in use are retired instead of deleted
+(single delete, the bulk delete action and the group's inline), with a message that says so."""
 
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as admin_delete_selected
@@ -17,8 +11,10 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import deleting, services
-from .models import Label
+from ..admin_policy import PolicyAdminMixin
+from ..models import Label
+from . import services
+from .selectors import label_groups_in_use, labels_in_use
 
 
 class RetireInUseAdminMixin:
@@ -30,7 +26,7 @@ class RetireInUseAdminMixin:
     def in_use(self, queryset: QuerySet) -> QuerySet:
         raise NotImplementedError
 
-    def delete_or_retire(self, queryset: QuerySet) -> deleting.Outcome:
+    def delete_or_retire(self, queryset: QuerySet) -> services.Outcome:
         raise NotImplementedError
 
     @admin.action(
@@ -66,7 +62,7 @@ class RetireInUseAdminMixin:
     def delete_queryset(self, request, queryset):
         self.outcome_report(request, self.delete_or_retire(queryset))
 
-    def outcome_report(self, request, outcome: deleting.Outcome) -> None:
+    def outcome_report(self, request, outcome: services.Outcome) -> None:
         request.delete_outcome = outcome
         if outcome.deleted:
             messages.success(
@@ -103,18 +99,18 @@ class RetireInUseAdminMixin:
 
 class LabelRetireAdminMixin(RetireInUseAdminMixin):
     def in_use(self, queryset):
-        return deleting.labels_in_use(queryset)
+        return labels_in_use(queryset)
 
     def delete_or_retire(self, queryset):
-        return deleting.labels_delete_or_retire(labels=queryset)
+        return services.labels_delete_or_retire(labels=queryset)
 
 
 class LabelGroupRetireAdminMixin(RetireInUseAdminMixin):
     def in_use(self, queryset):
-        return deleting.label_groups_in_use(queryset)
+        return label_groups_in_use(queryset)
 
     def delete_or_retire(self, queryset):
-        return deleting.label_groups_delete_or_retire(groups=queryset)
+        return services.label_groups_delete_or_retire(groups=queryset)
 
 
 class RetiringLabelFormSet(BaseInlineFormSet):
@@ -122,66 +118,35 @@ class RetiringLabelFormSet(BaseInlineFormSet):
 
     def delete_existing(self, obj, commit=True):
         if commit:
-            deleting.labels_delete_or_retire(labels=Label.objects.filter(pk=obj.pk))
+            services.labels_delete_or_retire(labels=Label.objects.filter(pk=obj.pk))
 
 
-class LabellingDeleteAdminMixin:
-    """Annotations and gold labels are deleted one by one through the services: each delete is
-    a revision in the label history, and automatic gold labels are checked again."""
-
-    def delete_model(self, request, obj):
-        self.labellings_delete([obj], changed_by=request.user)
-
-    def delete_queryset(self, request, queryset):
-        self.labellings_delete(queryset.select_related("statement", "source"), request.user)
-
-    def labellings_delete(self, labellings, changed_by) -> None:
-        if self.model._meta.model_name == "annotation":
-            deleting.annotations_delete(annotations=labellings, changed_by=changed_by)
-        else:
-            deleting.gold_labels_delete(gold_labels=labellings, changed_by=changed_by)
+class LabelInline(PolicyAdminMixin, admin.TabularInline):
+    model = Label
+    formset = RetiringLabelFormSet
+    extra = 1
+    fields = ("name", "description", "position", "retired_at")
 
 
-class LabellingConflictAdminMixin:
-    """The form reports a newer version when it validates; a save that loses the race after
-    that (the service compares under the row lock) is answered here, and nothing is written."""
+class LabelGroupAdmin(PolicyAdminMixin, LabelGroupRetireAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "multiple", "required", "position", "retired", "label_names")
+    list_editable = ("position",)
+    search_fields = ("name",)
+    inlines = [LabelInline]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        try:
-            return super().change_view(request, object_id, form_url, extra_context)
-        except services.LabellingConflict:
-            messages.error(
-                request,
-                gettext(
-                    "This was saved in another window or tab (or by someone else) while you "
-                    "were saving; nothing was overwritten. Here is the saved version: make "
-                    "your change again if it is still needed."
-                ),
-            )
-            return HttpResponseRedirect(request.get_full_path())
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("labels")
+
+    @admin.display(description=_("labels"))
+    def label_names(self, group):
+        return ", ".join(label.name for label in group.labels.all())
 
 
-class DocumentTextAdminMixin:
-    """Once a document is segmented, its statements' offsets point into its text: the text is
-    read-only in the change form, with the reason next to it."""
-
-    def get_readonly_fields(self, request, obj=None):
-        fields = list(super().get_readonly_fields(request, obj))
-        if obj is not None and obj.statements.exists():
-            fields += ["text", "text_read_only_reason"]
-        return fields
-
-    def get_fields(self, request, obj=None):
-        fields = list(super().get_fields(request, obj))
-        if "text_read_only_reason" in fields:
-            fields.remove("text_read_only_reason")
-            fields.insert(fields.index("text") + 1, "text_read_only_reason")
-        return fields
-
-    @admin.display(description=_("why the text is read-only"))
-    def text_read_only_reason(self, document) -> str:
-        return gettext(
-            "%(count)d statements point into this text by their character offsets, so it "
-            "cannot change here. To correct the article, import the corrected text as a new "
-            "document."
-        ) % {"count": document.statements.count()}
+class LabelAdmin(PolicyAdminMixin, LabelRetireAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "group", "position", "retired")
+    list_filter = ("group", "retired_at")
+    annotator_lookups = frozenset(
+        {"group__id__exact", "retired_at__gte", "retired_at__lt", "retired_at__isnull"}
+    )
+    list_select_related = ("group",)
+    search_fields = ("name", "group__name")

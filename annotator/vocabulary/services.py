@@ -1,40 +1,17 @@
-"""Deletes that keep the history.
-
-Labels and label groups in use are retired, not deleted: they disappear from the forms of new
-annotations and stay on every annotation and gold label that has them (history, exports,
-agreement). Unused ones are deleted. Annotations and gold labels are deleted one by one into the
-label history, and a deleted annotation re-checks its statement's automatic gold label (as an
-annotator's change does). Statements, documents and projects with annotations, gold labels or
-history are not deleted at all (the database protects them: see the models' on_delete).
-"""
+"""The label vocabularies, written: loaded by name, and deleted where unused or retired where in
+use. A retired label or group is no longer offered for new annotations and stays on every
+annotation and gold label that has it (history, exports, agreement); a retired label's date
+can be cleared to offer it again."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, ProtectedError, QuerySet
-from django.db.models.signals import pre_delete
-from django.dispatch import receiver
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models import Annotation, GoldLabel, Label, LabelGroup, LabelRevision
-from .services import (
-    gold_label_accept_unanimous,
-    gold_label_delete,
-    label_revision_record,
-    labelling_snapshot,
-)
-
-
-def labels_in_use(labels: QuerySet[Label]) -> QuerySet[Label]:
-    """The labels some annotation or gold label has."""
-    used_by_annotation = Annotation.labels.through.objects.filter(label=OuterRef("pk"))
-    used_by_gold = GoldLabel.labels.through.objects.filter(label=OuterRef("pk"))
-    return labels.filter(Exists(used_by_annotation) | Exists(used_by_gold))
-
-
-def label_groups_in_use(groups: QuerySet[LabelGroup]) -> QuerySet[LabelGroup]:
-    return groups.filter(pk__in=labels_in_use(Label.objects.all()).values("group_id"))
+from ..models import Label, LabelGroup
+from .selectors import label_groups_in_use, labels_in_use
 
 
 @dataclass(frozen=True)
@@ -76,48 +53,24 @@ def label_restore(*, labels: Iterable[Label]) -> int:
 
 
 @transaction.atomic
-def annotation_delete(*, annotation: Annotation, changed_by) -> None:
-    """Delete an annotation into the label history; an automatic (unanimous) gold label that
-    no longer holds without it is withdrawn, as when an annotator changes theirs."""
-    label_revision_record(
-        labelling=annotation,
-        before=labelling_snapshot(annotation),
-        changed_by=changed_by,
-        action=LabelRevision.Action.DELETED,
-    )
-    statement_id = annotation.statement_id
-    annotation.delete()
-    gold_label_accept_unanimous(statement_id=statement_id)
-
-
-@transaction.atomic
-def annotations_delete(*, annotations: Iterable[Annotation], changed_by) -> int:
-    count = 0
-    for annotation in annotations:
-        annotation_delete(annotation=annotation, changed_by=changed_by)
-        count += 1
-    return count
-
-
-@transaction.atomic
-def gold_labels_delete(*, gold_labels: Iterable[GoldLabel], changed_by) -> int:
-    count = 0
-    for gold in gold_labels:
-        gold_label_delete(gold=gold, changed_by=changed_by)
-        count += 1
-    return count
-
-
-# --- the guard for every other path (the shell, a cascade from a group) -------------------
-
-
-@receiver(pre_delete, sender=Label, dispatch_uid="label_in_use_is_not_deleted")
-def label_in_use_is_not_deleted(sender, instance: Label, **kwargs) -> None:
-    """Deleting a label would silently strip it from every annotation that has it (the rows of
-    the many-to-many table go with it): a label in use is retired instead, never deleted."""
-    if labels_in_use(Label.objects.filter(pk=instance.pk)).exists():
-        raise ProtectedError(
-            f"The label “{instance}” is in use by annotations or gold labels: retire it "
-            "(labels_delete_or_retire) instead of deleting it.",
-            {instance},
+def label_groups_load(*, records: Iterable[dict]) -> int:
+    """Create label groups and their labels by name; existing ones are left as leads edited them."""
+    created = 0
+    for group_position, record in enumerate(records):
+        group, was_created = LabelGroup.objects.get_or_create(
+            name=record["name"],
+            defaults={
+                "description": record.get("description", ""),
+                "multiple": record.get("multiple", False),
+                "required": record.get("required", False),
+                "position": group_position,
+            },
         )
+        created += was_created
+        for label_position, label in enumerate(record.get("labels", [])):
+            Label.objects.get_or_create(
+                group=group,
+                name=label["name"],
+                defaults={"description": label.get("description", ""), "position": label_position},
+            )
+    return created

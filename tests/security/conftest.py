@@ -27,7 +27,10 @@ from django.db import models, transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver
 
-from annotator import roles, services
+from annotator import roles
+from annotator.adjudication.services import gold_label_decide
+from annotator.annotation.services import annotation_save
+from annotator.ingestion.services import document_create
 from annotator.models import (
     Annotation,
     GoldLabel,
@@ -37,6 +40,7 @@ from annotator.models import (
     Project,
     Source,
 )
+from annotator.registry.selectors import source_index_build
 from annotator.roles import ANNOTATORS_GROUP, LEADS_GROUP
 
 from ..conftest import FAST_HASHERS, annotation_submit, label, make_user
@@ -126,10 +130,10 @@ def secret_world_build() -> SecretWorld:
         info_credibility="4",
         status=Annotation.Status.DRAFT,
     )
-    services.annotation_save(annotation=draft, labels=[label("Bias", "biased")], changed_by=bob)
+    annotation_save(annotation=draft, labels=[label("Bias", "biased")], changed_by=bob)
     other_project = other_project_build(bob)
     lead = make_user("lena", LEADS_GROUP)
-    gold = services.gold_label_decide(
+    gold = gold_label_decide(
         gold=GoldLabel(
             statement=statement,
             source=kcna,
@@ -197,12 +201,12 @@ def other_project_build(bob) -> Project:
     """A project alice is not in: its documents, statements and bob's labels stay unseen."""
     other = Project.objects.create(name="Other project", guidelines_version="2")
     other.annotators.add(bob)
-    document, _ = services.document_create(
+    document, _ = document_create(
         project=other,
         title="Ein anderer Artikel",
         text="Laut KCNA ist alles gut.\nExperten bezweifeln das.\n",
         language="de",
-        source_index=services.source_index_build(),
+        source_index=source_index_build(),
     )
     annotation_submit(
         document.statements.order_by("position").first(),
