@@ -249,7 +249,7 @@ def build_postgres(annotations: int) -> dict:
             WHERE doc.project_id = {ids["project"]}""",
         f"""INSERT INTO annotator_annotation (statement_id, annotator_id, source_id,
             source_mention, source_reliability, info_credibility, note, status, submitted_at,
-            created_at, updated_at)
+            created_at, updated_at, version)
             SELECT s.id, u.id, CASE WHEN (s.id + u.id) % 4 = 0 THEN NULL
                                     ELSE {kcna} END,
                    CASE WHEN (s.id + u.id) % 4 = 0 THEN '' ELSE 'laut KCNA' END,
@@ -258,7 +258,7 @@ def build_postgres(annotations: int) -> dict:
                    substr('123456', (1 + CASE WHEN (s.id * 11 + u.id * 5) % 3 = 0
                                              THEN (s.id * u.id) % 6 ELSE s.id % 5 END)::int, 1),
                    CASE WHEN (s.id + u.id) % 1000 = 0 THEN '=1+1 "quoted", note' ELSE '' END,
-                   'submitted', now() - (s.id % 1000) * interval '1 minute', now(), now()
+                   'submitted', now() - (s.id % 1000) * interval '1 minute', now(), now(), 1
             FROM annotator_statement s CROSS JOIN (VALUES {users}) AS u(id)
             ORDER BY s.id, u.id
             LIMIT {annotations}""",
@@ -273,10 +273,10 @@ def build_postgres(annotations: int) -> dict:
             FROM annotator_annotation WHERE statement_id % 3 = 0""",
         f"""INSERT INTO annotator_goldlabel (statement_id, source_id, source_mention,
             source_reliability, info_credibility, note, method, decided_by_id, rationale,
-            created_at, updated_at)
+            created_at, updated_at, version)
             SELECT id, {kcna}, 'KCNA', substr('ABCDE', (1 + id % 5)::int, 1),
                    substr('12345', (1 + id % 5)::int, 1), '', 'adjudicated', {ids["lead"]},
-                   'bench', now(), now()
+                   'bench', now(), now(), 1
             FROM annotator_statement WHERE id % 5 = 0""",
         f"""INSERT INTO annotator_goldlabel_labels (goldlabel_id, label_id)
             SELECT id, {bias[1]} FROM annotator_goldlabel""",

@@ -134,11 +134,11 @@ def generation_sql(project_id: int, documents: int) -> list[tuple[str, str]]:
             """
             INSERT INTO annotator_annotation (statement_id, annotator_id, source_id,
                 source_mention, source_reliability, info_credibility, note, created_at,
-                updated_at, status, submitted_at)
+                updated_at, status, submitted_at, version)
             SELECT s.id, u.id, s.suggested_source_id, s.suggested_mention,
                 substr('ABCDEF', 1 + (random() * 5)::int, 1),
                 substr('123456', 1 + (random() * 5)::int, 1), '',
-                now(), now() - random() * interval '60 days', 'submitted', now()
+                now(), now() - random() * interval '60 days', 'submitted', now(), 1
             FROM annotator_statement s
             CROSS JOIN (SELECT id FROM auth_user WHERE username LIKE 'bench_annotator_%') u
             """,

@@ -17,8 +17,7 @@ from annotator.adjudication.services import gold_label_decide, gold_labels_accep
 from annotator.annotation.services import annotation_save
 from annotator.labelling_admin import label_group_field_name
 from annotator.models import Annotation, GoldLabel, LabelGroup, LabelRevision, Source, Statement
-
-from .conftest import label
+from tests.helpers import label
 
 
 def queue_url(project, **query):

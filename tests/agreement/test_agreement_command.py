@@ -10,8 +10,7 @@ from django.core.management import CommandError, call_command
 
 from annotator.agreement.report import agreement_report
 from annotator.models import LabelGroup
-
-from .test_agreement_page import reference_alpha, same, submitted
+from tests.helpers import reference_alpha, same, submitted
 
 FIELD_KEYS = {"alpha", "level", "units", "ci95"}
 

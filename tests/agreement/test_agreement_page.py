@@ -16,74 +16,19 @@ from django.urls import reverse
 from annotator.adjudication.services import gold_label_decide
 from annotator.agreement import statistics as agreement
 from annotator.annotation.services import annotation_save
-from annotator.models import Annotation, Document, GoldLabel, LabelGroup, Source, Statement
-
-from .conftest import label, make_user
-
-RELIABILITY_ORDER = list("ABCDE")
-CREDIBILITY_ORDER = list("12345")
-
-
-# --- the reference: values read straight from the ORM ------------------------------------
-
-
-def submitted(project, **filters):
-    return (
-        Annotation.objects.filter(
-            statement__document__project=project, status=Annotation.Status.SUBMITTED, **filters
-        )
-        .select_related("annotator")
-        .prefetch_related("labels__group")
-    )
-
-
-def field_value(annotation, key):
-    """The value of one field as the page should read it (None = missing)."""
-    if key == "source":
-        return annotation.source_id or "no source"
-    if key == "source_reliability":
-        return None if annotation.source_reliability == "F" else annotation.source_reliability
-    if key == "info_credibility":
-        return None if annotation.info_credibility == "6" else annotation.info_credibility
-    group_name, _, label_name = key.partition(": ")
-    names = {lab.name for lab in annotation.labels.all() if lab.group.name == group_name}
-    if label_name:
-        return label_name in names
-    if LabelGroup.objects.get(name=group_name).multiple:
-        return frozenset(names)
-    return next(iter(names), "none")
-
-
-def level_of(key):
-    if key in ("source_reliability", "info_credibility"):
-        return "ordinal"
-    group_name, _, label_name = key.partition(": ")
-    if key != "source" and not label_name and LabelGroup.objects.get(name=group_name).multiple:
-        return "masi"
-    return "nominal"
-
-
-def order_of(key):
-    return {"source_reliability": RELIABILITY_ORDER, "info_credibility": CREDIBILITY_ORDER}.get(key)
-
-
-def reference_ratings(annotations, key):
-    return [(a.statement_id, a.annotator_id, field_value(a, key)) for a in annotations]
-
-
-def reference_alpha(annotations, key):
-    return agreement.krippendorff_alpha(
-        reference_ratings(annotations, key), level_of(key), order_of(key)
-    )
-
-
-def all_field_keys():
-    keys = ["source", "source_reliability", "info_credibility"]
-    for group in LabelGroup.objects.order_by("position", "name"):
-        keys.append(group.name)
-        if group.multiple:
-            keys += [f"{group.name}: {lab.name}" for lab in group.labels.all()]
-    return keys
+from annotator.models import Annotation, Document, GoldLabel, Source, Statement
+from tests.helpers import (
+    CREDIBILITY_ORDER,
+    RELIABILITY_ORDER,
+    all_field_keys,
+    field_value,
+    label,
+    level_of,
+    make_user,
+    reference_alpha,
+    same,
+    submitted,
+)
 
 
 def agreement_url(project, **query):
@@ -99,10 +44,6 @@ def shown_alpha(html: str, key: str) -> str:
     )
     assert match, key
     return unescape(match.group(1))
-
-
-def same(a: float, b: float) -> bool:
-    return (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b, abs=1e-9)
 
 
 # --- the page ------------------------------------------------------------------------------

@@ -6,8 +6,7 @@ from annotator.annotation.selectors import annotation_progress, annotation_queue
 from annotator.annotation.services import annotation_save
 from annotator.ingestion.services import document_create
 from annotator.models import Annotation, Document, Statement
-
-from .conftest import annotation_submit, label
+from tests.helpers import annotation_form_data, annotation_submit, label, make_user
 
 
 def test_a_new_annotator_has_every_statement_in_the_queue(project, annotator):
@@ -97,7 +96,6 @@ def test_annotate_next_with_an_empty_queue_says_so(client_for, project, annotato
 
 
 def test_save_and_annotate_next_walks_the_queue(client_for, project, annotator):
-    from .conftest import annotation_form_data
 
     client = client_for(annotator)
     first = next_statement(project=project, user=annotator)
@@ -116,8 +114,6 @@ def test_save_and_annotate_next_walks_the_queue(client_for, project, annotator):
 
 def test_a_team_starting_together_spreads_over_the_documents(db, project):
     from annotator.models import Project
-
-    from .conftest import make_user
 
     team_project = Project.objects.create(name="Spread", annotations_per_statement=2)
     for number in range(6):

@@ -7,8 +7,7 @@ import pytest
 from django.urls import reverse
 
 from annotator.models import LabelGroup, Source
-
-from .conftest import annotation_submit, label
+from tests.helpers import annotation_submit, label
 
 BOB_NOTE = "BOB-PRIVATE-NOTE-7731"
 CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')

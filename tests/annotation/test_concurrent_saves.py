@@ -12,8 +12,7 @@ from django.urls import reverse
 
 from annotator.annotation.selectors import next_statement
 from annotator.models import Annotation
-
-from .conftest import annotation_form_data
+from tests.helpers import annotation_form_data
 
 
 def add_url(statement) -> str:

@@ -5,8 +5,7 @@ from django.urls import reverse
 
 from annotator.annotation.selectors import next_statement
 from annotator.models import Annotation, LabelRevision
-
-from .conftest import annotation_form_data
+from tests.helpers import annotation_form_data
 
 
 def test_every_change_of_an_annotation_is_kept_for_the_lead(client_for, project, annotator, lead):

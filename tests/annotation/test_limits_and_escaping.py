@@ -14,8 +14,7 @@ from annotator.datasets.card import card_front_matter
 from annotator.ingestion.reading import article_file_read
 from annotator.ingestion.services import document_create
 from annotator.models import NOTE_MAX_LENGTH, Annotation, LabelGroup, Source, Statement
-
-from .conftest import annotation_form_data, annotation_submit
+from tests.helpers import annotation_form_data, annotation_submit
 
 LONG_NOTE = "n" * (NOTE_MAX_LENGTH + 1)
 

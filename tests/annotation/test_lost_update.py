@@ -9,8 +9,7 @@ from annotator.adjudication.services import gold_label_decide
 from annotator.annotation.services import annotation_save
 from annotator.models import Annotation, GoldLabel, Statement
 from annotator.revisions import LabellingConflict
-
-from .conftest import annotation_form_data, annotation_submit, group_field, label
+from tests.helpers import annotation_form_data, annotation_submit, group_field, label, make_user
 
 
 def form_post_data(form, **overrides) -> dict:
@@ -128,8 +127,6 @@ def gold(demo, lead) -> GoldLabel:
 def test_two_leads_editing_one_gold_label_in_the_admin(gold, lead, client_for, django_user_model):
     from annotator.roles import LEADS_GROUP
 
-    from .conftest import make_user
-
     second_lead = make_user("lea", LEADS_GROUP)
     assert second_lead.groups.filter(name=LEADS_GROUP).exists()
     url = reverse("admin:annotator_goldlabel_change", args=[gold.pk])
@@ -157,8 +154,6 @@ def test_two_leads_adjudicating_one_statement(demo, lead, client_for):
 
     from annotator.adjudication.queue import disagreement_queue
     from annotator.roles import LEADS_GROUP
-
-    from .conftest import make_user
 
     statement = Statement.objects.get(pk=disagreement_queue(project=demo)[0].statement_id)
     url = reverse("admin:annotator_project_adjudicate", args=[demo.pk, statement.pk])

@@ -7,8 +7,7 @@ from django.urls import reverse
 
 from annotator.annotation.selectors import next_statement
 from annotator.models import Annotation, GoldLabel
-
-from .conftest import annotation_form_data, group_field, label
+from tests.helpers import annotation_form_data, group_field, label
 
 
 @pytest.fixture

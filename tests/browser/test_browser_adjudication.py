@@ -7,8 +7,7 @@ from django.contrib.auth import get_user_model
 
 from annotator.adjudication.queue import disagreement_queue
 from annotator.models import GoldLabel, LabelRevision
-
-from .conftest import browser_login, load_demo
+from tests.helpers import browser_login, load_demo
 
 pytestmark = pytest.mark.browser
 

@@ -5,8 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from annotator.models import Annotation
-
-from .conftest import browser_login
+from tests.helpers import browser_login
 
 pytestmark = pytest.mark.browser
 

@@ -7,8 +7,7 @@ import zipfile
 import pytest
 
 from annotator.models import Document, Statement
-
-from .conftest import browser_login
+from tests.helpers import browser_login
 
 pytestmark = pytest.mark.browser
 

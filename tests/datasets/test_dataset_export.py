@@ -25,8 +25,7 @@ from annotator.datasets.safety import neutralise, unneutralise
 from annotator.datasets.selection import DatasetExport
 from annotator.datasets.writers import csv_chunks, write_csv
 from annotator.models import Annotation, GoldLabel, Source, Statement
-
-from .conftest import label
+from tests.helpers import label
 
 ANNOTATION_KEYS = [
     "annotator", "source", "source_mention", "source_reliability", "info_credibility",

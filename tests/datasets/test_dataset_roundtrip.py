@@ -22,8 +22,7 @@ from annotator.models import (
     Source,
     Statement,
 )
-
-from .conftest import label, labels_erase
+from tests.helpers import label, labels_erase
 
 LABELLING = ["source__name", "source_mention", "source_reliability", "info_credibility", "note"]
 

@@ -24,8 +24,7 @@ from annotator.models import (
     Source,
     Statement,
 )
-
-from .conftest import label
+from tests.helpers import label
 
 FORMAT_INDEX = {fmt().get_title(): str(index) for index, fmt in enumerate(FORMATS)}
 

@@ -13,8 +13,7 @@ from annotator.models import (
     Source,
     Statement,
 )
-
-from .conftest import labels_erase, load_demo
+from tests.helpers import labels_erase, load_demo
 
 
 def counts():

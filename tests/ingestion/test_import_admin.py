@@ -1,7 +1,6 @@
 """Importing articles in the admin: upload, a preview that writes nothing, confirm; leads only."""
 
 import json
-from pathlib import Path
 
 import pytest
 from django.contrib import admin
@@ -16,9 +15,9 @@ from annotator.ingestion.admin import ArticleImportAdminMixin
 from annotator.ingestion.reading import article_file_read
 from annotator.ingestion.running import article_files_preview
 from annotator.models import Document, Project, Statement
+from tests.helpers import EXAMPLE_ARTICLE
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-ARTICLE = FIXTURES / "articles/000_f2846f6686cc43ba.txt"
+ARTICLE = EXAMPLE_ARTICLE
 UPLOAD_URL = "/admin/annotator/document/import-articles/"
 HOSTILE = "<script>alert(1)</script>"
 

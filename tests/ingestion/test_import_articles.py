@@ -17,9 +17,9 @@ from annotator.ingestion.running import articles_import
 from annotator.ingestion.services import document_find_existing, statements_build
 from annotator.models import Document, Project, Source, Statement
 from annotator.registry.selectors import source_index_build
+from tests.helpers import EXAMPLE_ARTICLE
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-ARTICLE = FIXTURES / "articles/000_f2846f6686cc43ba.txt"
+ARTICLE = EXAMPLE_ARTICLE
 GOOD_TEXT = "Laut KCNA ist die Lage ruhig. Experten vermuten eine neue Offensive."
 
 

@@ -1,7 +1,5 @@
 """Article parsing and sentence segmentation: pure functions, no database."""
 
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,8 +14,9 @@ from annotator.ingestion.segmentation import (
     parse_article_text,
     segment_document,
 )
+from tests.helpers import EXAMPLE_ARTICLE
 
-ARTICLE = Path(__file__).resolve().parents[1] / "fixtures/articles/000_f2846f6686cc43ba.txt"
+ARTICLE = EXAMPLE_ARTICLE
 EXAMPLE_SENTENCES = 21
 EXAMPLE_HEADINGS = ("Einsätze und Auswirkungen", "Geopolitische Implikationen")
 

@@ -1,7 +1,6 @@
 """Attribution suggestions and the source index: pure functions, no database."""
 
 import json
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -15,9 +14,9 @@ from annotator.registry.attribution import (
     normalise_word,
     suggest_attribution,
 )
+from tests.helpers import DEMO_DATA, EXAMPLE_ARTICLE
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-ARTICLE = FIXTURES / "articles/000_f2846f6686cc43ba.txt"
+ARTICLE = EXAMPLE_ARTICLE
 
 KCNA = "KCNA"
 GERASSIMOW = "Waleri Gerassimow"
@@ -31,7 +30,7 @@ EXPERTS = "Unnamed experts"
 
 @pytest.fixture(scope="module")
 def index() -> SourceIndex:
-    sources = json.loads((FIXTURES / "sources.json").read_text(encoding="utf-8"))
+    sources = json.loads((DEMO_DATA / "sources.json").read_text(encoding="utf-8"))
     return SourceIndex(
         SourceEntry(key=source["name"], name=source["name"], aliases=tuple(source["aliases"]))
         for source in sources

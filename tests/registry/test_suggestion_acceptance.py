@@ -1,9 +1,7 @@
 """How often annotators accepted the import's attribution suggestions, on the project's page."""
 
-from annotator.selectors import Share
-
 from annotator.models import Annotation, Source, Statement
-from annotator.registry.selectors import suggestion_acceptance
+from annotator.registry.selectors import Share, suggestion_acceptance
 
 
 def expected_figures(project) -> dict:

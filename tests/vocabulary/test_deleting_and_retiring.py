@@ -24,8 +24,7 @@ from annotator.models import (
     Project,
     Statement,
 )
-
-from .conftest import annotation_form_data, annotation_submit, group_field, label
+from tests.helpers import annotation_form_data, annotation_submit, group_field, label
 
 
 def fresh_statement(project) -> Statement:
