@@ -163,9 +163,7 @@ def counts(export: DatasetExport) -> dict:
         "statements": statements.count(),
         "statements_with_two_or_more_annotations": per_statement.filter(n__gte=2).count(),
         "annotations": annotations.count(),
-        "drafts_not_exported": Annotation.objects.filter(
-            statement__in=statements, status=Annotation.Status.DRAFT
-        ).count(),
+        "drafts_not_exported": Annotation.objects.drafts().filter(statement__in=statements).count(),
         "annotators": annotations.order_by().values("annotator_id").distinct().count(),
         "gold_labels": sum(methods.values()),
         "gold_labels_by_method": {str(method): n for method, n in methods.items()},

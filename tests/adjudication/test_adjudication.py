@@ -17,6 +17,13 @@ from annotator.adjudication.services import gold_label_decide, gold_labels_accep
 from annotator.annotation.services import annotation_save
 from annotator.labelling_admin import label_group_field_name
 from annotator.models import Annotation, GoldLabel, LabelGroup, LabelRevision, Source, Statement
+from tests.factories import (
+    DocumentFactory,
+    ProjectFactory,
+    SourceFactory,
+    UserFactory,
+    annotated,
+)
 from tests.helpers import label
 
 
@@ -124,20 +131,23 @@ def test_the_page_shows_the_statement_in_context_and_every_annotation(client_for
     assert 'id="gold-form"' in html
 
 
-def test_the_gold_form_is_prefilled_from_the_majority(client_for, demo, lead):
-    statement_id = disagreement_queue(project=demo, filters=QueueFilters(field="Bias"))[
-        0
-    ].statement_id
-    statement = Statement.objects.get(pk=statement_id)
-    form = client_for(lead).get(adjudicate_url(demo, statement)).context["form"]
-    values = raw_values(statement_id)
-    for key in ("source_reliability", "info_credibility"):
-        (top, count), *rest = Counter(values[key]).most_common()
-        if not rest or count > rest[0][1]:
-            assert form[key].value() == top
-    bias = LabelGroup.objects.get(name="Bias")
-    top_bias, _ = Counter(values["Bias"]).most_common(1)[0]
-    assert form[label_group_field_name(bias)].value() == next(iter(top_bias))
+def test_the_gold_form_is_prefilled_from_a_two_of_three_majority(client_for, lead):
+    annotators = [UserFactory(role="annotator") for _ in range(3)]
+    project = ProjectFactory(annotators=annotators, annotations_per_statement=3)
+    statement = DocumentFactory(project=project).statements.first()
+    kcna, experts = SourceFactory(name="KCNA"), SourceFactory(name="Unnamed experts")
+    biased, neutral = label("Bias", "biased"), label("Bias", "non-biased")
+    annotated(statement, annotators[0], grades="E5", source=kcna, labels=[biased])
+    annotated(statement, annotators[1], grades="E5", source=kcna, labels=[biased])
+    annotated(statement, annotators[2], grades="B2", source=experts, labels=[neutral])
+    assert len(statement_votes([statement.pk])[statement.pk]) == 3  # two of three agree
+    assert disagreement_queue(project=project)[0].statement_id == statement.pk
+
+    form = client_for(lead).get(adjudicate_url(project, statement)).context["form"]
+    assert form["source"].value() == kcna.pk
+    assert form["source_mention"].value() == "KCNA"
+    assert (form["source_reliability"].value(), form["info_credibility"].value()) == ("E", "5")
+    assert form[label_group_field_name(biased.group)].value() == biased.pk
     assert form["method"].value() == GoldLabel.Method.ADJUDICATED
 
 

@@ -385,7 +385,9 @@ def test_property_never_crashes_and_spans_are_exact(index, statement, language):
         assert_spans_exact(statement, suggestion)
 
 
-def test_long_run_on_statement_is_fast(index):
+def test_a_long_run_on_statement_still_gets_exact_spans(index):
+    # Hostile input (one "sentence" of 140,000 words): a suggestion, at exact offsets. How fast
+    # it comes is measured in bench/eval_attribution.py, never by a clock in a test.
     statement = " ".join(["Experten sagten gesagt hatte wird von Russland"] * 20_000)
     suggestion = suggest_attribution(statement, "de", index)
     assert suggestion is not None
