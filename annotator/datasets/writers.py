@@ -131,12 +131,15 @@ def xlsx_sheets(export: DatasetExport) -> dict[str, tuple[list[str], Iterator[li
 
 
 def write_xlsx(export: DatasetExport, out: IO[bytes]) -> None:
+    # Imported when a spreadsheet is written: openpyxl is slow to import for every request.
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     if max(export.annotations().count(), export.statements().count()) >= XLSX_MAX_ROWS:
         raise ValueError("Too many rows for a spreadsheet (Excel's limit): export csv or parquet.")
 
+    # The workbook is written row by row (django-import-export's escaping setting does not reach
+    # it): characters a cell cannot hold become U+FFFD, as the library does for admin exports.
     def cell(value):
         value = neutralise(value)
         return (
