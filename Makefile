@@ -36,9 +36,11 @@ demo: $(VENV)/.runtime
 test: $(VENV)/.test
 	$(PY) -m pytest
 
+## ruff, the import contract (pyproject.toml: [tool.importlinter]) and migrations
 lint: $(VENV)/.test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 
 messages: $(VENV)/.test

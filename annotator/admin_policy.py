@@ -4,7 +4,8 @@
 (users, groups) and django-axes' (login records), re-registered below. Permissions, querysets,
 list lookups, searches, orderings, `_to_field` and autocomplete all ask roles; for anybody but a
 lead, a list answers only the lookups its ModelAdmin names in `annotator_lookups`, and any other
-lookup is a 400 (DisallowedModelAdminLookup), never a filtered list.
+lookup is a 400 (DisallowedModelAdminLookup), never a filtered list. The project filters offer
+only the projects the user may see.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from django.db.models import Exists, F, OrderBy, QuerySet, Subquery
 from django.db.models.expressions import Col
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 
 from . import roles
+from .models import Project
 from .request_ids import (
     ValidIdsAutocompleteSelect,
     ValidIdsAutocompleteSelectMultiple,
@@ -104,6 +107,28 @@ def visible_object_or_404(user, source, object_id):
     if not is_valid_id(queryset.model, object_id):
         raise Http404
     return get_object_or_404(queryset, pk=object_id)
+
+
+class UserProjectFilter(admin.SimpleListFilter):
+    """Filter by project, offering only the projects the user belongs to."""
+
+    title = _("project")
+    parameter_name = "project"
+    project_lookup = "statement__document__project"
+
+    def lookups(self, request, model_admin):
+        return [(project.pk, project.name) for project in roles.visible_projects(request.user)]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        if not is_valid_id(Project, self.value()):
+            raise IncorrectLookupParameters(self.value())
+        return queryset.filter(**{self.project_lookup: self.value()})
+
+
+class DocumentProjectFilter(UserProjectFilter):
+    project_lookup = "document__project"
 
 
 FORMS_AT_MOST = 200  # forms in one inline or list_editable formset

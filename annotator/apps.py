@@ -9,4 +9,4 @@ class AnnotatorConfig(AppConfig):
 
     def ready(self) -> None:
         # The guard that keeps labels in use from being deleted by any path.
-        from . import deleting  # noqa: F401
+        from .vocabulary import guards  # noqa: F401

@@ -130,7 +130,7 @@ def can_annotate(user: User, project) -> bool:
     """Annotating is for the project's annotators (a lead too, if made one of them)."""
     if not (is_annotator(user) or is_lead(user)):
         return False
-    return project.annotators.filter(pk=user.pk).exists()
+    return project.has_annotator(user)
 
 
 def can_annotate_statement(user: User, statement) -> bool:
@@ -217,7 +217,7 @@ def visible_projects(user: User) -> QuerySet:
 
 def annotated_projects(user: User) -> QuerySet:
     """The projects the user annotates (a lead sees more projects than they annotate)."""
-    return visible_projects(user).filter(annotators=user)
+    return visible_projects(user).has_annotator(user)
 
 
 def visible_documents(user: User) -> QuerySet:

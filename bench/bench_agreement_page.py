@@ -76,16 +76,16 @@ def build(n_annotations: int, seed: int = 7) -> None:
     from django.contrib.auth.models import Group
     from django.db import transaction
 
-    from annotator import services
-    from annotator.demo import fixture
+    from annotator.demo.loading import fixture
     from annotator.models import Annotation, Document, Label, Project, Source, Statement
     from annotator.roles import LEADS_GROUP
+    from annotator.vocabulary.services import label_groups_load
 
     rng = np.random.default_rng(seed)
     User = get_user_model()
     started = time.perf_counter()
     with transaction.atomic():
-        services.label_groups_load(records=fixture("label_groups.json"))
+        label_groups_load(records=fixture("label_groups.json"))
         Source.objects.bulk_create(
             [Source(name=f"Bench source {i:03d}") for i in range(SOURCES)], ignore_conflicts=True
         )
@@ -228,7 +228,7 @@ def measure(repeat: int) -> int:
     from django.test import Client
     from django.urls import reverse
 
-    from annotator.agreement_data import agreement_data, annotations_submitted, labelling_rows
+    from annotator.agreement.data import agreement_data, annotations_submitted, labelling_rows
     from annotator.models import Project
 
     project = Project.objects.get(name=PROJECT_NAME)

@@ -95,12 +95,13 @@ def child_setup() -> None:
     django_setup()
     from django.contrib.auth import get_user_model
 
-    from annotator import services
-    from annotator.demo import fixture
+    from annotator.demo.loading import fixture
     from annotator.models import Label, Project, Source
+    from annotator.registry.services import sources_load
+    from annotator.vocabulary.services import label_groups_load
 
-    services.sources_load(records=fixture("sources.json"))
-    services.label_groups_load(records=fixture("label_groups.json"))
+    sources_load(records=fixture("sources.json"))
+    label_groups_load(records=fixture("label_groups.json"))
     users = [
         get_user_model().objects.create(username=f"bench_annotator_{i}") for i in range(ANNOTATORS)
     ]
@@ -138,11 +139,12 @@ def reset_peak() -> None:
 def child_export(output: str, python_writer: bool) -> None:
     """What `export_dataset --format csv` does, with the time and peak memory of each stage."""
     django_setup()
-    from annotator import exporting
-    from annotator.dataset_card import dataset_card
+    from annotator.datasets import writers
+    from annotator.datasets.card import dataset_card
+    from annotator.datasets.selection import DatasetExport, export_snapshot
     from annotator.models import Project
 
-    export = exporting.DatasetExport(project=Project.objects.get(name="Bench"))
+    export = DatasetExport(project=Project.objects.get(name="Bench"))
     path = Path(output)
     times, peaks = {}, {"start": status_mb("VmRSS")}
 
@@ -156,20 +158,26 @@ def child_export(output: str, python_writer: bool) -> None:
     def data():
         with path.open("wb") as out:
             if python_writer:
-                for chunk in exporting.csv_chunks(export):
+                for chunk in writers.csv_chunks(export):
                     out.write(chunk.encode())
             else:
-                exporting.write_csv(export, out)
+                writers.write_csv(export, out)
 
     def documents():
         with Path(output + ".documents.jsonl").open("wb") as out:
-            exporting.write_jsonl(export.document_records(), out)
+            writers.write_jsonl(export.document_records(), out)
 
     def card():
-        text = dataset_card(export=export, fmt="csv", data_name=path.name, command="bench")
+        text = dataset_card(
+            export=export,
+            fmt="csv",
+            data_name=path.name,
+            documents_name=path.name + ".documents.jsonl",
+            command="bench",
+        )
         Path(output + ".card.md").write_text(text, encoding="utf-8")
 
-    with exporting.export_snapshot():
+    with export_snapshot():
         stage("data", data)
         if not python_writer:
             stage("documents", documents)
@@ -182,8 +190,8 @@ def child_query(output: str) -> None:
     django_setup()
     from django.db import connection
 
-    from annotator.exporting import DatasetExport
-    from annotator.exporting_postgres import WORK_MEM, copy_query
+    from annotator.datasets.postgres import WORK_MEM, copy_query
+    from annotator.datasets.selection import DatasetExport
     from annotator.models import Project
 
     sql, params = copy_query(DatasetExport(project=Project.objects.get(name="Bench")))
@@ -226,12 +234,14 @@ def build_postgres(annotations: int) -> dict:
                 'de', '', '', '', '', 'bench-' || d, md5(d::text) || md5('x' || d), now()
             FROM generate_series(1, {documents}) d""",
         f"""INSERT INTO annotator_statement (document_id, position, paragraph, text, start,
-            "end", suggested_source_id, suggested_mention, suggested_cue)
+            "end", suggested_source_id, suggested_mention, suggested_cue,
+            suggested_mention_resolved)
             SELECT doc.id, p, 0, {statement_text}, p * {TEXT_LENGTH + 1},
                    p * {TEXT_LENGTH + 1} + {TEXT_LENGTH},
                    CASE WHEN p % 3 = 0 THEN {kcna} END,
                    CASE WHEN p % 3 = 0 THEN 'KCNA' ELSE '' END,
-                   CASE WHEN p % 3 = 0 THEN 'laut' ELSE '' END
+                   CASE WHEN p % 3 = 0 THEN 'laut' ELSE '' END,
+                   ''
             FROM annotator_document doc
             CROSS JOIN generate_series(0, {STATEMENTS_PER_DOCUMENT - 1}) p
             CROSS JOIN LATERAL (SELECT (substr(doc.external_id, 7)::int - 1)
@@ -239,7 +249,7 @@ def build_postgres(annotations: int) -> dict:
             WHERE doc.project_id = {ids["project"]}""",
         f"""INSERT INTO annotator_annotation (statement_id, annotator_id, source_id,
             source_mention, source_reliability, info_credibility, note, status, submitted_at,
-            created_at, updated_at)
+            created_at, updated_at, version)
             SELECT s.id, u.id, CASE WHEN (s.id + u.id) % 4 = 0 THEN NULL
                                     ELSE {kcna} END,
                    CASE WHEN (s.id + u.id) % 4 = 0 THEN '' ELSE 'laut KCNA' END,
@@ -248,7 +258,7 @@ def build_postgres(annotations: int) -> dict:
                    substr('123456', (1 + CASE WHEN (s.id * 11 + u.id * 5) % 3 = 0
                                              THEN (s.id * u.id) % 6 ELSE s.id % 5 END)::int, 1),
                    CASE WHEN (s.id + u.id) % 1000 = 0 THEN '=1+1 "quoted", note' ELSE '' END,
-                   'submitted', now() - (s.id % 1000) * interval '1 minute', now(), now()
+                   'submitted', now() - (s.id % 1000) * interval '1 minute', now(), now(), 1
             FROM annotator_statement s CROSS JOIN (VALUES {users}) AS u(id)
             ORDER BY s.id, u.id
             LIMIT {annotations}""",
@@ -263,10 +273,10 @@ def build_postgres(annotations: int) -> dict:
             FROM annotator_annotation WHERE statement_id % 3 = 0""",
         f"""INSERT INTO annotator_goldlabel (statement_id, source_id, source_mention,
             source_reliability, info_credibility, note, method, decided_by_id, rationale,
-            created_at, updated_at)
+            created_at, updated_at, version)
             SELECT id, {kcna}, 'KCNA', substr('ABCDE', (1 + id % 5)::int, 1),
                    substr('12345', (1 + id % 5)::int, 1), '', 'adjudicated', {ids["lead"]},
-                   'bench', now(), now()
+                   'bench', now(), now(), 1
             FROM annotator_statement WHERE id % 5 = 0""",
         f"""INSERT INTO annotator_goldlabel_labels (goldlabel_id, label_id)
             SELECT id, {bias[1]} FROM annotator_goldlabel""",

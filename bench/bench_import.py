@@ -212,12 +212,12 @@ def child(folder: str) -> None:
     django.setup()
     from django.core.management import call_command
 
-    from annotator import services
     from annotator.models import Project, Statement
+    from annotator.registry.services import sources_load
 
     call_command("migrate", verbosity=0)
-    registry = json.loads((ROOT / "fixtures/sources.json").read_text(encoding="utf-8"))
-    services.sources_load(records=registry)
+    registry = json.loads((ROOT / "annotator/demo/data/sources.json").read_text(encoding="utf-8"))
+    sources_load(records=registry)
     Project.objects.create(name="Benchmark")
     devnull = open(os.devnull, "w")  # noqa: SIM115 (kept open for the call)
     started, cpu_started = time.perf_counter(), cpu_seconds()

@@ -64,13 +64,14 @@ def data_build(annotations: int, annotators: int, annotate: bool = True) -> None
     from django.core.management import call_command
     from django.db import connection
 
-    from annotator import services
-    from annotator.demo import fixture
+    from annotator.demo.loading import fixture
     from annotator.models import Project
+    from annotator.registry.services import sources_load
+    from annotator.vocabulary.services import label_groups_load
 
     call_command("migrate", verbosity=0)
-    services.sources_load(records=fixture("sources.json"))
-    services.label_groups_load(records=fixture("label_groups.json"))
+    sources_load(records=fixture("sources.json"))
+    label_groups_load(records=fixture("label_groups.json"))
     project = Project.objects.create(name="Bench", annotations_per_statement=annotators)
     users = get_user_model().objects
     lead = users.create_user("bench_lead", password="x", is_staff=True)
@@ -110,11 +111,13 @@ def generation_sql(project_id: int, documents: int) -> list[tuple[str, str]]:
             f"{documents * STATEMENTS_PER_DOCUMENT} statements",
             f"""
             INSERT INTO annotator_statement (document_id, position, paragraph, text, start,
-                "end", suggested_source_id, suggested_mention, suggested_cue)
+                "end", suggested_source_id, suggested_mention, suggested_cue,
+                suggested_mention_resolved)
             SELECT id, i, 0, t, offset_, offset_ + length(t),
                 CASE WHEN i % 3 = 0 THEN (SELECT min(id) FROM annotator_source) END,
                 CASE WHEN i % 3 = 0 THEN 'der Quelle' ELSE '' END,
-                CASE WHEN i % 3 = 0 THEN 'nach Angaben' ELSE '' END
+                CASE WHEN i % 3 = 0 THEN 'nach Angaben' ELSE '' END,
+                ''
             FROM (
                 SELECT d.id, i, {sentence.replace("g ||", "substr(d.external_id, 7) ||")} AS t,
                     sum(length({sentence.replace("g ||", "substr(d.external_id, 7) ||")}) + 1)
@@ -131,11 +134,11 @@ def generation_sql(project_id: int, documents: int) -> list[tuple[str, str]]:
             """
             INSERT INTO annotator_annotation (statement_id, annotator_id, source_id,
                 source_mention, source_reliability, info_credibility, note, created_at,
-                updated_at, status, submitted_at)
+                updated_at, status, submitted_at, version)
             SELECT s.id, u.id, s.suggested_source_id, s.suggested_mention,
                 substr('ABCDEF', 1 + (random() * 5)::int, 1),
                 substr('123456', 1 + (random() * 5)::int, 1), '',
-                now(), now() - random() * interval '60 days', 'submitted', now()
+                now(), now() - random() * interval '60 days', 'submitted', now(), 1
             FROM annotator_statement s
             CROSS JOIN (SELECT id FROM auth_user WHERE username LIKE 'bench_annotator_%') u
             """,

@@ -38,9 +38,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from annotator.ingestion.segmentation import segment_document  # noqa: E402
 from annotator.registry.attribution import cue_lemma, suggest_document  # noqa: E402
 from annotator.registry.attribution.lemmas import Lemmatiser, use_lemmatiser  # noqa: E402
-from annotator.segmentation import segment_document  # noqa: E402
 
 Span = tuple[int, int]
 

@@ -19,7 +19,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+# The demo's data (package data of annotator.demo): sources and label vocabularies.
+DEMO_DATA = Path(__file__).resolve().parent.parent / "annotator" / "demo" / "data"
 RELIABILITY = {
     "A": "completely reliable",
     "B": "usually reliable",
@@ -69,7 +70,7 @@ NOTES = ["cue unclear", "mention refers to two sources", "=SUM(1,2) looks like a
 
 
 def fixture(name: str):
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    return json.loads((DEMO_DATA / name).read_text(encoding="utf-8"))
 
 
 # --------------------------------------------------------------------------------------------

@@ -158,6 +158,9 @@ AXES_CLIENT_IP_CALLABLE = "config.client_address.client_address"
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# xlsx cells cannot hold some control characters: the library replaces them (U+FFFD) instead of
+# failing the export.
+IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 # Admin import/export needs annotator.import_<model> / export_<model>, which only the Leads
 # group holds (migration 0003): annotators never reach an export of other people's labels.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"

@@ -4,24 +4,19 @@ the demo project, plus the rule that a browser or PostgreSQL test never silently
 import os
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.db import connection
-from django.test import override_settings
 
-from annotator.demo import demo_load
 from annotator.models import Project
 from annotator.roles import ANNOTATORS_GROUP, LEADS_GROUP
 
-PASSWORD = "a-long-test-password-2026"
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def skip_unless_available(reason: str) -> None:
-    """Skip on a developer's laptop; in CI (CI=true) a missing service is a failure."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (CI=true: this test must run in CI)")
-    pytest.skip(reason)
+from .helpers import (
+    ARTIFACTS,
+    CHROMIUM,
+    FAST_HASHERS,
+    load_demo,
+    make_user,
+    skip_unless_available,
+)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -53,15 +48,6 @@ def postgres_only():
         skip_unless_available("needs PostgreSQL (DATABASE_URL=postgres://...)")
 
 
-def make_user(username: str, group: str | None):
-    user = get_user_model().objects.create_user(
-        username=username, password=PASSWORD, is_staff=group is not None
-    )
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return user
-
-
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the demo once into the test database; each test then runs inside a transaction
@@ -81,22 +67,6 @@ def transactional_demo(django_db_serialized_rollback, transactional_db) -> Proje
 def demo(db) -> Project:
     """The demo project: the example article annotated by anna, ben and carla; dora's queue full."""
     return Project.objects.filter(name__startswith="Demo:").first() or load_demo()
-
-
-def labels_erase() -> None:
-    """What only a test may do: drop every annotation, gold label and revision without a trace
-    (the models protect them from cascades), so projects, users and vocabularies can go."""
-    from annotator.models import Annotation, GoldLabel, LabelRevision
-
-    LabelRevision.objects.all().delete()
-    GoldLabel.objects.all().delete()
-    Annotation.objects.all().delete()
-
-
-def load_demo() -> Project:
-    # The test runner turns DEBUG off; the demo (rightly) refuses to run without it.
-    with override_settings(DEBUG=True, PASSWORD_HASHERS=FAST_HASHERS):
-        return demo_load().project
 
 
 @pytest.fixture
@@ -136,69 +106,7 @@ def client_for(client):
     return login
 
 
-def label(group_name: str, label_name: str):
-    from annotator.models import Label
-
-    return Label.objects.get(group__name=group_name, name=label_name)
-
-
-def group_field(group_name: str) -> str:
-    from annotator.models import LabelGroup
-
-    return f"label_group_{LabelGroup.objects.get(name=group_name).pk}"
-
-
-def annotation_submit(
-    statement,
-    user,
-    *,
-    reliability="C",
-    credibility="3",
-    source=None,
-    mention="",
-    note="",
-    labels=None,
-):
-    """A submitted annotation saved through the service (history and gold labels included)."""
-    from annotator import services
-    from annotator.models import Annotation
-
-    annotation = Annotation(
-        statement=statement,
-        annotator=user,
-        source=source,
-        source_mention=mention,
-        source_reliability=reliability,
-        info_credibility=credibility,
-        note=note,
-    )
-    return services.annotation_save(
-        annotation=annotation,
-        labels=labels if labels is not None else [label("Bias", "non-biased")],
-        changed_by=user,
-    )
-
-
-def annotation_form_data(**overrides) -> dict:
-    """A valid POST of the annotation form: no source, C3, non-biased."""
-    data = {
-        "source": "",
-        "source_mention": "",
-        "source_reliability": "C",
-        "info_credibility": "3",
-        group_field("Bias"): label("Bias", "non-biased").pk,
-        group_field("Stance"): "",
-        "note": "",
-        "_annotate_next": "Save and annotate next",
-    }
-    data.update(overrides)
-    return {key: value for key, value in data.items() if value is not None}
-
-
 # --- the browser ---------------------------------------------------------------------------
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-ARTIFACTS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "test-artifacts")
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -244,14 +152,6 @@ def page(request, live_server):
             )
         context.close()
         browser.close()
-
-
-def browser_login(page, live_server, username: str, password: str) -> None:
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/admin/")
 
 
 @pytest.fixture(autouse=True)

@@ -1,31 +1,8 @@
 """Settings come from the environment; production refuses to start half-configured."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-PRODUCTION = {
-    "DJANGO_DEBUG": "0",
-    "DJANGO_SECRET_KEY": "k" * 20 + "-production-like-secret-key-with-enough-entropy-0123456789",
-    "DJANGO_ALLOWED_HOSTS": "annotation.example.org",
-}
-
-
-def manage(*args, **env):
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO")}
-    environment.update(env)
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+from tests.helpers import PRODUCTION, manage
 
 
 def test_debug_off_without_a_secret_key_stops_with_a_clear_message():

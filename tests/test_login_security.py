@@ -2,7 +2,7 @@
 
 import pytest
 
-from .test_configuration import PRODUCTION, manage
+from tests.helpers import PASSWORD, PRODUCTION, manage
 
 LOGIN = "/admin/login/?next=/admin/"
 
@@ -12,7 +12,6 @@ def attempt(client, username, password):
 
 
 def test_five_wrong_passwords_lock_the_account_from_that_address(client, annotator):
-    from .conftest import PASSWORD
 
     for _ in range(5):
         response = attempt(client, annotator.username, "wrong-password")
@@ -25,7 +24,6 @@ def test_five_wrong_passwords_lock_the_account_from_that_address(client, annotat
 
 
 def test_a_few_mistakes_do_not_lock(client, annotator):
-    from .conftest import PASSWORD
 
     for _ in range(3):
         assert attempt(client, annotator.username, "wrong-password").status_code == 200
@@ -63,7 +61,6 @@ def lock_out(client, username, **where):
 
 
 def test_behind_one_proxy_a_locked_client_does_not_lock_the_others(client, lead, settings):
-    from .conftest import PASSWORD
 
     settings.TRUSTED_PROXY_COUNT = 1
     lock_out(client, lead.username, forwarded_for="203.0.113.5")
@@ -82,7 +79,6 @@ def test_behind_one_proxy_a_locked_client_does_not_lock_the_others(client, lead,
 def test_behind_one_proxy_a_spoofed_leftmost_address_does_not_escape_the_lock(
     client, lead, settings
 ):
-    from .conftest import PASSWORD
 
     settings.TRUSTED_PROXY_COUNT = 1
     # The proxy appends the address it saw; whatever the client sent stays on the left.
@@ -96,7 +92,6 @@ def test_behind_one_proxy_a_spoofed_leftmost_address_does_not_escape_the_lock(
 
 
 def test_behind_two_proxies_the_second_address_from_the_right_is_the_client(client, lead, settings):
-    from .conftest import PASSWORD
 
     settings.TRUSTED_PROXY_COUNT = 2
     lock_out(client, lead.username, forwarded_for="203.0.113.5, 10.0.0.9")
@@ -106,7 +101,6 @@ def test_behind_two_proxies_the_second_address_from_the_right_is_the_client(clie
 
 
 def test_without_trusted_proxies_a_forwarded_header_is_ignored(client, lead, settings):
-    from .conftest import PASSWORD
 
     settings.TRUSTED_PROXY_COUNT = 0
     for number in range(5):
@@ -131,7 +125,6 @@ def change_password(client, old, new="a-brand-new-password-2026"):
 
 
 def test_wrong_old_passwords_lock_the_password_change_form(client, annotator):
-    from .conftest import PASSWORD
 
     client.force_login(annotator)
     for _ in range(4):
@@ -150,7 +143,6 @@ def test_wrong_old_passwords_lock_the_password_change_form(client, annotator):
 
 
 def test_the_right_old_password_changes_it(client, annotator):
-    from .conftest import PASSWORD
 
     client.force_login(annotator)
     assert change_password(client, "wrong-old-password").status_code == 200

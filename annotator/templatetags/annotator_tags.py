@@ -1,6 +1,7 @@
 from django import template
 
-from annotator import roles, selectors
+from annotator import roles
+from annotator.annotation.selectors import annotation_progress
 
 register = template.Library()
 
@@ -11,7 +12,7 @@ def your_work(context):
     user = context["request"].user
     return {
         "work": [
-            (project, selectors.annotation_progress(project=project, user=user))
+            (project, annotation_progress(project=project, user=user))
             for project in roles.annotated_projects(user)
         ]
     }

@@ -1,1 +1,1 @@
-"""Tests of the source registry package: attribution suggestions."""
+"""Tests of the source registry package: sources, attribution suggestions, sources from mentions."""

@@ -17,9 +17,15 @@ from django.test import Client
 
 from annotator.models import GoldLabel, Source
 from annotator.roles import ANNOTATORS_GROUP, LEADS_GROUP
-
-from ..conftest import annotation_submit, label, make_user
-from .conftest import admin_routes, login_records_create, objects_of, probes_count
+from tests.helpers import (
+    admin_routes,
+    annotation_submit,
+    label,
+    login_records_create,
+    make_user,
+    objects_of,
+    probes_count,
+)
 
 pytestmark = pytest.mark.browser
 

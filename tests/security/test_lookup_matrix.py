@@ -19,8 +19,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from annotator import roles
-
-from .conftest import (
+from tests.helpers import (
     SecretWorld,
     listed_pks,
     probes_count,

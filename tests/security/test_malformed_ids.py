@@ -21,9 +21,7 @@ from django.contrib.admin import helpers
 from django.forms.formsets import BaseFormSet
 
 from annotator.models import Annotation, GoldLabel
-
-from ..conftest import group_field
-from .conftest import ROLES, admin_routes, objects_of, probes_count
+from tests.helpers import ROLES, admin_routes, group_field, objects_of, probes_count
 
 BAD_IDS = ("abc", "-1", "99999999999999999999")
 BAD_CHOICE = "ZZZ-no-such-choice"

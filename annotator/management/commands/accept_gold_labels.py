@@ -3,7 +3,11 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from annotator import roles, services
+from annotator import roles
+from annotator.adjudication.services import (
+    gold_labels_accept_majority,
+    gold_labels_accept_unanimous,
+)
 
 from .agreement import project_named
 
@@ -23,11 +27,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         project = project_named(options["project"])
         if not options["majority"]:
-            created = services.gold_labels_accept_unanimous(project=project)
+            created = gold_labels_accept_unanimous(project=project)
             self.stdout.write(f"{created} unanimous gold labels accepted.")
             return
         lead = get_user_model().objects.filter(username=options["lead"] or "").first()
         if lead is None or not roles.can_adjudicate(lead):
             raise CommandError("--majority needs --lead USERNAME, a lead who takes the decision.")
-        created = services.gold_labels_accept_majority(project=project, decided_by=lead)
+        created = gold_labels_accept_majority(project=project, decided_by=lead)
         self.stdout.write(f"{created} gold labels accepted (unanimous or majority).")

@@ -5,8 +5,8 @@ import json
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from annotator.agreement_data import Filters
-from annotator.agreement_report import agreement_report, report_json
+from annotator.agreement.data import Filters
+from annotator.agreement.report import agreement_report, report_json
 from annotator.models import Project
 
 

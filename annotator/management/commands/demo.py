@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from annotator.demo import demo_load
+from annotator.demo.loading import demo_load
 
 
 class Command(BaseCommand):

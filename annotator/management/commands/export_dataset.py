@@ -9,7 +9,9 @@ from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from annotator.exporting import FORMATS, DatasetExport, dataset_write
+from annotator.datasets.bundle import dataset_write
+from annotator.datasets.selection import DatasetExport
+from annotator.datasets.writers import FORMATS
 from annotator.models import Project
 
 

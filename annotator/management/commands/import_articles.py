@@ -1,17 +1,12 @@
-"""`python manage.py import_articles PATH... --project NAME`: see annotator/importing.py."""
+"""`python manage.py import_articles PATH... --project NAME`: see annotator/ingestion/."""
 
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from annotator.importing import (
-    LANGUAGES,
-    SUPPORTED_SUFFIXES,
-    ImportProgress,
-    article_files_read,
-    article_paths,
-    articles_import,
-)
+from annotator.ingestion.reading import article_files_read, article_paths
+from annotator.ingestion.records import LANGUAGES, SUPPORTED_SUFFIXES
+from annotator.ingestion.running import ImportProgress, articles_import
 from annotator.models import Project
 
 EXIT_FAILED_FILES = 1

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from annotator.dataset_import import DatasetImportError, ImportOptions, dataset_import
+from annotator.datasets.dataset_import import DatasetImportError, ImportOptions, dataset_import
 
 
 class Command(BaseCommand):

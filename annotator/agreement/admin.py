@@ -1,0 +1,136 @@
+"""The lead's agreement pages on a project, added to ProjectAdmin: agreement per field, pair,
+annotator, document, and per source.
+
+Every view asks the permission policy itself (roles.can_view_agreement: leads only);
+annotators and outsiders get 403, anonymous users the login.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from .. import roles
+from ..admin_policy import visible_object_or_404
+from ..models import Project
+from .breakdowns import DOMINANT_SHARE, MIN_UNITS, source_profiles
+from .data import agreement_data
+from .forms import AgreementFilterForm
+from .report import agreement_report
+
+
+class AgreementAdminMixin:
+    """Mixed into ProjectAdmin: the agreement pages, and what every lead page of a project
+    shares (the permission check first, the navigation, the page itself)."""
+
+    # --- permissions ---------------------------------------------------------------------
+
+    def has_view_agreement_permission(self, request: HttpRequest) -> bool:
+        return roles.can_view_agreement(request.user)
+
+    def lead_project(self, request: HttpRequest, object_id, permission: str) -> Project:
+        # The permission first, so nobody else learns which projects exist.
+        if not getattr(self, f"has_{permission}_permission")(request):
+            raise PermissionDenied
+        return visible_object_or_404(request.user, Project, object_id)
+
+    # --- URLs, links -----------------------------------------------------------------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:object_id>/agreement/",
+                view(self.agreement_view),
+                name="annotator_project_agreement",
+            ),
+            path(
+                "<int:object_id>/agreement/sources/",
+                view(self.agreement_sources_view),
+                name="annotator_project_agreement_sources",
+            ),
+        ] + super().get_urls()
+
+    def lead_columns(self, request: HttpRequest) -> tuple:
+        return ("agreement_link",) if self.has_view_agreement_permission(request) else ()
+
+    @admin.display(description=_("agreement"))
+    def agreement_link(self, project: Project):
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("admin:annotator_project_agreement", args=[project.pk]),
+            gettext("Agreement"),
+            reverse("admin:annotator_project_disagreements", args=[project.pk]),
+            gettext("Disagreements"),
+        )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and self.has_view_agreement_permission(request):
+            context["agreement_links"] = [
+                (reverse("admin:annotator_project_agreement", args=[obj.pk]), _("Agreement")),
+                (
+                    reverse("admin:annotator_project_agreement_sources", args=[obj.pk]),
+                    _("Agreement per source"),
+                ),
+                (
+                    reverse("admin:annotator_project_disagreements", args=[obj.pk]),
+                    _("Disagreements"),
+                ),
+            ]
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def lead_page(self, request, project: Project, template: str, title: str, **context):
+        return TemplateResponse(
+            request,
+            f"admin/annotator/{template}",
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "project": project,
+                "opts": self.model._meta,
+                "agreement_url": reverse("admin:annotator_project_agreement", args=[project.pk]),
+                "sources_url": reverse(
+                    "admin:annotator_project_agreement_sources", args=[project.pk]
+                ),
+                "queue_url": reverse("admin:annotator_project_disagreements", args=[project.pk]),
+                **context,
+            },
+        )
+
+    # --- agreement ---------------------------------------------------------------------------
+
+    def agreement_view(self, request: HttpRequest, object_id: int):
+        project = self.lead_project(request, object_id, "view_agreement")
+        form = AgreementFilterForm(request.GET or None, project=project)
+        report = agreement_report(project=project, filters=form.filters())
+        return self.lead_page(
+            request,
+            project,
+            "agreement/report.html",
+            gettext("Agreement: %(project)s") % {"project": project.name},
+            form=form,
+            report=report,
+            names=[user.get_username() for user in report.data.coders],
+            min_units=MIN_UNITS,
+            dominant_share=DOMINANT_SHARE,
+        )
+
+    def agreement_sources_view(self, request: HttpRequest, object_id: int):
+        project = self.lead_project(request, object_id, "view_agreement")
+        form = AgreementFilterForm(request.GET or None, project=project)
+        data = agreement_data(project=project, filters=form.filters())
+        return self.lead_page(
+            request,
+            project,
+            "agreement/sources.html",
+            gettext("Agreement per source: %(project)s") % {"project": project.name},
+            form=form,
+            profiles=source_profiles(data),
+            data=data,
+        )

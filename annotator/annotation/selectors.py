@@ -1,0 +1,78 @@
+"""Reads of the annotator's loop: the queue, the next statement, progress. What a user may see at
+all is decided by the permission policy (roles.visible and friends)."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from ..models import Annotation, Document, Project, Statement
+
+
+def annotation_queue(*, project: Project, user) -> QuerySet[Statement]:
+    """Statements of `project` that still need `user`'s annotation, in document order.
+
+    A statement leaves the queue once the user submitted it, or once it has
+    `annotations_per_statement` submitted annotations from anybody.
+    """
+    submitted = Annotation.objects.submitted()
+    own_submission = submitted.for_user(user).filter(statement=OuterRef("pk"))
+    # Correlated, so that taking the first statement of the queue stops at the first one that
+    # qualifies instead of aggregating the whole annotation table.
+    submitted_count = (
+        submitted.filter(statement=OuterRef("pk"))
+        .order_by()
+        .values("statement")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    return (
+        Statement.objects.filter(document__project=project)
+        .annotate(submitted_count=Coalesce(Subquery(submitted_count), 0))
+        .filter(~Exists(own_submission), submitted_count__lt=project.annotations_per_statement)
+        .order_by("document_id", "position")
+    )
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int
+
+    @property
+    def remaining(self) -> int:
+        return self.total - self.done
+
+
+def annotation_progress(*, project: Project, user) -> Progress:
+    """How many statements the user has submitted, of those they did or still can do."""
+    done = Annotation.objects.submitted().for_user(user).in_project(project).count()
+    remaining = annotation_queue(project=project, user=user).count()
+    return Progress(done=done, total=done + remaining)
+
+
+def next_statement(*, project: Project, user) -> Statement | None:
+    """The next statement to annotate; a document the user has started is finished first.
+
+    A new document is looked for from a starting point that differs between annotators, so a
+    team that starts together spreads over the documents instead of all opening the same
+    statement (which would collect far more than `annotations_per_statement` annotations).
+    """
+    queue = annotation_queue(project=project, user=user).select_related("document")
+    started_documents = (
+        Annotation.objects.for_user(user).in_project(project).values("statement__document")
+    )
+    in_started_document = queue.filter(document__in=started_documents).first()
+    if in_started_document is not None:
+        return in_started_document
+    start = starting_document_id(project=project, user=user)
+    return queue.filter(document_id__gte=start).first() or queue.first()
+
+
+def starting_document_id(*, project: Project, user) -> int:
+    document_ids = Document.objects.filter(project=project).order_by("id").values_list("id")
+    count = document_ids.count()
+    if count == 0:
+        return 0
+    # A fixed spread per annotator (Knuth's multiplicative hash), the same on every request.
+    return document_ids[(user.pk * 2654435761) % count][0]

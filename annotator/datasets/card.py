@@ -1,0 +1,366 @@
+"""The dataset card written with every export (``PATH.card.md``): a Markdown page for people with
+a YAML front matter for programs (as Hugging Face dataset cards have), which `import_dataset`
+reads to rebuild the project, label vocabularies and sources.
+
+Agreement per field is Krippendorff's alpha over the exported statements' submitted annotations
+(agreement.statistics): source nominal (no source is a value of its own), reliability ordinal
+over A–E and credibility ordinal over 1–5 with F and 6 ("cannot be judged") as missing,
+single-choice label groups nominal (no label is a value of its own), multiple-choice groups MASI.
+The annotations are read once, as integer arrays (`agreement.CodedRatings`), so a million
+annotations take a few tens of megabytes, not a Python object per rating.
+
+The card is rendered from the template ``annotator/datasets/card.md``; text from the database is
+shown as written, never rendered as HTML, and no name can break out of a table or code block
+(templatetags/dataset_card.py).
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import groupby
+from operator import itemgetter
+
+import numpy as np
+import yaml
+from django.db.models import Count, Q
+from django.template.loader import render_to_string
+
+from ..agreement.statistics import CodedRatings, krippendorff_alpha
+from ..labelling import ORDINAL_SCALES
+from ..models import Annotation, InfoCredibility, LabelGroup, Source, SourceReliability
+from .selection import DatasetExport
+
+NO_VALUE = 0  # "no source" / "no label": a value of its own, never a real primary key
+READ_CHUNK = 10_000
+
+
+RELIABILITY_SCALE = ORDINAL_SCALES["source_reliability"]  # F: cannot be judged -> missing
+CREDIBILITY_SCALE = ORDINAL_SCALES["info_credibility"]  # 6: cannot be judged -> missing
+
+
+@dataclass
+class CodedAnnotations:
+    """The exported annotations as integer arrays (one pass, no Python object per rating):
+    statement, source (NO_VALUE for none), grade ranks (-1 for F/6) and label profile."""
+
+    statement: np.ndarray
+    source: np.ndarray
+    reliability: np.ndarray
+    credibility: np.ndarray
+    profile: np.ndarray
+    profiles: list[tuple[int, ...]]  # profile index -> sorted label ids
+
+
+def coded_annotations(export: DatasetExport) -> CodedAnnotations:
+    """Annotations in id order merged with their labels (also in annotation order)."""
+    annotations = export.annotations().order_by("pk")
+    through = Annotation.labels.through.objects.filter(annotation__in=annotations)
+    chosen = groupby(
+        through.order_by("annotation_id")
+        .values_list("annotation_id", "label_id")
+        .iterator(chunk_size=READ_CHUNK),
+        key=itemgetter(0),
+    )
+    reliability_rank = {grade: rank for rank, grade in enumerate(RELIABILITY_SCALE)}
+    credibility_rank = {grade: rank for rank, grade in enumerate(CREDIBILITY_SCALE)}
+    # Grade ranks fit a byte, profiles (distinct label sets, a few hundred) an int32.
+    types = {"statement": "q", "source": "q", "rel": "b", "cred": "b", "profile": "i"}
+    columns = {name: array(code) for name, code in types.items()}
+    profile_index: dict[tuple, int] = {}
+    next_id, next_labels = next(chosen, (None, ()))
+    rows = annotations.values_list(
+        "pk", "statement_id", "source_id", "source_reliability", "info_credibility"
+    )
+    for pk, statement, source, reliability, credibility in rows.iterator(chunk_size=READ_CHUNK):
+        while next_id is not None and next_id < pk:  # labels of an annotation saved meanwhile
+            next_id, next_labels = next(chosen, (None, ()))
+        labels: tuple = ()
+        if pk == next_id:
+            labels = tuple(sorted(label for _pk, label in next_labels))
+            next_id, next_labels = next(chosen, (None, ()))
+        columns["statement"].append(statement)
+        columns["source"].append(source or NO_VALUE)
+        columns["rel"].append(reliability_rank.get(reliability, -1))
+        columns["cred"].append(credibility_rank.get(credibility, -1))
+        columns["profile"].append(profile_index.setdefault(labels, len(profile_index)))
+    dtypes = {"q": np.int64, "b": np.int8, "i": np.int32}
+    arrays = {
+        name: np.frombuffer(column, dtype=dtypes[column.typecode])
+        for name, column in columns.items()
+    }
+    return CodedAnnotations(
+        statement=arrays["statement"],
+        source=arrays["source"],
+        reliability=arrays["rel"],
+        credibility=arrays["cred"],
+        profile=arrays["profile"],
+        profiles=list(profile_index),
+    )
+
+
+def group_values(export: DatasetExport, group: LabelGroup, profiles: list[tuple]) -> list:
+    """Each profile's value in `group`: a set (multiple choice), or one label id (NO_VALUE
+    for none; several labels, which only bad data has, as a tuple of their ids)."""
+    values = []
+    for profile in profiles:
+        chosen = tuple(pk for pk in profile if export.labels[pk][0].pk == group.pk)
+        if group.multiple:
+            values.append(frozenset(chosen))
+        else:
+            values.append(chosen[0] if len(chosen) == 1 else chosen or NO_VALUE)
+    return values
+
+
+def agreement_figures(export: DatasetExport) -> list[dict]:
+    data = coded_annotations(export)
+    _statements, unit = np.unique(data.statement, return_inverse=True)
+    unit = unit.reshape(-1)
+
+    def alpha(codes: np.ndarray, categories: list, level: str) -> float | None:
+        value = krippendorff_alpha(CodedRatings(unit, codes, categories), level=level)
+        return None if math.isnan(value) else round(float(value), 4)
+
+    sources, source_codes = np.unique(data.source, return_inverse=True)
+    figures = [
+        {"field": "source", "level": "nominal",
+         "alpha": alpha(source_codes.reshape(-1), sources.tolist(), "nominal")},
+        {"field": "source_reliability", "level": "ordinal A–E (F missing)",
+         "alpha": alpha(data.reliability, RELIABILITY_SCALE, "ordinal")},
+        {"field": "info_credibility", "level": "ordinal 1–5 (6 missing)",
+         "alpha": alpha(data.credibility, CREDIBILITY_SCALE, "ordinal")},
+    ]  # fmt: skip
+    for group in export.groups:
+        values = group_values(export, group, data.profiles)
+        categories = list(dict.fromkeys(values))
+        category_of_profile = np.array(
+            [categories.index(value) for value in values], dtype=np.int64
+        )
+        level = "masi" if group.multiple else "nominal"
+        figures.append(
+            {
+                "field": f"labels.{group.name}",
+                "level": "MASI (sets)" if group.multiple else "nominal",
+                "alpha": alpha(category_of_profile[data.profile], categories, level)
+                if values
+                else None,
+            }
+        )
+    return figures
+
+
+def counts(export: DatasetExport) -> dict:
+    annotations = export.annotations()
+    statements = export.statements()
+    methods = dict(
+        export.gold_labels().values_list("method").annotate(n=Count("id")).order_by("method")
+    )
+    per_statement = annotations.values("statement_id").annotate(n=Count("id"))
+    return {
+        "documents": export.documents().count(),
+        "statements": statements.count(),
+        "statements_with_two_or_more_annotations": per_statement.filter(n__gte=2).count(),
+        "annotations": annotations.count(),
+        "drafts_not_exported": Annotation.objects.drafts().filter(statement__in=statements).count(),
+        "annotators": annotations.order_by().values("annotator_id").distinct().count(),
+        "gold_labels": sum(methods.values()),
+        "gold_labels_by_method": {str(method): n for method, n in methods.items()},
+    }
+
+
+def per_annotator(export: DatasetExport) -> list[tuple[str, int]]:
+    rows = export.annotations().values_list("annotator_id").annotate(n=Count("id"))
+    return sorted(
+        ((export.people.get(pk, str(pk)), n) for pk, n in rows),
+        key=lambda item: (len(item[0]), item[0]),
+    )
+
+
+def grade_distribution(export: DatasetExport, field: str) -> dict[str, int]:
+    rows = export.annotations().values_list(field).annotate(n=Count("id"))
+    return dict(sorted(rows))
+
+
+def vocabulary() -> list[dict]:
+    return [
+        {
+            "name": group.name,
+            "description": group.description,
+            "multiple": group.multiple,
+            "required": group.required,
+            "position": group.position,
+            "labels": [
+                {"name": label.name, "description": label.description, "position": label.position}
+                for label in group.labels.order_by("position", "name")
+            ],
+        }
+        for group in LabelGroup.objects.order_by("position", "name").prefetch_related("labels")
+    ]
+
+
+def sources_used(export: DatasetExport) -> list[dict]:
+    sources = Source.objects.filter(
+        Q(pk__in=export.annotations().values("source_id"))
+        | Q(pk__in=export.gold_labels().values("source_id"))
+        | Q(pk__in=export.statements().values("suggested_source_id"))
+    ).order_by("name")
+    return [
+        {
+            "name": source.name,
+            "kind": source.kind,
+            "country": source.country,
+            "aliases": source.alias_list,
+            "description": source.description,
+        }
+        for source in sources
+    ]
+
+
+def front_matter(
+    export: DatasetExport, *, fmt: str, data_name: str, documents_name: str, exported_at, facts
+) -> str:
+    project = export.project
+    meta = {
+        "dataset": "source-credibility-annotations",
+        "project": {
+            "name": project.name,
+            "description": project.description,
+            "guidelines": project.guidelines,
+            "guidelines_version": project.guidelines_version,
+            "annotations_per_statement": project.annotations_per_statement,
+        },
+        "exported_at": exported_at.isoformat(),
+        "format": fmt,
+        "files": {"data": data_name, "documents": documents_name},
+        "filters": {
+            "gold_only": export.gold_only,
+            "since": export.since.isoformat() if export.since else None,
+        },
+        "pseudonymised": not export.real_names,
+        "counts": facts["counts"],
+        "agreement": {row["field"]: row["alpha"] for row in facts["agreement"]},
+        "label_groups": facts["vocabulary"],
+        "sources": facts["sources"],
+    }
+    return yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100)
+
+
+def dataset_card(
+    *, export: DatasetExport, fmt: str, data_name: str, documents_name: str, command: str
+) -> str:
+    exported_at = datetime.now(UTC).replace(microsecond=0)
+    facts = {
+        "counts": counts(export),
+        "agreement": agreement_figures(export),
+        "vocabulary": vocabulary(),
+        "sources": sources_used(export),
+    }
+    number = facts["counts"]
+    project = export.project
+    meta = front_matter(
+        export,
+        fmt=fmt,
+        data_name=data_name,
+        documents_name=documents_name,
+        exported_at=exported_at,
+        facts=facts,
+    )
+    context = {
+        "front_matter": meta,
+        "project": project,
+        "data_name": data_name,
+        "documents_name": documents_name,
+        "command": command,
+        "counts": number,
+        "summary": (
+            ["", ""],
+            summary_rows(export, fmt, data_name, documents_name, number, exported_at),
+        ),
+        "reliability_meanings": (
+            ["source_reliability", "meaning"],
+            [[v, str(label)] for v, label in SourceReliability.choices],
+        ),
+        "credibility_meanings": (
+            ["info_credibility", "meaning"],
+            [[v, str(label)] for v, label in InfoCredibility.choices],
+        ),
+        "label_groups": [
+            {
+                **group,
+                "table": (
+                    ["label", "meaning"],
+                    [[label["name"], label["description"]] for label in group["labels"]],
+                ),
+            }
+            for group in facts["vocabulary"]
+        ],
+        "agreement": (
+            ["field", "level", "Krippendorff's alpha"],
+            [
+                [
+                    row["field"],
+                    row["level"],
+                    "undefined" if row["alpha"] is None else f"{row['alpha']:.3f}",
+                ]
+                for row in facts["agreement"]
+            ],
+        ),
+        "annotators": (["annotator", "annotations"], [list(r) for r in per_annotator(export)]),
+        "reliability_given": (
+            ["source_reliability", "annotations"],
+            [list(r) for r in grade_distribution(export, "source_reliability").items()],
+        ),
+        "credibility_given": (
+            ["info_credibility", "annotations"],
+            [list(r) for r in grade_distribution(export, "info_credibility").items()],
+        ),
+        "sources": (
+            ["source", "kind", "country or affiliation"],
+            [[s["name"], s["kind"], s["country"]] for s in facts["sources"]],
+        ),
+    }
+    return render_to_string("annotator/datasets/card.md", context)
+
+
+def summary_rows(
+    export: DatasetExport, fmt: str, data_name: str, documents_name: str, number: dict, exported_at
+) -> list[list]:
+    project = export.project
+    methods = ", ".join(f"{n} {m}" for m, n in number["gold_labels_by_method"].items()) or "none"
+    filters = []
+    if export.gold_only:
+        filters.append("only statements with a gold label")
+    if export.since:
+        filters.append(f"only statements labelled since {export.since.isoformat()}")
+    names = (
+        "real usernames (--real-names)"
+        if export.real_names
+        else "pseudonymised: annotator_1, annotator_2, … in the order the accounts were created "
+        "(stable across exports of this project); gold deciders who did not annotate are lead_1, …"
+    )
+    return [
+        ["project", project.name],
+        ["guidelines version", project.guidelines_version],
+        ["exported", exported_at.strftime("%Y-%m-%d %H:%M UTC")],
+        ["data", f"`{data_name}` ({fmt})"],
+        ["documents", f"`{documents_name}`: {number['documents']} document(s)"],
+        ["selection", "; ".join(filters) or "every statement of the project"],
+        ["statements", number["statements"]],
+        [
+            "annotations",
+            f"{number['annotations']} submitted "
+            f"({number['drafts_not_exported']} drafts not exported)",
+        ],
+        ["annotators", f"{number['annotators']}, {names}"],
+        ["gold labels", f"{number['gold_labels']} ({methods})"],
+    ]
+
+
+def card_front_matter(text: str) -> dict:
+    """The YAML front matter of a dataset card ({} if it has none)."""
+    if not text.startswith("---\n"):
+        return {}
+    end = text.find("\n---", 4)
+    return yaml.safe_load(text[4:end]) or {} if end != -1 else {}

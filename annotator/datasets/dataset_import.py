@@ -1,0 +1,496 @@
+"""Import a dataset export back (`python manage.py import_dataset PATH`): the jsonl data, its
+``PATH.documents.jsonl`` and, if present, its card ``PATH.card.md``.
+
+Into an empty database (or one without the project) this reproduces the documents, statements
+with their offsets and attribution suggestions, submitted annotations and gold labels.
+
+The file is not trusted. Every field of every line is checked first (dataset_import_checks) and
+every problem reported as ``line N: reason`` (up to MAX_ERRORS). Annotators and deciders are
+created as inactive placeholders without a password; an existing account is written under only
+with ``attach_existing_users``. Label groups, labels and sources must exist already unless
+``create_vocabulary`` (then the card's kinds, descriptions and single/multiple choice are used;
+without the card a group is multiple choice when its values are lists).
+
+All or nothing: the whole import runs in one transaction and writes nothing when any line fails;
+a dry run does everything and rolls back, reporting what it would have created. Rows are written
+in batches with bulk inserts, and every annotation and gold label gets its "created" entry in
+the label history, as the services record it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.dateparse import parse_datetime
+
+from ..ingestion.services import content_hash
+from ..labelling import labelling_snapshot, labels_problem
+from ..models import (
+    Annotation,
+    Document,
+    GoldLabel,
+    Label,
+    LabelGroup,
+    LabelRevision,
+    Project,
+    Source,
+    Statement,
+)
+from .bundle import companion_names
+from .card import card_front_matter
+from .dataset_import_checks import Names, date_value, statement_problems
+from .selection import BATCH, batched
+
+MAX_ERRORS = 50
+REQUIRED_KEYS = ("document_id", "position", "text", "start", "end", "annotations", "gold")
+
+
+class DatasetImportError(Exception):
+    def __init__(self, errors: list[str]):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    attach_existing_users: bool = False
+    create_vocabulary: bool = False
+    dry_run: bool = False
+
+
+@dataclass
+class ImportSummary:
+    project: Project
+    documents: int = 0
+    statements: int = 0
+    annotations: int = 0
+    gold_labels: int = 0
+    users_created: list[str] = field(default_factory=list)
+    users_attached: list[str] = field(default_factory=list)
+    vocabulary_created: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+
+def jsonl_lines(path: Path, errors: list[str]) -> Iterator[tuple[int, dict]]:
+    with path.open(encoding="utf-8", errors="replace") as lines:
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                errors.append(f"{path.name} line {number}: not JSON ({error.msg})")
+                continue
+            except (RecursionError, ValueError):
+                # Nested thousands of levels deep, or a number of thousands of digits.
+                errors.append(f"{path.name} line {number}: not a dataset record (too deep or long)")
+                continue
+            if not isinstance(record, dict):
+                errors.append(f"{path.name} line {number}: not a JSON object")
+                continue
+            yield number, record
+
+
+def records_check(path: Path, errors: list[str]) -> Names:
+    """First pass: every field of every line, and every name the lines use."""
+    names = Names()
+    for number, record in jsonl_lines(path, errors):
+        missing = [key for key in REQUIRED_KEYS if key not in record]
+        problems = [f"missing {', '.join(missing)}"] if missing else []
+        problems += statement_problems(record, names, number)
+        errors += [f"{path.name} line {number}: {problem}" for problem in problems]
+    return names
+
+
+class Vocabulary:
+    """Groups, labels, sources and users by name: found, or created where the options allow."""
+
+    def __init__(self, meta: dict, options: ImportOptions, file_name: str):
+        self.meta_groups = {group["name"]: group for group in meta.get("label_groups") or []}
+        self.meta_sources = {source["name"]: source for source in meta.get("sources") or []}
+        self.options = options
+        self.file_name = file_name
+        self.groups: dict[str, LabelGroup] = {}
+        self.labels: dict[tuple[str, str], Label] = {}
+        self.sources: dict[str, Source] = {}
+        self.users: dict[str, int] = {}
+        self.users_created: list[str] = []
+        self.users_attached: list[str] = []
+        self.created: list[str] = []
+
+    def resolve(self, names: Names, errors: list[str]) -> None:
+        if self.options.create_vocabulary:
+            for name in self.meta_groups:
+                names.groups.setdefault(name, 0)
+            for name in self.meta_sources:
+                names.sources.setdefault(name, 0)
+        for name, line in sorted(names.groups.items()):
+            self.group(name, line, names, errors)
+        for (group, name), line in sorted(names.labels.items()):
+            if group in self.groups:
+                self.label(group, name, line, errors)
+        for name, line in sorted(names.sources.items()):
+            self.source(name, line, errors)
+        for name, line in sorted(names.users.items()):
+            self.user(name, line, errors)
+
+    def refuse(self, errors: list[str], line: int, what: str) -> None:
+        errors.append(
+            f"{self.file_name} line {line}: {what} is not in the vocabulary (it changes only "
+            "with --create-vocabulary)"
+        )
+
+    def group(self, name: str, line: int, names: Names, errors: list[str]) -> None:
+        group = LabelGroup.objects.filter(name=name).first()
+        if group is None and not self.options.create_vocabulary:
+            return self.refuse(errors, line, f"the label group “{name}”")
+        if group is None:
+            meta = self.meta_groups.get(name, {})
+            group = LabelGroup.objects.create(
+                name=name,
+                description=meta.get("description", ""),
+                multiple=meta.get("multiple", name in names.multiple_groups),
+                required=meta.get("required", False),
+                position=meta.get("position", len(self.groups)),
+            )
+            self.created.append(f"label group “{name}”")
+            for label in meta.get("labels", []):
+                names.labels.setdefault((name, label["name"]), line)
+        self.groups[name] = group
+
+    def label(self, group: str, name: str, line: int, errors: list[str]) -> None:
+        label = (
+            Label.objects.select_related("group")
+            .filter(group=self.groups[group], name=name)
+            .first()
+        )
+        if label is None and not self.options.create_vocabulary:
+            return self.refuse(errors, line, f"the label “{group}: {name}”")
+        if label is None:
+            meta = next(
+                (item for item in self.meta_groups.get(group, {}).get("labels", [])
+                 if item["name"] == name), {}
+            )  # fmt: skip
+            label = Label.objects.create(
+                group=self.groups[group],
+                name=name,
+                description=meta.get("description", ""),
+                position=meta.get("position", 0),
+            )
+            self.created.append(f"label “{group}: {name}”")
+        self.labels[group, name] = label
+
+    def source(self, name: str, line: int, errors: list[str]) -> None:
+        source = Source.objects.filter(name=name).first()
+        if source is None and not self.options.create_vocabulary:
+            return self.refuse(errors, line, f"the source “{name}”")
+        if source is None:
+            meta = self.meta_sources.get(name, {})
+            aliases = meta.get("aliases", "")
+            source = Source(
+                name=name,
+                kind=meta.get("kind", Source.Kind.OTHER),
+                country=meta.get("country", ""),
+                aliases="\n".join(aliases) if isinstance(aliases, list) else aliases,
+                description=meta.get("description", ""),
+            )
+            try:
+                source.full_clean()
+            except ValidationError as error:
+                errors.append(f"{self.file_name} line {line}: source “{name}”: {error.messages[0]}")
+                return
+            source.save()
+            self.created.append(f"source “{name}”")
+        self.sources[name] = source
+
+    def user(self, name: str, line: int, errors: list[str]) -> None:
+        user = get_user_model().objects.filter(username=name).first()
+        if user is not None and not self.options.attach_existing_users:
+            errors.append(
+                f"{self.file_name} line {line}: “{name}” is an existing account; labels are "
+                "put under existing accounts only with --attach-existing-users"
+            )
+            return
+        if user is None:
+            user = get_user_model()(username=name, is_active=False)
+            user.set_unusable_password()
+            user.save()
+            self.users_created.append(name)
+        else:
+            self.users_attached.append(name)
+        self.users[name] = user.pk
+
+
+DOCUMENT_TEXT_KEYS = ("title", "text", "language", "url", "place", "outlet", "listed_sources",
+                      "external_id")  # fmt: skip
+
+
+def document_build(project: Project, record: dict) -> Document:
+    """One document record, checked (raises ValueError or ValidationError with the reason)."""
+    values = {key: record.get(key) or "" for key in DOCUMENT_TEXT_KEYS}
+    for key, value in values.items():
+        if not isinstance(value, str) or "\x00" in value:
+            raise ValueError(f"{key} must be text without NUL characters")
+    document = Document(
+        project=project,
+        published_at=date_value(record.get("published_at")),
+        content_hash=content_hash(values["title"], values["text"]),
+        **values,
+    )
+    document.full_clean(exclude=["project"], validate_constraints=False)
+    return document
+
+
+def documents_load(
+    project: Project, path: Path, errors: list[str]
+) -> dict[int, tuple[Document, set]]:
+    documents = {}
+    for number, record in jsonl_lines(path, errors):
+        document_id = record.get("id")
+        try:
+            if document_id in documents:
+                raise ValueError(f"document id {document_id!r} appears twice")
+            document = document_build(project, record)
+        except ValidationError as error:
+            errors.append(f"{path.name} line {number}: {'; '.join(error.messages)}")
+            continue
+        except (ValueError, TypeError) as error:
+            errors.append(f"{path.name} line {number}: {error}")
+            continue
+        if not errors:
+            document.save()
+        documents[document_id] = (document, set())
+    return documents
+
+
+class RecordWriter:
+    """Checks each statement record and writes a batch of them with bulk inserts."""
+
+    def __init__(self, *, project, vocabulary: Vocabulary, documents: dict, changed_by):
+        self.project = project
+        self.vocabulary = vocabulary
+        self.documents = documents
+        self.changed_by = changed_by
+        self.groups = list(LabelGroup.objects.all())
+        self.counts = {"statements": 0, "annotations": 0, "gold_labels": 0}
+        self.annotators: set[int] = set()
+
+    # --- checks --------------------------------------------------------------------------
+
+    def statement(self, record: dict) -> Statement:
+        entry = self.documents.get(record["document_id"])
+        if entry is None:
+            raise ValidationError(f"document {record['document_id']} is not in the documents file")
+        document, positions = entry
+        start, end, text = record["start"], record["end"], record["text"]
+        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end):
+            raise ValidationError(f"offsets {start}–{end} are not a span")
+        if document.text[start:end] != text:
+            raise ValidationError(
+                f"text does not match the document at {start}–{end}: document.text[start:end] "
+                "must equal text"
+            )
+        if record["position"] in positions:
+            raise ValidationError(f"position {record['position']} appears twice in the document")
+        positions.add(record["position"])
+        cue = record.get("suggested_cue_span") or [None, None]
+        mention = record.get("suggested_mention_span") or [None, None]
+        suggested = record.get("suggested_source")
+        return Statement(
+            document=document,
+            position=record["position"],
+            paragraph=record.get("paragraph") or 0,
+            text=text,
+            start=start,
+            end=end,
+            suggested_source=self.vocabulary.sources[suggested] if suggested else None,
+            suggested_mention=record.get("suggested_mention") or "",
+            suggested_cue=record.get("suggested_cue") or "",
+            suggested_cue_start=cue[0],
+            suggested_cue_end=cue[1],
+            suggested_mention_start=mention[0],
+            suggested_mention_end=mention[1],
+        )
+
+    def labelling(self, data: dict, instance, what: str) -> list[Label]:
+        reliability, credibility = data.get("source_reliability"), data.get("info_credibility")
+        labels = []
+        for group_name, value in (data.get("labels") or {}).items():
+            names = value if isinstance(value, list) else [value] if value else []
+            labels += [self.vocabulary.labels[group_name, str(name)] for name in names]
+        problem = labels_problem(labels, self.groups)
+        if problem:
+            raise ValidationError(f"{what}: {problem}")
+        source = data.get("source")
+        instance.source = self.vocabulary.sources[source] if source else None
+        instance.source_mention = data.get("source_mention") or ""
+        instance.source_reliability = reliability
+        instance.info_credibility = credibility
+        instance.note = data.get("note") or ""
+        return labels
+
+    def annotations(self, record: dict, statement: Statement) -> list[tuple[Annotation, list]]:
+        result, seen = [], set()
+        for data in record["annotations"]:
+            name = data.get("annotator")
+            if not name:
+                raise ValidationError("an annotation without annotator")
+            if name in seen:
+                raise ValidationError(f"two annotations by {name}")
+            seen.add(name)
+            submitted_at = data.get("submitted_at")
+            annotation = Annotation(
+                statement=statement,
+                annotator_id=self.vocabulary.users[name],
+                status=Annotation.Status.SUBMITTED,
+                submitted_at=parse_datetime(submitted_at) if submitted_at else None,
+            )
+            result.append((annotation, self.labelling(data, annotation, f"annotation by {name}")))
+        return result
+
+    def gold(self, record: dict, statement: Statement) -> tuple[GoldLabel, list] | None:
+        data = record["gold"]
+        if not data:
+            return None
+        if data.get("method") not in GoldLabel.Method.values:
+            raise ValidationError(f"gold label: method {data.get('method')!r} is not known")
+        decided_by = data.get("decided_by")
+        gold = GoldLabel(
+            statement=statement,
+            method=data["method"],
+            decided_by_id=self.vocabulary.users[decided_by] if decided_by else None,
+            rationale=data.get("rationale") or "",
+        )
+        return gold, self.labelling(data, gold, "gold label")
+
+    # --- writes --------------------------------------------------------------------------
+
+    def write(self, rows: list[tuple[Statement, list, tuple | None]]) -> None:
+        Statement.objects.bulk_create([statement for statement, _a, _g in rows])
+        for statement, pairs, gold in rows:
+            for annotation, _labels in pairs:
+                annotation.statement_id = statement.pk
+            if gold:
+                gold[0].statement_id = statement.pk
+        annotations = [pair for _s, pairs, _g in rows for pair in pairs]
+        golds = [gold for _s, _a, gold in rows if gold]
+        self.bulk_labelled(Annotation, annotations, "annotation_id")
+        self.bulk_labelled(GoldLabel, golds, "goldlabel_id")
+        self.annotators.update(annotation.annotator_id for annotation, _l in annotations)
+        self.counts["statements"] += len(rows)
+        self.counts["annotations"] += len(annotations)
+        self.counts["gold_labels"] += len(golds)
+
+    def bulk_labelled(self, model, pairs: list[tuple], owner_column: str) -> None:
+        model.objects.bulk_create([instance for instance, _labels in pairs])
+        through = model.labels.through
+        through.objects.bulk_create(
+            through(**{owner_column: instance.pk}, label_id=label.pk)
+            for instance, labels in pairs
+            for label in labels
+        )
+        is_annotation = model is Annotation
+        LabelRevision.objects.bulk_create(
+            LabelRevision(
+                kind=LabelRevision.Kind.ANNOTATION if is_annotation else LabelRevision.Kind.GOLD,
+                object_id=instance.pk,
+                statement_id=instance.statement_id,
+                annotator_id=instance.annotator_id if is_annotation else None,
+                changed_by=self.changed_by,
+                action=LabelRevision.Action.CREATED,
+                after=labelling_snapshot(instance, labels),
+            )
+            for instance, labels in pairs
+        )
+
+
+def project_create(name: str, meta: dict) -> Project:
+    if Project.objects.filter(name=name).exists():
+        raise DatasetImportError(
+            [
+                f"A project “{name}” already exists: import into an empty database or pass "
+                "--project with another name."
+            ]  # fmt: skip
+        )
+    fields = meta.get("project") or {}
+    project = Project(
+        name=name,
+        description=fields.get("description", ""),
+        guidelines=fields.get("guidelines", ""),
+        guidelines_version=fields.get("guidelines_version", "1.0"),
+        annotations_per_statement=fields.get("annotations_per_statement", 3),
+    )
+    project.full_clean()
+    project.save()
+    return project
+
+
+@transaction.atomic
+def dataset_import(
+    *,
+    path: Path,
+    project_name: str | None = None,
+    changed_by=None,
+    options: ImportOptions = ImportOptions(),  # noqa: B008 (frozen)
+) -> ImportSummary:
+    documents_name, card_name = companion_names(path.name)
+    documents_path, card_path = path.parent / documents_name, path.parent / card_name
+    meta = card_front_matter(card_path.read_text("utf-8")) if card_path.exists() else {}
+    if not documents_path.exists():
+        raise DatasetImportError([f"{documents_name} is missing: it holds the document texts."])
+    name = project_name or (meta.get("project") or {}).get("name")
+    if not name:
+        raise DatasetImportError(["No project name: pass --project (the card has none)."])
+    project = project_create(name, meta)
+    errors: list[str] = []
+    names = records_check(path, errors)
+    vocabulary = Vocabulary(meta, options, path.name)
+    vocabulary.resolve(names, errors)
+    documents = documents_load(project, documents_path, errors)
+    if errors:
+        raise DatasetImportError(errors[:MAX_ERRORS])
+    writer = RecordWriter(
+        project=project, vocabulary=vocabulary, documents=documents, changed_by=changed_by
+    )
+    records_write(path, writer, errors)
+    if errors:
+        raise DatasetImportError(errors[:MAX_ERRORS])
+    project.annotators.add(*writer.annotators)
+    if options.dry_run:
+        transaction.set_rollback(True)
+    return ImportSummary(
+        project=project,
+        documents=len(documents),
+        statements=writer.counts["statements"],
+        annotations=writer.counts["annotations"],
+        gold_labels=writer.counts["gold_labels"],
+        users_created=vocabulary.users_created,
+        users_attached=vocabulary.users_attached,
+        vocabulary_created=vocabulary.created,
+        dry_run=options.dry_run,
+    )
+
+
+def records_write(path: Path, writer: RecordWriter, errors: list[str]) -> None:
+    """Second pass: the checks that need the documents (offsets, positions, label rules), and
+    the writes, in batches."""
+    for batch in batched(jsonl_lines(path, errors), BATCH):
+        rows = []
+        for number, record in batch:
+            try:
+                statement = writer.statement(record)
+                rows.append((statement, writer.annotations(record, statement),
+                             writer.gold(record, statement)))  # fmt: skip
+            except (ValidationError, KeyError, TypeError, ValueError, AttributeError) as error:
+                reason = " ".join(getattr(error, "messages", [])) or f"bad value ({error!r})"
+                errors.append(f"{path.name} line {number}: {reason}")
+        if len(errors) >= MAX_ERRORS:
+            return
+        if not errors:
+            writer.write(rows)

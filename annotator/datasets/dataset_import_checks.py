@@ -1,0 +1,193 @@
+"""Checks of one line of a dataset file (`import_dataset`), before anything is written: every
+field's type, range and length, each problem as a short reason (the caller adds `line N:`).
+No queries here: names are only collected, and resolved against the vocabulary and the
+accounts afterwards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.utils.dateparse import parse_date, parse_datetime
+
+from ..models import NOTE_MAX_LENGTH, GoldLabel, InfoCredibility, SourceReliability
+
+USERNAME_MAX_LENGTH = 150  # django.contrib.auth's User.username
+TEXT_LIMITS = {"source_mention": 500, "suggested_mention": 500, "suggested_cue": 200}
+_username_validate = UnicodeUsernameValidator()
+
+
+@dataclass
+class Names:
+    """Every name the file uses, with the first line that uses it."""
+
+    users: dict[str, int] = field(default_factory=dict)
+    sources: dict[str, int] = field(default_factory=dict)
+    groups: dict[str, int] = field(default_factory=dict)
+    labels: dict[tuple[str, str], int] = field(default_factory=dict)
+    multiple_groups: set[str] = field(default_factory=set)
+
+    def add(self, kind: str, name, line: int) -> None:
+        getattr(self, kind).setdefault(name, line)
+
+
+def username_problem(name) -> str | None:
+    if not isinstance(name, str) or not name:
+        return f"user name {name!r} is not text"
+    if len(name) > USERNAME_MAX_LENGTH:
+        return f"user name of {len(name)} characters (at most {USERNAME_MAX_LENGTH})"
+    try:
+        _username_validate(name)
+    except ValidationError:
+        return f"user name {name[:60]!r} has characters other than letters, digits and @.+-_"
+    return None
+
+
+def is_count(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def text_problem(data: dict, key: str, limit: int | None = None, required=False) -> str | None:
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        return f"{key} must be text, not {type(value).__name__}"
+    if "\x00" in value:
+        return f"{key} contains a NUL character"
+    if limit is not None and len(value) > limit:
+        return f"{key} has {len(value)} characters (at most {limit})"
+    return None
+
+
+def span_problem(data: dict, key: str, length: int) -> str | None:
+    span = data.get(key)
+    if span is None:
+        return None
+    if not (isinstance(span, list) and len(span) == 2) or not all(
+        value is None or is_count(value) for value in span
+    ):
+        return f"{key} must be [start, end] or null"
+    if None not in span and not span[0] <= span[1] <= length:
+        return f"{key} {span} is not within the statement's {length} characters"
+    return None
+
+
+def moment_problem(value, key: str) -> str | None:
+    if value in (None, ""):
+        return None
+    try:
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, datetime):
+        return f"{key} {str(value)[:40]!r} is not a date and time (2026-03-01T12:00:00Z)"
+    return None
+
+
+def date_value(value) -> date | None:
+    """A document's published_at: None, or raises ValueError with the reason."""
+    if value in (None, ""):
+        return None
+    try:
+        parsed = parse_date(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise ValueError(f"published_at {str(value)[:40]!r} is not a date (YYYY-MM-DD)")
+    return parsed
+
+
+def statement_problems(record: dict, names: Names, line: int) -> list[str]:
+    """Every problem of one statement record; collects the names it uses."""
+    problems = []
+    for key in ("position", "start", "end"):
+        if not is_count(record.get(key)):
+            problems.append(f"{key} {record.get(key)!r} is not a whole number ≥ 0")
+    if record.get("paragraph") is not None and not is_count(record.get("paragraph")):
+        problems.append(f"paragraph {record.get('paragraph')!r} is not a whole number ≥ 0")
+    problems += filter(None, [text_problem(record, "text", required=True)])
+    problems += filter(None, (text_problem(record, k, n) for k, n in TEXT_LIMITS.items()))
+    length = len(record["text"]) if isinstance(record.get("text"), str) else 0
+    for key in ("suggested_cue_span", "suggested_mention_span"):
+        problems += filter(None, [span_problem(record, key, length)])
+    suggested = record.get("suggested_source")
+    if suggested is not None:
+        problems += source_problems(suggested, "suggested_source", names, line)
+    annotations = record.get("annotations")
+    if not isinstance(annotations, list):
+        return [*problems, "annotations must be a list"]
+    for index, annotation in enumerate(annotations, 1):
+        problems += labelling_problems(annotation, f"annotation {index}", names, line)
+    gold = record.get("gold")
+    if gold is not None:
+        problems += labelling_problems(gold, "gold label", names, line, gold=True)
+    return problems
+
+
+def source_problems(name, what: str, names: Names, line: int) -> list[str]:
+    if not isinstance(name, str) or not name.strip() or len(name) > 200:
+        return [f"{what} {str(name)[:60]!r} is not a source name (text of 1–200 characters)"]
+    names.add("sources", name, line)
+    return []
+
+
+def labelling_problems(data, what: str, names: Names, line: int, gold=False) -> list[str]:
+    if not isinstance(data, dict):
+        return [f"{what} must be an object"]
+    problems = []
+    person_key = "decided_by" if gold else "annotator"
+    person = data.get(person_key)
+    if person is not None or not gold:
+        problem = username_problem(person)
+        if problem:
+            problems.append(f"{what}: {person_key}: {problem}")
+        else:
+            names.add("users", person, line)
+    if data.get("source_reliability") not in SourceReliability.values:
+        problems.append(
+            f"{what}: source_reliability {data.get('source_reliability')!r} is not one of A–F"
+        )
+    if data.get("info_credibility") not in InfoCredibility.values:
+        problems.append(
+            f"{what}: info_credibility {data.get('info_credibility')!r} is not one of 1–6"
+        )
+    if data.get("source") is not None:
+        problems += source_problems(data["source"], f"{what}: source", names, line)
+    for key, limit in (
+        ("source_mention", 500),
+        ("note", NOTE_MAX_LENGTH),
+        ("rationale", NOTE_MAX_LENGTH),
+    ):
+        problem = text_problem(data, key, limit)
+        if problem:
+            problems.append(f"{what}: {problem}")
+    if gold and data.get("method") not in GoldLabel.Method.values:
+        problems.append(f"{what}: method {data.get('method')!r} is not known")
+    if not gold:
+        problems += filter(
+            None, [moment_problem(data.get("submitted_at"), f"{what}: submitted_at")]
+        )
+    problems += label_problems(data.get("labels"), what, names, line)
+    return problems
+
+
+def label_problems(labels, what: str, names: Names, line: int) -> list[str]:
+    if labels is None:
+        return []
+    if not isinstance(labels, dict):
+        return [f"{what}: labels must be an object {{group: label or [labels]}}"]
+    problems = []
+    for group, value in labels.items():
+        values = value if isinstance(value, list) else [] if value is None else [value]
+        if not group.strip() or not all(isinstance(name, str) and name for name in values):
+            problems.append(f"{what}: labels of {group[:60]!r} must be names")
+            continue
+        names.add("groups", group, line)
+        if isinstance(value, list):
+            names.multiple_groups.add(group)
+        for name in values:
+            names.add("labels", (group, name), line)
+    return problems

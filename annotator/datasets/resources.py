@@ -1,0 +1,463 @@
+"""django-import-export resources: one ModelResource per shape, with readable columns (project,
+document, source, label group, label and user names, not raw ids), used by the admin.
+
+Imports are all or nothing: the admin previews every file first (a dry run), every bad row is
+reported with its row and the reason (an unknown name is a row error, never a crash), and the
+confirmed import runs in one transaction that is rolled back if any row fails. Rows that would
+change nothing are skipped, so importing the same file twice changes nothing; sources and label
+vocabularies are matched by name.
+
+Annotations and gold labels are saved through `annotation_save` / `gold_label_save`,
+so imports are validated like the admin form (grades, label group rules) and recorded in the
+label history.
+
+Spreadsheet safety: the csv, tsv and xlsx formats here neutralise cells a spreadsheet would
+evaluate (see `safety.neutralise`) on export and undo that on import; json and yaml keep
+text verbatim.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import tablib
+from django.contrib.auth import get_user_model
+from django.core.exceptions import MultipleObjectsReturned, ValidationError
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from import_export import fields, resources, widgets
+from import_export.formats import base_formats
+
+from ..adjudication.services import gold_label_save
+from ..annotation.services import annotation_save
+from ..ingestion.services import content_hash
+from ..labelling import labels_validate
+from ..models import (
+    Annotation,
+    Document,
+    GoldLabel,
+    Label,
+    LabelGroup,
+    Project,
+    Source,
+    Statement,
+)
+from .safety import neutralise, unneutralise
+from .selection import timestamp
+
+# --------------------------------------------------------------------------------------------
+# Formats: csv, tsv and xlsx safe for spreadsheets, json and yaml verbatim
+# --------------------------------------------------------------------------------------------
+
+
+def dataset_map(dataset: tablib.Dataset, function) -> tablib.Dataset:
+    """A copy of a tablib dataset with `function` applied to every cell and header."""
+    headers = [function(header) for header in dataset.headers] if dataset.headers else None
+    rows = [[function(value) for value in row] for row in dataset]
+    return tablib.Dataset(*rows, headers=headers, title=dataset.title)
+
+
+class SpreadsheetSafe:
+    """Neutralise formula-like cells on export; undo it on import."""
+
+    def export_data(self, dataset, **kwargs):
+        return super().export_data(dataset_map(dataset, neutralise), **kwargs)
+
+    def create_dataset(self, in_stream, **kwargs):
+        return dataset_map(super().create_dataset(in_stream, **kwargs), unneutralise)
+
+
+class SafeCSV(SpreadsheetSafe, base_formats.CSV):
+    pass
+
+
+class SafeTSV(SpreadsheetSafe, base_formats.TSV):
+    pass
+
+
+class SafeXLSX(SpreadsheetSafe, base_formats.XLSX):
+    """Characters a spreadsheet cannot hold become "\N{REPLACEMENT CHARACTER}" (the library's
+    IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT, set in settings)."""
+
+
+FORMATS = [SafeCSV, SafeXLSX, base_formats.JSON, base_formats.YAML, SafeTSV]
+
+
+# --------------------------------------------------------------------------------------------
+# Widgets: names in, objects out; an unknown name is a row error with its reason
+# --------------------------------------------------------------------------------------------
+
+
+class NameWidget(widgets.ForeignKeyWidget):
+    """A foreign key written as a readable name (`field`); unknown names are row errors."""
+
+    def __init__(self, model, field: str, noun: str):
+        super().__init__(model, field)
+        self.noun = noun
+
+    def clean(self, value, row=None, **kwargs):
+        if value in (None, ""):
+            return None
+        try:
+            return super().clean(str(value).strip(), row, **kwargs)
+        except self.model.DoesNotExist:
+            raise ValueError(f"Unknown {self.noun} “{value}”.") from None
+        except MultipleObjectsReturned:
+            raise ValueError(f"“{value}” names more than one {self.noun}.") from None
+
+
+class DocumentWidget(widgets.ForeignKeyWidget):
+    """A document as its external id (or its title without one), within the row's project."""
+
+    def __init__(self):
+        super().__init__(Document, "title")
+
+    def clean(self, value, row=None, **kwargs):
+        if value in (None, ""):
+            return None
+        value = str(value).strip()
+        project = (row or {}).get("project")
+        if not project:
+            raise ValueError("The “project” column is needed to find the document.")
+        documents = Document.objects.filter(project__name=project)
+        matches = list(documents.filter(external_id=value)[:2]) or list(
+            documents.filter(title=value)[:2]
+        )
+        if not matches:
+            raise ValueError(f"No document “{value}” in project “{project}”.")
+        if len(matches) > 1:
+            raise ValueError(f"Several documents are titled “{value}”: use the external id.")
+        return matches[0]
+
+    def render(self, value, obj=None, **kwargs):
+        return (value.external_id or value.title) if value else ""
+
+
+class StatementWidget(widgets.ForeignKeyWidget):
+    """A statement as its position (this column) in the row's project and document."""
+
+    def __init__(self):
+        super().__init__(Statement, "position")
+
+    def clean(self, value, row=None, **kwargs):
+        if value in (None, ""):
+            raise ValueError("A position is needed to find the statement.")
+        document = DocumentWidget().clean((row or {}).get("document"), row)
+        if document is None:
+            raise ValueError("The “document” column is needed to find the statement.")
+        try:
+            return Statement.objects.select_related("document").get(
+                document=document, position=int(value)
+            )
+        except (Statement.DoesNotExist, ValueError):
+            raise ValueError(f"No statement at position {value} in “{document}”.") from None
+
+    def render(self, value, obj=None, **kwargs):
+        return value.position if value else ""
+
+
+class LabelsWidget(widgets.ManyToManyWidget):
+    """Labels written as “group: label” items separated by “;”, e.g.
+    “Bias: biased; Persuasion techniques: doubt; Persuasion techniques: flag-waving”."""
+
+    def __init__(self):
+        super().__init__(Label, separator=";", field="name")
+
+    def clean(self, value, row=None, **kwargs):
+        labels = []
+        for item in str(value or "").split(self.separator):
+            if not item.strip():
+                continue
+            group, _colon, name = item.partition(":")
+            label = Label.objects.filter(group__name=group.strip(), name=name.strip()).first()
+            if label is None:
+                raise ValueError(f"Unknown label “{item.strip()}” (write “group: label”).")
+            labels.append(label)
+        return labels
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        labels = sorted(
+            value.all(), key=lambda label: (label.group.position, label.group.name, label.position)
+        )
+        return f"{self.separator} ".join(f"{label.group.name}: {label.name}" for label in labels)
+
+
+class IsoDateTimeWidget(widgets.Widget):
+    """A moment as UTC ISO 8601 with microseconds (as the dataset export writes it), so a
+    re-import finds it unchanged."""
+
+    def clean(self, value, row=None, **kwargs):
+        if value in (None, ""):
+            return None
+        moment = value if isinstance(value, datetime) else parse_datetime(str(value).strip())
+        if moment is None:
+            raise ValueError(f"“{value}” is not a date and time (2026-03-01T12:00:00Z).")
+        return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+    def render(self, value, obj=None, **kwargs):
+        return timestamp(value) or ""
+
+
+def username_widget(noun: str) -> NameWidget:
+    return NameWidget(get_user_model(), get_user_model().USERNAME_FIELD, noun)
+
+
+# --------------------------------------------------------------------------------------------
+# Resources
+# --------------------------------------------------------------------------------------------
+
+
+class AllOrNothingResource(resources.ModelResource):
+    """Validation errors instead of crashes, and no partial imports."""
+
+    class Meta:
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+        use_transactions = True
+
+    def import_data(self, dataset, *args, **kwargs):
+        # A confirmed import whose data turned invalid since the preview writes nothing.
+        kwargs["rollback_on_validation_errors"] = True
+        return super().import_data(dataset, *args, **kwargs)
+
+    def before_import(self, dataset, **kwargs):
+        self.import_user = kwargs.get("user")
+
+    def get_instance(self, instance_loader, row):
+        try:
+            return super().get_instance(instance_loader, row)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+
+class SourceResource(AllOrNothingResource):
+    class Meta:
+        model = Source
+        fields = ("name", "kind", "country", "aliases", "description")
+        export_order = fields
+        import_id_fields = ("name",)
+        name = "Sources (matched by name)"
+
+
+class LabelGroupResource(AllOrNothingResource):
+    class Meta:
+        model = LabelGroup
+        fields = ("name", "description", "multiple", "required", "position")
+        export_order = fields
+        import_id_fields = ("name",)
+        name = "Label groups (matched by name)"
+
+
+class LabelResource(AllOrNothingResource):
+    group = fields.Field(
+        attribute="group", column_name="group", widget=NameWidget(LabelGroup, "name", "label group")
+    )
+
+    class Meta:
+        model = Label
+        fields = ("group", "name", "description", "position")
+        export_order = fields
+        import_id_fields = ("group", "name")
+        name = "Labels (matched by group and name)"
+
+    def filter_export(self, queryset, **kwargs):
+        return queryset.select_related("group")
+
+
+class DocumentResource(AllOrNothingResource):
+    """Documents with their full text; matched by external id (or by content without one).
+    Statements come with the statement import (or the article import, which segments)."""
+
+    project = fields.Field(
+        attribute="project", column_name="project", widget=NameWidget(Project, "name", "project")
+    )
+
+    class Meta:
+        model = Document
+        fields = (
+            "project", "external_id", "title", "text", "language", "url", "place",
+            "published_at", "outlet", "listed_sources",
+        )  # fmt: skip
+        export_order = fields
+        import_id_fields = ("project", "external_id")
+        name = "Documents (matched by project and external id, or by content)"
+
+    def filter_export(self, queryset, **kwargs):
+        return queryset.select_related("project")
+
+    def get_instance(self, instance_loader, row):
+        try:
+            project = self.fields["project"].clean(row)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+        documents = Document.objects.filter(project=project)
+        external_id = str(row.get("external_id") or "").strip()
+        if external_id:
+            return documents.filter(external_id=external_id).first()
+        digest = content_hash(str(row.get("title") or ""), str(row.get("text") or ""))
+        return documents.filter(content_hash=digest).first()
+
+    def import_instance(self, instance, row, **kwargs):
+        old_text = instance.text if instance.pk else None
+        super().import_instance(instance, row, **kwargs)
+        if old_text is not None and instance.text != old_text and instance.statements.exists():
+            raise ValidationError(
+                {
+                    "text": "The text changed, but the document has statements whose offsets "
+                    "point into the old text."
+                }  # fmt: skip
+            )
+        instance.content_hash = content_hash(instance.title, instance.text)
+
+
+class StatementResource(AllOrNothingResource):
+    """Statements with their offsets: a row whose text is not document.text[start:end] is
+    refused."""
+
+    project = fields.Field(column_name="project", readonly=True)
+    document = fields.Field(attribute="document", column_name="document", widget=DocumentWidget())
+    suggested_source = fields.Field(
+        attribute="suggested_source",
+        column_name="suggested_source",
+        widget=NameWidget(Source, "name", "source"),
+    )
+
+    class Meta:
+        model = Statement
+        fields = (
+            "project", "document", "position", "paragraph", "text", "start", "end",
+            "suggested_source", "suggested_mention", "suggested_cue", "suggested_cue_start",
+            "suggested_cue_end", "suggested_mention_start", "suggested_mention_end",
+        )  # fmt: skip
+        export_order = fields
+        import_id_fields = ("document", "position")
+        name = "Statements (matched by project, document and position)"
+
+    def filter_export(self, queryset, **kwargs):
+        return queryset.select_related("document__project", "suggested_source")
+
+    def dehydrate_project(self, statement):
+        return statement.document.project.name
+
+
+class LabellingResource(AllOrNothingResource):
+    """Annotations and gold labels: the statement by project, document and position."""
+
+    project = fields.Field(column_name="project", readonly=True)
+    document = fields.Field(column_name="document", readonly=True)
+    statement = fields.Field(
+        attribute="statement", column_name="position", widget=StatementWidget()
+    )
+    statement_text = fields.Field(column_name="statement_text", readonly=True)
+    source = fields.Field(
+        attribute="source", column_name="source", widget=NameWidget(Source, "name", "source")
+    )
+    labels = fields.Field(attribute="labels", column_name="labels", widget=LabelsWidget())
+
+    def filter_export(self, queryset, **kwargs):
+        return queryset.select_related("statement__document__project", "source").prefetch_related(
+            "labels__group"
+        )
+
+    def dehydrate_project(self, labelling):
+        return labelling.statement.document.project.name
+
+    def dehydrate_document(self, labelling):
+        return DocumentWidget().render(labelling.statement.document)
+
+    def dehydrate_statement_text(self, labelling):
+        return labelling.statement.text
+
+    def import_instance(self, instance, row, **kwargs):
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        text = row.get("statement_text")
+        if text and instance.statement_id and text != instance.statement.text:
+            errors["statement"] = [
+                "statement_text differs from the statement at this position: the file does not "
+                "match the document's statements."
+            ]
+        try:
+            instance.import_labels = self.row_labels(instance, row)
+            labels_validate(instance.import_labels)
+        except ValueError as error:
+            errors["labels"] = [str(error)]
+        except ValidationError as error:
+            errors["labels"] = error.messages
+        if errors:
+            raise ValidationError(errors)
+
+    def row_labels(self, instance, row) -> list[Label]:
+        if "labels" in row:
+            return self.fields["labels"].clean(row)
+        return list(instance.labels.all()) if instance.pk else []
+
+    def save_m2m(self, instance, row, **kwargs):
+        """The service saved the labels with the object."""
+
+
+class AnnotationResource(LabellingResource):
+    """Every annotator's labels: leads only (blind annotation)."""
+
+    annotator = fields.Field(
+        attribute="annotator", column_name="annotator", widget=username_widget("user")
+    )
+    submitted_at = fields.Field(
+        attribute="submitted_at", column_name="submitted_at", widget=IsoDateTimeWidget()
+    )
+
+    class Meta:
+        model = Annotation
+        fields = (
+            "project", "document", "statement", "statement_text", "annotator", "source",
+            "source_mention", "source_reliability", "info_credibility", "labels", "note",
+            "status", "submitted_at",
+        )  # fmt: skip
+        export_order = fields
+        import_id_fields = ("statement", "annotator")
+        name = "Annotations (matched by statement and annotator)"
+
+    def filter_export(self, queryset, **kwargs):
+        return super().filter_export(queryset).select_related("annotator")
+
+    def import_instance(self, instance, row, **kwargs):
+        super().import_instance(instance, row, **kwargs)
+        project = instance.statement.document.project
+        if not project.has_annotator(instance.annotator):
+            raise ValidationError(
+                {"annotator": f"{instance.annotator} is not an annotator of “{project}”."}
+            )
+
+    def do_instance_save(self, instance, is_create):
+        annotation_save(
+            annotation=instance, labels=instance.import_labels, changed_by=self.import_user
+        )
+
+
+class GoldLabelResource(LabellingResource):
+    decided_by = fields.Field(
+        attribute="decided_by", column_name="decided_by", widget=username_widget("user")
+    )
+
+    class Meta:
+        model = GoldLabel
+        fields = (
+            "project", "document", "statement", "statement_text", "source", "source_mention",
+            "source_reliability", "info_credibility", "labels", "note", "method", "decided_by",
+            "rationale",
+        )  # fmt: skip
+        export_order = fields
+        import_id_fields = ("statement",)
+        name = "Gold labels (matched by statement)"
+
+    def filter_export(self, queryset, **kwargs):
+        return super().filter_export(queryset).select_related("decided_by")
+
+    def do_instance_save(self, instance, is_create):
+        gold_label_save(gold=instance, labels=instance.import_labels, changed_by=self.import_user)

@@ -1,0 +1,232 @@
+"""The dataset writers: jsonl (one record per statement), csv (one row per annotation;
+PostgreSQL's COPY where available, the streaming writer elsewhere, byte for byte the same), xlsx
+(sheets of statements, annotations and sources) and parquet (the jsonl records as a typed
+table). Each writes into a binary stream as the records come."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import IO, Any
+
+from django.db import connection
+from django.db.models import Q
+
+from ..models import Source
+from .postgres import copy_csv
+from .safety import neutralise, spreadsheet_row
+from .selection import BATCH, DatasetExport, batched, timestamp
+
+FORMATS = ("jsonl", "csv", "xlsx", "parquet")
+XLSX_MAX_ROWS = 1_048_576  # Excel's limit, header included
+
+# --------------------------------------------------------------------------------------------
+# Writers
+# --------------------------------------------------------------------------------------------
+
+
+def json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return timestamp(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def jsonl_chunks(records: Iterable[dict]) -> Iterator[str]:
+    for batch in batched(records, BATCH):
+        yield "".join(
+            json.dumps(record, ensure_ascii=False, default=json_default) + "\n" for record in batch
+        )
+
+
+def csv_writer(buffer: IO[str]):
+    # CRLF as RFC 4180 wants; it also makes the csv module quote a lone CR inside a value, as
+    # PostgreSQL's COPY does, so both writers produce the same bytes.
+    return csv.writer(buffer, lineterminator="\r\n")
+
+
+def csv_chunks(export: DatasetExport) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv_writer(buffer)
+    writer.writerow(spreadsheet_row(export.csv_header()))
+    for rows in batched(export.long_rows(), BATCH):
+        writer.writerows(spreadsheet_row(row) for row in rows)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
+
+
+def write_csv(export: DatasetExport, out: IO[bytes]) -> None:
+    """The csv export: PostgreSQL's COPY where available, the streaming writer elsewhere."""
+    if connection.vendor == "postgresql":
+        buffer = io.StringIO()
+        csv_writer(buffer).writerow(spreadsheet_row(export.csv_header()))
+        out.write(buffer.getvalue().encode())
+        copy_csv(export, out)
+        return
+    for chunk in csv_chunks(export):
+        out.write(chunk.encode())
+
+
+def write_jsonl(records: Iterable[dict], out: IO[bytes]) -> None:
+    for chunk in jsonl_chunks(records):
+        out.write(chunk.encode())
+
+
+LABELLING_HEADER = ["source", "source_mention", "source_reliability", "info_credibility",
+                    "admiralty_code"]  # fmt: skip
+
+
+def xlsx_sheets(export: DatasetExport) -> dict[str, tuple[list[str], Iterator[list]]]:
+    """The three sheets: statements with their gold label and agreement, annotations (long),
+    and the sources the export refers to."""
+    groups = export.groups
+    statement_header = [
+        *export.csv_header()[:9], "annotations",
+        *[f"gold.{column}" for column in LABELLING_HEADER],
+        *export.label_columns("gold."), "gold.note", "gold.method", "gold.decided_by",
+        "gold.rationale", "agreement.source", "agreement.source_reliability",
+        "agreement.info_credibility", *[f"agreement.labels.{group.name}" for group in groups],
+    ]  # fmt: skip
+    header = export.csv_header()
+    gold_start = header.index("gold.source")
+    annotation_header = [header[0], header[3], header[4], *header[9:gold_start]]
+
+    def statement_rows(records):
+        for record in records:
+            agreement = record["agreement"]
+            yield [
+                *export.statement_columns(record),
+                len(record["annotations"]),
+                *export.gold_columns(record["gold"]),
+                agreement["source"],
+                agreement["source_reliability"],
+                agreement["info_credibility"],
+                *[agreement["labels"][group.name] for group in groups],
+            ]
+
+    def annotation_rows():
+        for row in export.long_rows():
+            if row[9] is not None:  # statements without annotations have no row here
+                yield [row[0], row[3], row[4], *row[9:gold_start]]
+
+    sources = Source.objects.filter(
+        Q(pk__in=export.annotations().values("source_id"))
+        | Q(pk__in=export.gold_labels().values("source_id"))
+        | Q(pk__in=export.statements().values("suggested_source_id"))
+    ).order_by("name")
+    source_rows = (
+        [source.name, source.get_kind_display(), source.country, "; ".join(source.alias_list),
+         source.description]
+        for source in sources
+    )  # fmt: skip
+    return {
+        "statements": (statement_header, statement_rows(export.records())),
+        "annotations": (annotation_header, annotation_rows()),
+        "sources": (["name", "kind", "country", "aliases", "description"], source_rows),
+    }
+
+
+def write_xlsx(export: DatasetExport, out: IO[bytes]) -> None:
+    # Imported when a spreadsheet is written: openpyxl is slow to import for every request.
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if max(export.annotations().count(), export.statements().count()) >= XLSX_MAX_ROWS:
+        raise ValueError("Too many rows for a spreadsheet (Excel's limit): export csv or parquet.")
+
+    # The workbook is written row by row (django-import-export's escaping setting does not reach
+    # it): characters a cell cannot hold become U+FFFD, as the library does for admin exports.
+    def cell(value):
+        value = neutralise(value)
+        return (
+            ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", value)
+            if isinstance(value, str)
+            else value
+        )
+
+    workbook = Workbook(write_only=True)
+    for title, (header, rows) in xlsx_sheets(export).items():
+        sheet = workbook.create_sheet(title)
+        sheet.append([cell(name) for name in header])
+        for row in rows:
+            sheet.append([cell(value) for value in row])
+    workbook.save(out)
+
+
+def parquet_schema(export: DatasetExport):
+    import pyarrow as pa
+
+    labels = pa.struct(
+        [
+            pa.field(group.name, pa.list_(pa.string()) if group.multiple else pa.string())
+            for group in export.groups
+        ]
+    )
+    labelling = [
+        pa.field("source", pa.string()),
+        pa.field("source_mention", pa.string()),
+        pa.field("source_reliability", pa.string()),
+        pa.field("info_credibility", pa.string()),
+        pa.field("admiralty_code", pa.string()),
+        pa.field("labels", labels),
+        pa.field("note", pa.string()),
+    ]
+    annotation = pa.struct(
+        [
+            pa.field("annotator", pa.string()),
+            *labelling,
+            pa.field("submitted_at", pa.timestamp("us", tz="UTC")),
+        ]
+    )
+    gold = pa.struct(
+        [
+            *labelling,
+            pa.field("method", pa.string()),
+            pa.field("decided_by", pa.string()),
+            pa.field("rationale", pa.string()),
+        ]
+    )
+    agreement = pa.struct(
+        [
+            pa.field("annotators", pa.int64()),
+            pa.field("source", pa.float64()),
+            pa.field("source_reliability", pa.float64()),
+            pa.field("info_credibility", pa.float64()),
+            pa.field(
+                "labels", pa.struct([pa.field(group.name, pa.float64()) for group in export.groups])
+            ),
+        ]
+    )
+    text, integer, span_type = pa.string(), pa.int64(), pa.list_(pa.int64())
+    return pa.schema(
+        [
+            ("id", integer), ("document_id", integer), ("document_title", text),
+            ("document_external_id", text), ("position", integer), ("paragraph", integer),
+            ("text", text), ("start", integer), ("end", integer), ("language", text),
+            ("suggested_source", text), ("suggested_mention", text), ("suggested_cue", text),
+            ("suggested_cue_span", span_type), ("suggested_mention_span", span_type),
+            ("annotations", pa.list_(annotation)), ("gold", gold), ("agreement", agreement),
+        ]
+    )  # fmt: skip
+
+
+def write_parquet(export: DatasetExport, out: IO[bytes]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = parquet_schema(export)
+    with pq.ParquetWriter(out, schema) as writer:
+        for batch in batched(export.records(), 10 * BATCH):
+            writer.write_batch(pa.RecordBatch.from_pylist(batch, schema=schema))
+
+
+DATA_WRITERS = {
+    "jsonl": lambda export, out: write_jsonl(export.records(), out),
+    "csv": write_csv,
+    "xlsx": write_xlsx,
+    "parquet": write_parquet,
+}

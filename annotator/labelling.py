@@ -1,0 +1,143 @@
+"""The labelling schema: what an annotation or a gold label holds, and the rules every path
+applies to it — the annotation form, the gold-label form and decisions, the admin import, the
+dataset import, the exports and agreement all read them from here.
+
+- the fields, in the order forms, exports and the history show them;
+- the Admiralty grades, and that F and 6 mean "cannot be judged": agreement treats them as
+  missing, never as a sixth step of the scale;
+- the label rules (single choice, required groups, retired labels), checked in one place;
+- the snapshot of a labelling kept in the label history, and the content that tells a repeated
+  submission from a changed one.
+
+Saving a labelling (versions, labels, history) is in `revisions`; MASI, the distance between two
+label sets, is with the other agreement statistics (`agreement.statistics.masi_distance`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from .models import (
+    Annotation,
+    GoldLabel,
+    InfoCredibility,
+    Label,
+    LabelGroup,
+    Labelling,
+    SourceReliability,
+)
+
+# --- the fields ------------------------------------------------------------------------------
+
+# Every labelling's own fields besides its labels (a many-to-many), in the order they are shown.
+LABELLING_FIELDS = ("source", "source_mention", "source_reliability", "info_credibility", "note")
+# The same as database columns (the source as its id), for rows read without model instances.
+LABELLING_COLUMNS = tuple(f"{name}_id" if name == "source" else name for name in LABELLING_FIELDS)
+GRADE_FIELDS = ("source_reliability", "info_credibility")
+
+# --- the Admiralty grades --------------------------------------------------------------------
+
+GRADES = {
+    "source_reliability": "".join(SourceReliability.values),  # "ABCDEF"
+    "info_credibility": "".join(InfoCredibility.values),  # "123456"
+}
+# F and 6 mean "cannot be judged", not "worst".
+CANNOT_JUDGE = {
+    "source_reliability": SourceReliability.F.value,
+    "info_credibility": InfoCredibility.CANNOT_JUDGE.value,
+}
+# The ordinal scales agreement compares on (A–E, 1–5): "cannot be judged" is missing, not a step.
+ORDINAL_SCALES = {
+    field: [grade for grade in grades if grade != CANNOT_JUDGE[field]]
+    for field, grades in GRADES.items()
+}
+
+
+def is_judged(field: str, grade: str | None) -> bool:
+    """Does the grade place the statement on the field's ordinal scale (not F, 6 or empty)?"""
+    return grade in ORDINAL_SCALES[field]
+
+
+# --- the labels ------------------------------------------------------------------------------
+
+
+def label_groups_offered() -> list[LabelGroup]:
+    """The groups a form offers, in their order: retired ones are not."""
+    return list(LabelGroup.objects.filter(retired_at__isnull=True).order_by("position", "name"))
+
+
+def labels_problem(labels: Iterable[Label], groups: Iterable[LabelGroup]) -> str | None:
+    """What is wrong with this choice of labels under the groups' rules, or None: a single-choice
+    group takes one label, a required group (not retired) at least one."""
+    labels = list(labels)
+    for group in groups:
+        chosen = [label for label in labels if label.group_id == group.pk]
+        if not group.multiple and len(chosen) > 1:
+            return _("“%(group)s” takes a single label, not %(count)d.") % {
+                "group": group.name,
+                "count": len(chosen),
+            }
+        if group.required and group.retired_at is None and not chosen:
+            return _("“%(group)s” is required.") % {"group": group.name}
+    return None
+
+
+def labels_validate(
+    labels: Iterable[Label], kept: Iterable[Label] = (), groups: list[LabelGroup] | None = None
+) -> None:
+    """Raise ValidationError unless the labels may be given: the group rules above, and no
+    retired label or group unless it is among `kept`, the labels the annotation or gold label
+    already has (a re-save keeps what was given before the label was retired). `groups`: read
+    once by a caller that validates many rows."""
+    labels = list(labels)
+    kept_ids = {label.pk for label in kept}
+    groups = list(LabelGroup.objects.all()) if groups is None else groups
+    retired_groups = {group.pk for group in groups if group.retired_at is not None}
+    for label in labels:
+        retired = label.retired_at is not None or label.group_id in retired_groups
+        if retired and label.pk not in kept_ids:
+            raise ValidationError(
+                _("“%(label)s” is retired and can no longer be chosen.") % {"label": label}
+            )
+    problem = labels_problem(labels, groups)
+    if problem:
+        raise ValidationError(problem)
+
+
+# --- what a labelling says -------------------------------------------------------------------
+
+
+def labelling_snapshot(labelling: Labelling, labels: Iterable[Label] | None = None) -> dict:
+    """The label fields as plain JSON, for the label history. `labels`: for a labelling whose
+    labels are not saved yet (default: the stored ones)."""
+    if labels is None:
+        labels = labelling.labels.all() if labelling.pk else []
+    snapshot = {
+        "source": labelling.source.name if labelling.source_id else None,
+        "source_mention": labelling.source_mention,
+        "source_reliability": labelling.source_reliability,
+        "info_credibility": labelling.info_credibility,
+        "labels": sorted(str(label) for label in labels),
+        "note": labelling.note,
+    }
+    if isinstance(labelling, Annotation):
+        snapshot["status"] = labelling.status
+    if isinstance(labelling, GoldLabel):
+        snapshot.update(method=labelling.method, rationale=labelling.rationale)
+    return snapshot
+
+
+def labelling_content(labelling: Labelling, labels: Iterable[Label]) -> tuple:
+    """What the annotator or lead decided, for telling a repeated submission from a changed
+    one."""
+    return (
+        labelling.source_id,
+        labelling.source_mention,
+        labelling.source_reliability,
+        labelling.info_credibility,
+        frozenset(label.pk for label in labels),
+        labelling.note,
+    )

@@ -1,0 +1,280 @@
+"""The labelling schema on a page, shared by the annotation and the gold-label pages:
+
+- `LabellingForm`: the Admiralty grades as radio buttons with their meanings, one field per
+  label group (radio buttons for single choice, checkboxes for multiple choice), and the version
+  check that turns a save over a newer version into a side-by-side comparison;
+- `LabellingAdminMixin`: its fieldsets in the admin, and the answer to a save that lost the
+  race against another tab or lead;
+- `LabelRevisionAdmin`: the label history, for leads.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Q
+from django.http import HttpResponseRedirect
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .admin_policy import PolicyAdminMixin
+from .labelling import label_groups_offered
+from .models import Label, LabelGroup, LabelRevision
+from .paginators import CappedCountPaginator
+from .request_ids import ValidIdsModelMultipleChoiceField
+from .revisions import LabellingConflict
+
+
+def label_group_field_name(group: LabelGroup) -> str:
+    return f"label_group_{group.pk}"
+
+
+class LabelNameMixin:
+    """Show a label by its name alone: the group is already the field's label."""
+
+    def label_from_instance(self, label: Label) -> str:
+        return label.name
+
+
+class LabelChoiceField(LabelNameMixin, forms.ModelChoiceField):
+    pass
+
+
+class LabelMultipleChoiceField(LabelNameMixin, ValidIdsModelMultipleChoiceField):
+    pass
+
+
+def label_group_field(group: LabelGroup) -> forms.Field:
+    # Retired labels are not offered; LabellingForm adds back those the instance already has.
+    labels = Label.objects.filter(group=group, retired_at__isnull=True).order_by("position", "name")
+    # The admin renders help_text as HTML (it is meant for the developer's own markup): a
+    # description typed by a lead, or imported from a file, must arrive escaped.
+    common = {
+        "queryset": labels,
+        "required": group.required,
+        "help_text": escape(group.description),
+    }
+    if group.multiple:
+        return LabelMultipleChoiceField(
+            widget=forms.CheckboxSelectMultiple, label=group.name, **common
+        )
+    return LabelChoiceField(
+        widget=forms.RadioSelect,
+        label=group.name,
+        empty_label=None if group.required else _("none"),
+        **common,
+    )
+
+
+class LabellingForm(forms.ModelForm):
+    """Base form; `labellingform_class` adds one declared field per label group."""
+
+    label_groups: list[LabelGroup] = []
+    # Fields the view decides, not the user (the statement, the annotator); set on a new
+    # instance before validation so the duplicate check sees them.
+    preset_values: dict = {}
+
+    # The version of the annotation or gold label this form showed (see revisions: a save whose
+    # version is no longer the stored one is a conflict).
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            for field, value in self.preset_values.items():
+                setattr(self.instance, field, value)
+        self.initial["seen_version"] = self.instance.version if self.instance.pk else 0
+        self.stored_labels = list(self.instance.labels.all()) if self.instance.pk else []
+        if self.instance.pk:
+            for group in self.label_groups:
+                in_group = [label for label in self.stored_labels if label.group_id == group.pk]
+                self.initial[label_group_field_name(group)] = (
+                    in_group if group.multiple else (in_group[0] if in_group else None)
+                )
+                self.offer_retired_labels(group, in_group)
+
+    def offer_retired_labels(self, group: LabelGroup, in_group: list[Label]) -> None:
+        """A retired label the instance already has stays a choice, so a re-save keeps it."""
+        field = self.fields[label_group_field_name(group)]
+        field.queryset = Label.objects.filter(
+            Q(group=group, retired_at__isnull=True) | Q(pk__in=[label.pk for label in in_group])
+        ).order_by("position", "name")
+
+    def expected_version(self) -> int | None:
+        return self.cleaned_data.get("seen_version")
+
+    def clean(self):
+        cleaned_data = super().clean()
+        for group in self.label_groups:
+            name = label_group_field_name(group)
+            # A radio group posts one value; two values can only come from a crafted request,
+            # which must be refused rather than silently keeping the last one.
+            posted = self.data.getlist(name) if hasattr(self.data, "getlist") else []
+            if not group.multiple and len(posted) > 1:
+                self.add_error(
+                    name, _("Choose a single label in “%(group)s”.") % {"group": group.name}
+                )
+        self.version_check()
+        return cleaned_data
+
+    def version_check(self) -> None:
+        """Another tab (or another lead) saved since this form was shown: say so, show both
+        versions, and let the next save (with the stored version) decide."""
+        posted = self.cleaned_data.get("seen_version")
+        if not self.instance.pk or posted is None or posted == self.instance.version:
+            return
+        self.conflict_report(self.instance, self.stored_labels)
+
+    def conflict_report(self, stored, stored_labels) -> None:
+        # The next submission of this form means "keep mine": it carries the stored version.
+        self.data = self.data.copy()
+        self.data[self.add_prefix("seen_version")] = str(stored.version)
+        yours = summary_rows(self.cleaned_data, self.chosen_labels() if not self.errors else [])
+        theirs = summary_rows(stored.__dict__ | {"source": stored.source}, stored_labels)
+        raise forms.ValidationError(
+            format_html(
+                '{}<table class="conflict"><tr><th></th><th>{}</th><th>{}</th></tr>{}</table>',
+                _(
+                    "This was saved in another window or tab (or by someone else) after you "
+                    "opened it; nothing was overwritten. Compare the saved version with yours, "
+                    "then save again to keep yours, or reload to keep the saved one."
+                ),
+                _("saved (theirs)"),
+                _("yours (not saved)"),
+                format_html_join(
+                    "",
+                    "<tr><th>{}</th><td>{}</td><td>{}</td></tr>",
+                    ((name, theirs[name], yours[name]) for name in theirs if name in yours),
+                ),
+            ),
+            code="conflict",
+        )
+
+    def chosen_labels(self) -> list[Label]:
+        # Labels of retired groups (no longer on the form) stay as they were.
+        shown = {group.pk for group in self.label_groups}
+        labels = [label for label in self.stored_labels if label.group_id not in shown]
+        for group in self.label_groups:
+            value = self.cleaned_data.get(label_group_field_name(group))
+            if group.multiple:
+                labels.extend(value or [])
+            elif value is not None:
+                labels.append(value)
+        return labels
+
+
+def summary_rows(values: dict, labels: list[Label]) -> dict[str, str]:
+    """The fields of one version of an annotation or gold label, as short text."""
+    source = values.get("source")
+    return {
+        _("source"): str(source) if source else _("none"),
+        _("source as written"): values.get("source_mention") or "",
+        _("Admiralty code"): f"{values.get('source_reliability') or '?'}"
+        f"{values.get('info_credibility') or '?'}",
+        _("labels"): "; ".join(sorted(str(label) for label in labels)),
+        _("note"): (values.get("note") or "")[:300],
+    }
+
+
+def labellingform_class(
+    base: type[LabellingForm], groups: list[LabelGroup] | None = None, **attrs
+) -> type[LabellingForm]:
+    """A subclass of `base` with one declared field per label group, so the admin's
+    modelform_factory accepts the group fields listed in its fieldsets."""
+    groups = label_groups_offered() if groups is None else groups
+    fields = {label_group_field_name(group): label_group_field(group) for group in groups}
+    return type(base.__name__, (base,), {**fields, **attrs, "label_groups": groups})
+
+
+# --------------------------------------------------------------------------------------------
+# In the admin
+# --------------------------------------------------------------------------------------------
+
+
+class LabellingAdminMixin:
+    """Shared by annotations and gold labels: the form with one field per label group."""
+
+    labelling_form: type[LabellingForm] = LabellingForm
+    radio_fields = {
+        "source_reliability": admin.VERTICAL,
+        "info_credibility": admin.VERTICAL,
+    }
+    autocomplete_fields = ("source",)
+
+    def label_groups(self, request) -> list[LabelGroup]:
+        """Read once per request: the admin asks for the form and for its fieldsets."""
+        if not hasattr(request, "label_groups"):
+            request.label_groups = label_groups_offered()
+        return request.label_groups
+
+    def labelling_form_class(self, request, **attrs) -> type[LabellingForm]:
+        return labellingform_class(self.labelling_form, self.label_groups(request), **attrs)
+
+    def labelling_fieldsets(self, request) -> list:
+        group_fields = [label_group_field_name(group) for group in self.label_groups(request)]
+        return [
+            (gettext_lazy("Who says it"), {"fields": ["source", "source_mention", "seen_version"]}),
+            (
+                gettext_lazy("Admiralty grading"),
+                {
+                    "fields": [("source_reliability", "info_credibility")],
+                    "description": gettext_lazy(
+                        "Judge the source and the information independently. F and 6 mean "
+                        "“cannot be judged”, not “worst”."
+                    ),
+                },
+            ),
+            (gettext_lazy("Labels"), {"fields": group_fields}),
+            (gettext_lazy("Note"), {"fields": ["note"], "classes": ["collapse"]}),
+        ]
+
+    # The form reports a newer version when it validates; a save that loses the race after
+    # that (the service compares under the row lock) is answered here, and nothing is written.
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        try:
+            return super().change_view(request, object_id, form_url, extra_context)
+        except LabellingConflict:
+            messages.error(
+                request,
+                _(
+                    "This was saved in another window or tab (or by someone else) while you "
+                    "were saving; nothing was overwritten. Here is the saved version: make "
+                    "your change again if it is still needed."
+                ),
+            )
+            return HttpResponseRedirect(request.get_full_path())
+
+    def save_related(self, request, form, formsets, change):
+        """Labels were saved with the annotation or gold label by its service."""
+
+
+class LabelRevisionAdmin(PolicyAdminMixin, admin.ModelAdmin):
+    """The full history of labels, for leads: who changed what, when, before and after."""
+
+    list_display = (
+        "changed_at",
+        "kind",
+        "object_id",
+        "action",
+        "statement",
+        "annotator",
+        "changed_by",
+        "changes",
+    )
+    list_filter = ("kind", "action", "changed_by")
+    list_select_related = ("statement", "annotator", "changed_by")
+    search_fields = ("statement__text",)
+    readonly_fields = [field.name for field in LabelRevision._meta.fields]
+    raw_id_fields = ("statement",)
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    date_hierarchy = "changed_at"
+
+    @admin.display(description=gettext_lazy("changes"))
+    def changes(self, revision):
+        """Only what differs, e.g. “source_reliability: C → E”."""
+        before, after = revision.before or {}, revision.after or {}
+        return "; ".join(
+            f"{key}: {before.get(key, '—')} → {after.get(key, '—')}"
+            for key in sorted(set(before) | set(after))
+            if before.get(key) != after.get(key)
+        )

@@ -1,0 +1,29 @@
+"""Custom QuerySets: the filters that would otherwise be repeated wherever annotations or
+projects are read ("only submitted annotations count", "the projects this user annotates")."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class ProjectQuerySet(models.QuerySet):
+    def has_annotator(self, user) -> ProjectQuerySet:
+        """The projects `user` is an annotator of."""
+        return self.filter(annotators=user)
+
+
+class AnnotationQuerySet(models.QuerySet):
+    def submitted(self) -> AnnotationQuerySet:
+        """Only submitted annotations count (agreement, gold labels, exports, queues): drafts
+        may still change."""
+        return self.filter(status=self.model.Status.SUBMITTED)
+
+    def drafts(self) -> AnnotationQuerySet:
+        return self.filter(status=self.model.Status.DRAFT)
+
+    def for_user(self, user) -> AnnotationQuerySet:
+        """The annotations `user` made (their own)."""
+        return self.filter(annotator=user)
+
+    def in_project(self, project) -> AnnotationQuerySet:
+        return self.filter(statement__document__project=project)

@@ -1,0 +1,1 @@
+"""Tests in a real browser (Playwright driving the system's Chromium)."""
