@@ -17,18 +17,19 @@ class LabellingConflict(Exception):
         self.stored = stored
 
 
-def labelling_version_claim(labelling: Labelling, expected_version: int | None) -> None:
+def labelling_version_claim(labelling: Labelling, expected_version: int | None):
     """Compare and set, under the row's lock: the stored version must be the one the form
-    showed; the save then writes the next version."""
+    showed; the save then writes the next version. Returns the stored row (None: new)."""
     if labelling.pk is None:
         labelling.version = 1
-        return
+        return None
     stored = type(labelling).objects.select_for_update().filter(pk=labelling.pk).first()
     if stored is None:
-        return
+        return None
     if expected_version is not None and stored.version != expected_version:
         raise LabellingConflict(stored)
     labelling.version = stored.version + 1
+    return stored
 
 
 def labelling_before(labelling: Labelling) -> dict | None:
