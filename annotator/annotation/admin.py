@@ -174,8 +174,11 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
 
     def add_view(self, request, form_url="", extra_context=None):
         statement = self.statement_from_request(request)
-        existing = Annotation.objects.for_user(request.user).filter(statement=statement).first()
-        if existing is not None and request.method != "POST":
+        # A POST is checked for a duplicate once, by the form.
+        existing = request.method != "POST" and (
+            Annotation.objects.for_user(request.user).filter(statement=statement).first()
+        )
+        if existing:
             return HttpResponseRedirect(
                 reverse("admin:annotator_annotation_change", args=[existing.pk])
             )
@@ -259,6 +262,7 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
             labels=form.chosen_labels(),
             changed_by=request.user,
             expected_version=form.expected_version(),
+            groups=self.all_label_groups(request),
         )
 
     def response_add(self, request, obj, post_url_continue=None):

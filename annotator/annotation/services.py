@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from ..adjudication.services import gold_label_accept_unanimous
 from ..labelling import labelling_content, labels_validate
-from ..models import Annotation, Label, Statement
+from ..models import Annotation, Label, LabelGroup, Statement
 from ..progress import progress_annotation_saved
 from ..revisions import (
     labelling_before,
@@ -38,20 +38,26 @@ def annotation_save(
     labels: Iterable[Label],
     changed_by,
     expected_version: int | None = None,
+    groups: list[LabelGroup] | None = None,
 ) -> Annotation:
     """Create or update an annotation with its labels, and record the change in the history.
 
     With `expected_version` (the version the form showed), a stored annotation at another
-    version raises LabellingConflict and nothing is written.
+    version raises LabellingConflict and nothing is written. `groups`: every label group,
+    when the caller has read them already.
     """
     labels = list(labels)
-    labels_validate(labels, kept=labelling_kept_labels(annotation))
+    labels_validate(labels, kept=labelling_kept_labels(annotation), groups=groups)
     stored = labelling_version_claim(annotation, expected_version)
     was_submitted = stored is not None and stored.status == Annotation.Status.SUBMITTED
-    before = labelling_before(annotation)
+    before = labelling_before(annotation, stored)
     if annotation.status == Annotation.Status.SUBMITTED and annotation.submitted_at is None:
         annotation.submitted_at = timezone.now()
-    annotation.full_clean(exclude=["labels"], validate_unique=False, validate_constraints=False)
+    # A statement or annotator the caller loaded exists: no query to look for it again.
+    loaded = [name for name in ("statement", "annotator") if name in annotation._state.fields_cache]
+    annotation.full_clean(
+        exclude=["labels", *loaded], validate_unique=False, validate_constraints=False
+    )
     try:
         with transaction.atomic():
             annotation.save()
