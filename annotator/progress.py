@@ -14,7 +14,8 @@ With `open` = the project's statements with fewer submitted annotations than
 `annotations_per_statement`, an annotator's progress is done = `submitted`, and
 total = done + remaining, remaining = `open_statements` − `submitted_open` (the statements
 they could still do: open, and not submitted by them). Locks are taken in one order
-(statement, annotators' rows by id, project row), so concurrent saves never deadlock.
+(statement, annotators' rows by annotator id, project row), so concurrent saves do not
+deadlock.
 """
 
 from __future__ import annotations
@@ -219,20 +220,29 @@ def progress_annotation_saved(
             for other in submitters:
                 if other != annotator_id:
                     changes[other] = [0, opened]
-    for user in sorted(changes):
-        done, done_open = changes[user]
-        fields = {
-            "submitted": F("submitted") + done,
-            "submitted_open": F("submitted_open") + done_open,
-        }
-        if user == annotator_id and not deleted:
-            fields["current_document_id"] = document_id
-        rows = AnnotatorProgress.objects.filter(project_id=project_id, annotator_id=user)
-        if not rows.update(**fields):
-            AnnotatorProgress.objects.bulk_create(
-                [AnnotatorProgress(project_id=project_id, annotator_id=user)],
-                ignore_conflicts=True,
-            )
-            rows.update(**fields)
+    others = sorted(user for user in changes if user != annotator_id)
+    if others:
+        # Every row this save moves, locked in one order (by annotator) in one query; then
+        # the others move together: three queries however many annotators the statement has.
+        list(
+            AnnotatorProgress.objects.select_for_update()
+            .filter(project_id=project_id, annotator_id__in=[annotator_id, *others])
+            .order_by("annotator_id")
+            .values_list("pk")
+        )
+        AnnotatorProgress.objects.filter(project_id=project_id, annotator_id__in=others).update(
+            submitted_open=F("submitted_open") + opened
+        )
+    done, done_open = changes[annotator_id]
+    fields = {"submitted": F("submitted") + done, "submitted_open": F("submitted_open") + done_open}
+    if not deleted:
+        fields["current_document_id"] = document_id
+    rows = AnnotatorProgress.objects.filter(project_id=project_id, annotator_id=annotator_id)
+    if not rows.update(**fields):
+        AnnotatorProgress.objects.bulk_create(
+            [AnnotatorProgress(project_id=project_id, annotator_id=annotator_id)],
+            ignore_conflicts=True,
+        )
+        rows.update(**fields)
     if opened:
         progress_statements_added(project_id=project_id, count=opened)
