@@ -23,9 +23,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 
-from .models import Annotation, AnnotatorProgress, ProjectProgress, Statement
+from .models import Annotation, AnnotatorProgress, OpenStatement, ProjectProgress, Statement
 
 
 @dataclass(frozen=True)
@@ -82,10 +82,9 @@ def progress_stored_for_annotators(*, project, user_ids) -> dict | None:
     }
 
 
-def progress_counted(*, project) -> Counts:
-    """The counts as they should be, counted from the annotations (for a recount or a check)."""
-    submitted = Annotation.objects.submitted().in_project(project)
-    open_ids = (
+def open_statement_ids(project):
+    """The project's open statements, counted from the annotations (a subquery)."""
+    return (
         Statement.objects.filter(document__project=project)
         .annotate(
             count=Count("annotations", filter=Q(annotations__status=Annotation.Status.SUBMITTED))
@@ -93,6 +92,27 @@ def progress_counted(*, project) -> Counts:
         .filter(count__lt=project.annotations_per_statement)
         .values("pk")
     )
+
+
+def progress_open_document_id(*, project_id: int, user_id: int, from_document_id: int):
+    """The first document from `from_document_id` on with a statement still open to the user
+    (open, and not submitted by them), found through the open statements' index."""
+    own = Annotation.objects.submitted().filter(
+        annotator_id=user_id, statement_id=OuterRef("statement_id")
+    )
+    return (
+        OpenStatement.objects.filter(project_id=project_id, document_id__gte=from_document_id)
+        .filter(~Exists(own))
+        .order_by("document_id", "position")
+        .values_list("document_id", flat=True)
+        .first()
+    )
+
+
+def progress_counted(*, project) -> Counts:
+    """The counts as they should be, counted from the annotations (for a recount or a check)."""
+    submitted = Annotation.objects.submitted().in_project(project)
+    open_ids = open_statement_ids(project)
     open_statements = (
         Statement.objects.filter(document__project=project).filter(pk__in=open_ids).count()
     )
@@ -118,6 +138,13 @@ def progress_differences(*, project) -> list[str]:
         differences.append(
             f"counted for {counted_for} annotations per statement, the project has "
             f"{project.annotations_per_statement}"
+        )
+    listed = set(OpenStatement.objects.filter(project=project).values_list("pk", flat=True))
+    expected = {row["pk"] for row in open_statement_ids(project)}
+    if listed != expected:
+        differences.append(
+            f"open statements listed: {len(listed - expected)} too many, "
+            f"{len(expected - listed)} missing"
         )
     if stored_open != counted.open_statements:
         differences.append(
@@ -157,6 +184,18 @@ def progress_recount(*, project) -> Counts:
     ProjectProgress.objects.filter(project=project).update(
         open_statements=counts.open_statements, counted_for=project.annotations_per_statement
     )
+    OpenStatement.objects.filter(project=project).delete()
+    rows = Statement.objects.filter(pk__in=open_statement_ids(project)).values_list(
+        "pk", "document_id", "position"
+    )
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:  # INSERT ... SELECT: no row passes through Python
+        cursor.execute(
+            f"INSERT INTO {OpenStatement._meta.db_table} "
+            "(statement_id, document_id, position, project_id) "
+            f"SELECT open_rows.*, %s FROM ({sql}) open_rows",
+            [project.pk, *params],
+        )
     AnnotatorProgress.objects.filter(project=project).exclude(
         annotator_id__in=list(counts.annotators)
     ).update(submitted=0, submitted_open=0)
@@ -174,8 +213,21 @@ def progress_recount(*, project) -> Counts:
     return counts
 
 
-def progress_statements_added(*, project_id: int, count: int) -> None:
-    """New statements (an imported article) are open: nobody has annotated them yet."""
+def progress_statements_added(*, project_id: int, statements: list[Statement]) -> None:
+    """New statements (an imported article, saved) are open: nobody has annotated them yet."""
+    OpenStatement.objects.bulk_create(
+        OpenStatement(
+            statement_id=statement.pk,
+            project_id=project_id,
+            document_id=statement.document_id,
+            position=statement.position,
+        )
+        for statement in statements
+    )
+    _open_statements_move(project_id, len(statements))
+
+
+def _open_statements_move(project_id: int, count: int) -> None:
     ProjectProgress.objects.filter(project_id=project_id).update(
         open_statements=F("open_statements") + count
     )
@@ -192,11 +244,14 @@ def progress_annotation_saved(
     """Move the counts by one annotation's save or delete (call it after the write, inside the
     same transaction). `was_submitted`/`is_submitted`: its status before and after (a delete
     is `is_submitted=False`)."""
-    document_id, project_id, required = (
+    document_id, position, project_id, required = (
         Statement.objects.select_for_update(of=("self",))
         .filter(pk=statement_id)
         .values_list(
-            "document_id", "document__project_id", "document__project__annotations_per_statement"
+            "document_id",
+            "position",
+            "document__project_id",
+            "document__project__annotations_per_statement",
         )
         .get()
     )
@@ -244,5 +299,14 @@ def progress_annotation_saved(
             ignore_conflicts=True,
         )
         rows.update(**fields)
+    if opened == 1:
+        OpenStatement.objects.create(
+            statement_id=statement_id,
+            project_id=project_id,
+            document_id=document_id,
+            position=position,
+        )
+    elif opened == -1:
+        OpenStatement.objects.filter(statement_id=statement_id).delete()
     if opened:
-        progress_statements_added(project_id=project_id, count=opened)
+        _open_statements_move(project_id, opened)

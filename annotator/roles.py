@@ -59,6 +59,7 @@ LEAD_ACCESS: dict[str, frozenset[str]] = {
     # Maintained counts (progress.py), read through the project pages only: no admin.
     "annotator.projectprogress": frozenset(),
     "annotator.annotatorprogress": frozenset(),
+    "annotator.openstatement": frozenset(),
     "auth.user": frozenset({VIEW}),
 }
 # Nobody, not even a superuser: the label history and the login records are written by the
@@ -208,6 +209,7 @@ ANNOTATOR_ROWS = {
     "annotator.labelrevision": lambda user: Q(kind="annotation", annotator=user),
     "annotator.projectprogress": lambda user: Q(project__annotators=user),
     "annotator.annotatorprogress": lambda user: Q(annotator=user),
+    "annotator.openstatement": lambda user: Q(project__annotators=user),
     # The shared vocabulary.
     "annotator.source": lambda user: Q(),
     "annotator.labelgroup": lambda user: Q(),

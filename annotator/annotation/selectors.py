@@ -7,7 +7,11 @@ from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from ..models import Annotation, Document, Project, Statement
-from ..progress import progress_stored, progress_stored_for_annotators
+from ..progress import (
+    progress_open_document_id,
+    progress_stored,
+    progress_stored_for_annotators,
+)
 
 
 def annotation_queue(*, project: Project, user) -> QuerySet[Statement]:
@@ -88,6 +92,14 @@ def next_statement(*, project: Project, user) -> Statement | None:
     if in_started_document:
         return in_started_document
     start = starting_document_id(project=project, user=user)
+    if stored is not None:
+        # Past the full statements through the open statements' index: the first document
+        # from the starting point (else from the beginning) with a statement open to the user.
+        ids = {"project_id": project.pk, "user_id": user.pk}
+        found = progress_open_document_id(**ids, from_document_id=start)
+        if found is None:
+            found = progress_open_document_id(**ids, from_document_id=0)
+        start = start if found is None else found
     return queue.filter(document_id__gte=start).first() or queue.first()
 
 

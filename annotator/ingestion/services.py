@@ -97,5 +97,5 @@ def document_create(
             _("The article has no statements: its text holds no words (invisible characters?).")
         )
     Statement.objects.bulk_create(statements, batch_size=1000)
-    progress_statements_added(project_id=project.pk, count=len(statements))
+    progress_statements_added(project_id=project.pk, statements=statements)
     return document, True

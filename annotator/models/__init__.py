@@ -11,13 +11,14 @@ from .labels import (
     SourceReliability,
     grade_constraints,
 )
-from .progress import AnnotatorProgress
+from .progress import AnnotatorProgress, OpenStatement
 from .projects import Document, Project, ProjectProgress, Statement
 from .sources import Source
 from .vocabulary import Label, LabelGroup
 
 __all__ = [
     "NOTE_MAX_LENGTH",
+    "OpenStatement",
     "Annotation",
     "AnnotatorProgress",
     "Document",

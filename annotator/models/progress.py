@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .projects import Document, Project
+from .projects import Document, Project, Statement
 
 
 class AnnotatorProgress(models.Model):
@@ -44,3 +44,34 @@ class AnnotatorProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id} / {self.annotator_id}: {self.submitted}"
+
+
+class OpenStatement(models.Model):
+    """A statement still open (fewer submitted annotations than the project's
+    `annotations_per_statement`), in queue order: "Annotate next" finds the next open statement
+    through this table's index instead of walking past every full one."""
+
+    statement = models.OneToOneField(
+        Statement,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("statement"),
+    )
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="+", verbose_name=_("project")
+    )
+    document = models.ForeignKey(
+        Document, on_delete=models.CASCADE, related_name="+", verbose_name=_("document")
+    )
+    position = models.PositiveIntegerField(_("position"))
+
+    class Meta:
+        verbose_name = _("open statement")
+        verbose_name_plural = _("open statements")
+        indexes = [
+            models.Index(fields=["project", "document", "position"], name="openstatement_queue")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement_id} (open)"

@@ -25,11 +25,16 @@ from annotator.models import (
     Annotation,
     AnnotatorProgress,
     Document,
+    OpenStatement,
     Project,
     ProjectProgress,
     Statement,
 )
-from annotator.progress import progress_differences, progress_recount
+from annotator.progress import (
+    progress_differences,
+    progress_open_document_id,
+    progress_recount,
+)
 from tests.helpers import annotation_submit, label, make_user
 
 
@@ -202,6 +207,7 @@ def test_the_command_finds_a_difference_and_repairs_it(demo):
 def test_the_migration_fills_the_counts_of_existing_projects(demo):
     AnnotatorProgress.objects.all().delete()
     ProjectProgress.objects.all().delete()
+    OpenStatement.objects.all().delete()
     assert progress_differences(project=demo)
     migration = importlib.import_module("annotator.migrations.0051_progress_counts_fill")
     migration.fill(apps, None)
@@ -244,3 +250,33 @@ def test_concurrent_saves_keep_the_counts_exact(postgres_only, transactional_dem
         annotations=Annotation.objects.filter(annotator__in=users[:2]), changed_by=team[0]
     )
     assert_counts_agree(project, team)
+
+
+def test_annotate_next_jumps_over_full_statements_through_the_index(
+    small, django_assert_num_queries
+):
+    project, (ada, bea, cyd) = small
+    first_document, second_document = Document.objects.filter(project=project).order_by("id")
+    for statement in first_document.statements.all():
+        save(statement, ada)
+        save(statement, bea)
+    assert_counts_agree(project, [ada, bea, cyd])
+    assert not OpenStatement.objects.filter(document=first_document).exists()
+    # cyd has no document yet: from any starting point the next open statement is in the
+    # second document, found in a fixed number of queries.
+    with django_assert_num_queries(6):
+        statement = next_statement(project=project, user=cyd)
+    assert (statement.document, statement.position) == (second_document, 0)
+    # Opened again (a submission withdrawn to a draft): listed again, in queue order.
+    withdrawn = Annotation.objects.get(statement__document=first_document, statement__position=1,
+                                       annotator=bea)  # fmt: skip
+    save(withdrawn.statement, bea, Annotation.Status.DRAFT, annotation=withdrawn)
+    assert_counts_agree(project, [ada, bea, cyd])
+    assert OpenStatement.objects.filter(statement=withdrawn.statement).exists()
+    first_open = progress_open_document_id(
+        project_id=project.pk, user_id=cyd.pk, from_document_id=0
+    )
+    assert first_open == first_document.pk
+    assert progress_open_document_id(project_id=project.pk, user_id=ada.pk, from_document_id=0) == (
+        second_document.pk  # ada submitted the opened statement: not open to her
+    )
