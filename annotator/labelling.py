@@ -114,7 +114,7 @@ def labelling_snapshot(labelling: Labelling, labels: Iterable[Label] | None = No
     """The label fields as plain JSON, for the label history. `labels`: for a labelling whose
     labels are not saved yet (default: the stored ones)."""
     if labels is None:
-        labels = labelling.labels.all() if labelling.pk else []
+        labels = labelling.labels.select_related("group") if labelling.pk else []
     snapshot = {
         "source": labelling.source.name if labelling.source_id else None,
         "source_mention": labelling.source_mention,

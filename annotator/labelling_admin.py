@@ -45,7 +45,11 @@ class LabelMultipleChoiceField(LabelNameMixin, ValidIdsModelMultipleChoiceField)
 
 def label_group_field(group: LabelGroup) -> forms.Field:
     # Retired labels are not offered; LabellingForm adds back those the instance already has.
-    labels = Label.objects.filter(group=group, retired_at__isnull=True).order_by("position", "name")
+    labels = (
+        Label.objects.filter(group=group, retired_at__isnull=True)
+        .select_related("group")  # the label history names a label with its group
+        .order_by("position", "name")
+    )
     # The admin renders help_text as HTML (it is meant for the developer's own markup): a
     # description typed by a lead, or imported from a file, must arrive escaped.
     common = {
@@ -83,7 +87,9 @@ class LabellingForm(forms.ModelForm):
             for field, value in self.preset_values.items():
                 setattr(self.instance, field, value)
         self.initial["seen_version"] = self.instance.version if self.instance.pk else 0
-        self.stored_labels = list(self.instance.labels.all()) if self.instance.pk else []
+        self.stored_labels = (
+            list(self.instance.labels.select_related("group")) if self.instance.pk else []
+        )
         if self.instance.pk:
             for group in self.label_groups:
                 in_group = [label for label in self.stored_labels if label.group_id == group.pk]
@@ -95,9 +101,13 @@ class LabellingForm(forms.ModelForm):
     def offer_retired_labels(self, group: LabelGroup, in_group: list[Label]) -> None:
         """A retired label the instance already has stays a choice, so a re-save keeps it."""
         field = self.fields[label_group_field_name(group)]
-        field.queryset = Label.objects.filter(
-            Q(group=group, retired_at__isnull=True) | Q(pk__in=[label.pk for label in in_group])
-        ).order_by("position", "name")
+        field.queryset = (
+            Label.objects.filter(
+                Q(group=group, retired_at__isnull=True) | Q(pk__in=[label.pk for label in in_group])
+            )
+            .select_related("group")
+            .order_by("position", "name")
+        )
 
     def expected_version(self) -> int | None:
         return self.cleaned_data.get("seen_version")
@@ -201,10 +211,19 @@ class LabellingAdminMixin:
     autocomplete_fields = ("source",)
 
     def label_groups(self, request) -> list[LabelGroup]:
-        """Read once per request: the admin asks for the form and for its fieldsets."""
+        """The groups the form offers (retired ones are not), read once per request with
+        every other group: the admin asks for the form and for its fieldsets, and the save
+        validates the labels against all groups (`all_label_groups`)."""
         if not hasattr(request, "label_groups"):
-            request.label_groups = label_groups_offered()
+            request.all_label_groups = list(LabelGroup.objects.order_by("position", "name"))
+            request.label_groups = [
+                group for group in request.all_label_groups if group.retired_at is None
+            ]
         return request.label_groups
+
+    def all_label_groups(self, request) -> list[LabelGroup]:
+        self.label_groups(request)
+        return request.all_label_groups
 
     def labelling_form_class(self, request, **attrs) -> type[LabellingForm]:
         return labellingform_class(self.labelling_form, self.label_groups(request), **attrs)

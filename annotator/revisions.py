@@ -17,25 +17,27 @@ class LabellingConflict(Exception):
         self.stored = stored
 
 
-def labelling_version_claim(labelling: Labelling, expected_version: int | None) -> None:
+def labelling_version_claim(labelling: Labelling, expected_version: int | None):
     """Compare and set, under the row's lock: the stored version must be the one the form
-    showed; the save then writes the next version."""
+    showed; the save then writes the next version. Returns the stored row (None: new)."""
     if labelling.pk is None:
         labelling.version = 1
-        return
+        return None
     stored = type(labelling).objects.select_for_update().filter(pk=labelling.pk).first()
     if stored is None:
-        return
+        return None
     if expected_version is not None and stored.version != expected_version:
         raise LabellingConflict(stored)
     labelling.version = stored.version + 1
+    return stored
 
 
-def labelling_before(labelling: Labelling) -> dict | None:
-    """The stored labels before this save (None for a new annotation or gold label)."""
+def labelling_before(labelling: Labelling, stored: Labelling | None = None) -> dict | None:
+    """The stored labels before this save (None for a new annotation or gold label).
+    `stored`: the row labelling_version_claim already read."""
     if labelling.pk is None:
         return None
-    return labelling_snapshot(type(labelling).objects.get(pk=labelling.pk))
+    return labelling_snapshot(stored or type(labelling).objects.get(pk=labelling.pk))
 
 
 def labelling_kept_labels(labelling: Labelling) -> list[Label]:
@@ -46,10 +48,12 @@ def labelling_kept_labels(labelling: Labelling) -> list[Label]:
 
 
 def label_revision_record(
-    *, labelling: Labelling, before: dict | None, changed_by, action: str
+    *, labelling: Labelling, before: dict | None, changed_by, action: str, labels=None
 ) -> LabelRevision | None:
-    """One entry of the label history (none when nothing changed)."""
-    after = labelling_snapshot(labelling) if action != LabelRevision.Action.DELETED else None
+    """One entry of the label history (none when nothing changed). `labels`: the labels just
+    saved (default: read them)."""
+    deleted = action == LabelRevision.Action.DELETED
+    after = None if deleted else labelling_snapshot(labelling, labels)
     if before == after:
         return None
     is_annotation = isinstance(labelling, Annotation)
@@ -69,12 +73,16 @@ def labelling_labels_set(
     *, labelling: Labelling, labels: list[Label], before: dict | None, changed_by
 ) -> None:
     """Set the saved labelling's labels and record the change in the label history."""
-    labelling.labels.set(labels)
+    if before is None:
+        labelling.labels.add(*labels)  # a new labelling has none: nothing to read first
+    else:
+        labelling.labels.set(labels)
     label_revision_record(
         labelling=labelling,
         before=before,
         changed_by=changed_by,
         action=LabelRevision.Action.CREATED if before is None else LabelRevision.Action.CHANGED,
+        labels=labels,
     )
 
 

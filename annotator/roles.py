@@ -56,6 +56,10 @@ LEAD_ACCESS: dict[str, frozenset[str]] = {
     "annotator.annotation": EVERY_ACTION,  # change: only the author (can_change_annotation)
     "annotator.goldlabel": EVERY_ACTION,
     "annotator.labelrevision": frozenset({VIEW}),  # written by the tool, never by hand
+    # Maintained counts (progress.py), read through the project pages only: no admin.
+    "annotator.projectprogress": frozenset(),
+    "annotator.annotatorprogress": frozenset(),
+    "annotator.openstatement": frozenset(),
     "auth.user": frozenset({VIEW}),
 }
 # Nobody, not even a superuser: the label history and the login records are written by the
@@ -203,6 +207,9 @@ ANNOTATOR_ROWS = {
     "annotator.statement": lambda user: Q(document__project__annotators=user),
     "annotator.annotation": lambda user: Q(annotator=user),
     "annotator.labelrevision": lambda user: Q(kind="annotation", annotator=user),
+    "annotator.projectprogress": lambda user: Q(project__annotators=user),
+    "annotator.annotatorprogress": lambda user: Q(annotator=user),
+    "annotator.openstatement": lambda user: Q(project__annotators=user),
     # The shared vocabulary.
     "annotator.source": lambda user: Q(),
     "annotator.labelgroup": lambda user: Q(),

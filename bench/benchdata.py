@@ -88,6 +88,9 @@ def data_build(annotations: int, annotators: int, annotate: bool = True) -> None
             started = time.perf_counter()
             cursor.execute(sql)
             print(f"  {label}: {time.perf_counter() - started:.1f} s", flush=True)
+    from annotator.progress import progress_recount
+
+    progress_recount(project=project)  # written in SQL: the progress counts from scratch
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
 

@@ -112,10 +112,16 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "config.wsgi.application"
 
+# Production keeps each worker thread's connection open (a new PostgreSQL connection per
+# request costs a process start on the server), checked before reuse after an error or restart.
+# Development and the tests open one per request. Each gunicorn thread holds one connection:
+# workers x threads must stay below PostgreSQL's max_connections (config/gunicorn.conf.py).
+CONN_MAX_AGE_DEFAULT = "0" if DEBUG else "60"
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "0")),
+        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", CONN_MAX_AGE_DEFAULT)),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

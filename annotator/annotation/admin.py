@@ -22,10 +22,16 @@ from ..ingestion.selectors import statement_in_context
 from ..labelling_admin import LabellingAdminMixin
 from ..models import Annotation, Project, Statement
 from ..paginators import CappedCountPaginator
+from ..progress import progress_recount
 from ..registry.selectors import suggestion_acceptance
 from ..request_ids import is_valid_id
 from .forms import AnnotationForm
-from .selectors import annotation_progress, annotation_queue, next_statement
+from .selectors import (
+    annotation_progress,
+    annotation_queue,
+    annotators_progress,
+    next_statement,
+)
 from .services import DuplicateAnnotation, annotation_save, annotations_delete
 
 
@@ -84,6 +90,11 @@ class ProjectAnnotationAdminMixin:
         add_url = reverse("admin:annotator_annotation_add")
         return HttpResponseRedirect(f"{add_url}?{urlencode({'statement': statement.pk})}")
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "annotations_per_statement" in form.changed_data:
+            progress_recount(project=obj)  # which statements are open changed
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
         project = self.get_object(request, object_id)
@@ -93,10 +104,7 @@ class ProjectAnnotationAdminMixin:
                 project=project, user=request.user
             ).select_related("document")[:10]
         if project is not None and roles.can_view_agreement(request.user):
-            extra_context["annotator_progress"] = [
-                (user, annotation_progress(project=project, user=user))
-                for user in project.annotators.order_by("username")
-            ]
+            extra_context["annotator_progress"] = annotators_progress(project=project)
             extra_context["suggestion_acceptance"] = suggestion_acceptance(project=project)
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -166,8 +174,11 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
 
     def add_view(self, request, form_url="", extra_context=None):
         statement = self.statement_from_request(request)
-        existing = Annotation.objects.for_user(request.user).filter(statement=statement).first()
-        if existing is not None and request.method != "POST":
+        # A POST is checked for a duplicate once, by the form.
+        existing = request.method != "POST" and (
+            Annotation.objects.for_user(request.user).filter(statement=statement).first()
+        )
+        if existing:
             return HttpResponseRedirect(
                 reverse("admin:annotator_annotation_change", args=[existing.pk])
             )
@@ -251,6 +262,7 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
             labels=form.chosen_labels(),
             changed_by=request.user,
             expected_version=form.expected_version(),
+            groups=self.all_label_groups(request),
         )
 
     def response_add(self, request, obj, post_url_continue=None):

@@ -7,6 +7,11 @@ from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from ..models import Annotation, Document, Project, Statement
+from ..progress import (
+    progress_open_document_id,
+    progress_stored,
+    progress_stored_for_annotators,
+)
 
 
 def annotation_queue(*, project: Project, user) -> QuerySet[Statement]:
@@ -45,10 +50,23 @@ class Progress:
 
 
 def annotation_progress(*, project: Project, user) -> Progress:
-    """How many statements the user has submitted, of those they did or still can do."""
+    """How many statements the user has submitted, of those they did or still can do: read
+    from the maintained counts (annotator/progress.py), counted only for a project without."""
+    stored = progress_stored(project=project, user_id=user.pk)
+    if stored is not None:
+        return Progress(*stored[:2])
     done = Annotation.objects.submitted().for_user(user).in_project(project).count()
     remaining = annotation_queue(project=project, user=user).count()
     return Progress(done=done, total=done + remaining)
+
+
+def annotators_progress(*, project: Project) -> list[tuple]:
+    """Each annotator of the project with their progress (a lead's project page)."""
+    users = list(project.annotators.order_by("username"))
+    stored = progress_stored_for_annotators(project=project, user_ids=[u.pk for u in users])
+    if stored is None:
+        return [(user, annotation_progress(project=project, user=user)) for user in users]
+    return [(user, Progress(*stored[user.pk])) for user in users]
 
 
 def next_statement(*, project: Project, user) -> Statement | None:
@@ -58,14 +76,30 @@ def next_statement(*, project: Project, user) -> Statement | None:
     team that starts together spreads over the documents instead of all opening the same
     statement (which would collect far more than `annotations_per_statement` annotations).
     """
+    stored = progress_stored(project=project, user_id=user.pk)
+    if stored is not None and stored[0] == stored[1]:
+        return None  # the maintained counts say the queue is empty
     queue = annotation_queue(project=project, user=user).select_related("document")
-    started_documents = (
-        Annotation.objects.for_user(user).in_project(project).values("statement__document")
-    )
-    in_started_document = queue.filter(document__in=started_documents).first()
-    if in_started_document is not None:
+    if stored is not None:
+        # The document of the latest save: where the user is working (maintained).
+        current = stored[2]
+        in_started_document = current and queue.filter(document_id=current).first()
+    else:
+        started_documents = (
+            Annotation.objects.for_user(user).in_project(project).values("statement__document")
+        )
+        in_started_document = queue.filter(document__in=started_documents).first()
+    if in_started_document:
         return in_started_document
     start = starting_document_id(project=project, user=user)
+    if stored is not None:
+        # Past the full statements through the open statements' index: the first document
+        # from the starting point (else from the beginning) with a statement open to the user.
+        ids = {"project_id": project.pk, "user_id": user.pk}
+        found = progress_open_document_id(**ids, from_document_id=start)
+        if found is None:
+            found = progress_open_document_id(**ids, from_document_id=0)
+        start = start if found is None else found
     return queue.filter(document_id__gte=start).first() or queue.first()
 
 

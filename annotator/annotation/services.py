@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from ..adjudication.services import gold_label_accept_unanimous
 from ..labelling import labelling_content, labels_validate
-from ..models import Annotation, Label
+from ..models import Annotation, Label, LabelGroup, Statement
+from ..progress import progress_annotation_saved
 from ..revisions import (
     labelling_before,
     labelling_delete_record,
@@ -37,19 +38,26 @@ def annotation_save(
     labels: Iterable[Label],
     changed_by,
     expected_version: int | None = None,
+    groups: list[LabelGroup] | None = None,
 ) -> Annotation:
     """Create or update an annotation with its labels, and record the change in the history.
 
     With `expected_version` (the version the form showed), a stored annotation at another
-    version raises LabellingConflict and nothing is written.
+    version raises LabellingConflict and nothing is written. `groups`: every label group,
+    when the caller has read them already.
     """
     labels = list(labels)
-    labels_validate(labels, kept=labelling_kept_labels(annotation))
-    labelling_version_claim(annotation, expected_version)
-    before = labelling_before(annotation)
+    labels_validate(labels, kept=labelling_kept_labels(annotation), groups=groups)
+    stored = labelling_version_claim(annotation, expected_version)
+    was_submitted = stored is not None and stored.status == Annotation.Status.SUBMITTED
+    before = labelling_before(annotation, stored)
     if annotation.status == Annotation.Status.SUBMITTED and annotation.submitted_at is None:
         annotation.submitted_at = timezone.now()
-    annotation.full_clean(exclude=["labels"], validate_unique=False, validate_constraints=False)
+    # A statement or annotator the caller loaded exists: no query to look for it again.
+    loaded = [name for name in ("statement", "annotator") if name in annotation._state.fields_cache]
+    annotation.full_clean(
+        exclude=["labels", *loaded], validate_unique=False, validate_constraints=False
+    )
     try:
         with transaction.atomic():
             annotation.save()
@@ -63,6 +71,12 @@ def annotation_save(
             raise
         raise DuplicateAnnotation(existing, labelling_content(annotation, labels)) from error
     labelling_labels_set(labelling=annotation, labels=labels, before=before, changed_by=changed_by)
+    progress_annotation_saved(
+        statement_id=annotation.statement_id,
+        annotator_id=annotation.annotator_id,
+        was_submitted=was_submitted,
+        is_submitted=annotation.status == Annotation.Status.SUBMITTED,
+    )
     gold_label_accept_unanimous(statement_id=annotation.statement_id)
     return annotation
 
@@ -73,13 +87,27 @@ def annotation_delete(*, annotation: Annotation, changed_by) -> None:
     no longer holds without it is withdrawn, as when an annotator changes theirs."""
     labelling_delete_record(labelling=annotation, changed_by=changed_by)
     statement_id = annotation.statement_id
+    was_submitted = annotation.status == Annotation.Status.SUBMITTED
     annotation.delete()
+    progress_annotation_saved(
+        statement_id=statement_id,
+        annotator_id=annotation.annotator_id,
+        was_submitted=was_submitted,
+        is_submitted=False,
+        deleted=True,
+    )
     gold_label_accept_unanimous(statement_id=statement_id)
 
 
 @transaction.atomic
 def annotations_delete(*, annotations: Iterable[Annotation], changed_by) -> int:
     count = 0
+    # Statements locked in one order, before any count moves: no deadlock with a save.
+    annotations = sorted(
+        annotations, key=lambda annotation: (annotation.statement_id, annotation.pk)
+    )
+    statement_ids = sorted({annotation.statement_id for annotation in annotations})
+    list(Statement.objects.select_for_update().filter(pk__in=statement_ids).order_by("pk"))
     for annotation in annotations:
         annotation_delete(annotation=annotation, changed_by=changed_by)
         count += 1

@@ -42,6 +42,7 @@ from ..models import (
     Source,
     Statement,
 )
+from ..progress import progress_recount
 from .bundle import companion_names
 from .card import card_front_matter
 from .dataset_import_checks import Names, date_value, statement_problems
@@ -462,6 +463,7 @@ def dataset_import(
     if errors:
         raise DatasetImportError(errors[:MAX_ERRORS])
     project.annotators.add(*writer.annotators)
+    progress_recount(project=project)  # written in bulk: the progress counts from scratch
     if options.dry_run:
         transaction.set_rollback(True)
     return ImportSummary(

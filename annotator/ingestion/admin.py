@@ -29,6 +29,7 @@ from .. import roles
 from ..admin_policy import DocumentProjectFilter, PolicyAdminMixin, visible_object_or_404
 from ..models import Annotation, Document, Project
 from ..paginators import CappedCountPaginator
+from ..progress import progress_recount
 from ..registry.admin import SourceFromMentionAdminMixin
 from .forms import ArticleUploadForm
 from .reading import article_file_read
@@ -202,8 +203,39 @@ class DocumentTextAdminMixin:
         ) % {"count": document.statements.count()}
 
 
+class ProgressRecountOnDeleteMixin:
+    """Deleted documents or statements (never annotated: annotations protect them) leave their
+    projects' progress counts to be counted again."""
+
+    progress_project_path = "project"
+
+    def delete_model(self, request, obj):
+        projects = self.progress_projects([obj])
+        super().delete_model(request, obj)
+        for project in projects:
+            progress_recount(project=project)
+
+    def delete_queryset(self, request, queryset):
+        projects = self.progress_projects(queryset)
+        super().delete_queryset(request, queryset)
+        for project in projects:
+            progress_recount(project=project)
+
+    def progress_projects(self, objects) -> list[Project]:
+        ids = set()
+        for obj in objects:
+            for step in self.progress_project_path.split("."):
+                obj = getattr(obj, step)
+            ids.add(obj.pk)
+        return list(Project.objects.filter(pk__in=ids))
+
+
 class DocumentAdmin(
-    PolicyAdminMixin, DocumentTextAdminMixin, ArticleImportAdminMixin, admin.ModelAdmin
+    PolicyAdminMixin,
+    ProgressRecountOnDeleteMixin,
+    DocumentTextAdminMixin,
+    ArticleImportAdminMixin,
+    admin.ModelAdmin,
 ):
     list_display = ("title", "project", "language", "place", "published_at", "statements")
     list_filter = ("project", "language")
@@ -228,7 +260,11 @@ class DocumentAdmin(
         )
 
 
-class StatementAdmin(PolicyAdminMixin, SourceFromMentionAdminMixin, admin.ModelAdmin):
+class StatementAdmin(
+    PolicyAdminMixin, ProgressRecountOnDeleteMixin, SourceFromMentionAdminMixin, admin.ModelAdmin
+):
+    progress_project_path = "document.project"
+
     list_display = (
         "position",
         "text_preview",

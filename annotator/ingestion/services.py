@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ..models import Document, Project, Statement
+from ..progress import progress_statements_added
 from ..registry.attribution import SourceIndex, suggest_document
 from .segmentation import segment_document
 
@@ -96,4 +97,5 @@ def document_create(
             _("The article has no statements: its text holds no words (invisible characters?).")
         )
     Statement.objects.bulk_create(statements, batch_size=1000)
+    progress_statements_added(project_id=project.pk, statements=statements)
     return document, True

@@ -11,13 +11,16 @@ from .labels import (
     SourceReliability,
     grade_constraints,
 )
-from .projects import Document, Project, Statement
+from .progress import AnnotatorProgress, OpenStatement
+from .projects import Document, Project, ProjectProgress, Statement
 from .sources import Source
 from .vocabulary import Label, LabelGroup
 
 __all__ = [
     "NOTE_MAX_LENGTH",
+    "OpenStatement",
     "Annotation",
+    "AnnotatorProgress",
     "Document",
     "GoldLabel",
     "InfoCredibility",
@@ -26,6 +29,7 @@ __all__ = [
     "LabelRevision",
     "Labelling",
     "Project",
+    "ProjectProgress",
     "Source",
     "SourceReliability",
     "Statement",

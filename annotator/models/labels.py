@@ -84,6 +84,13 @@ class Labelling(models.Model):
     class Meta:
         abstract = True
 
+    def validate_constraints(self, exclude=None) -> None:
+        """The grade constraints say what the grade fields' choices say, which clean_fields
+        checks without a query (a CheckConstraint is validated by one); the database still
+        enforces them. The other constraints are validated as usual."""
+        exclude = {*(exclude or ()), "source_reliability", "info_credibility"}
+        super().validate_constraints(exclude=exclude)
+
     @property
     def admiralty_code(self) -> str:
         """The two grades shown together, e.g. "E4"."""

@@ -48,6 +48,15 @@ class Project(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding:
+            # A new project has no statement, so nothing open: its maintained counts start here.
+            ProjectProgress.objects.get_or_create(
+                project=self, defaults={"counted_for": self.annotations_per_statement}
+            )
+
     def has_annotator(self, user) -> bool:
         return self.annotators.filter(pk=user.pk).exists()
 
@@ -176,3 +185,23 @@ class Statement(models.Model):
     def clean(self) -> None:
         if self.document_id and self.document.text[self.start : self.end] != self.text:
             raise ValidationError(_("The statement text does not match the document at its span."))
+
+
+class ProjectProgress(models.Model):
+    """Per project: how many statements are still open (fewer submitted annotations than
+    `annotations_per_statement`)."""
+
+    project = models.OneToOneField(
+        Project, on_delete=models.CASCADE, related_name="+", verbose_name=_("project")
+    )
+    open_statements = models.IntegerField(_("open statements"), default=0)
+    # The project's `annotations_per_statement` the counts were made for: after a change they
+    # are not read (counted instead) until recounted.
+    counted_for = models.PositiveSmallIntegerField(_("counted for"), null=True)
+
+    class Meta:
+        verbose_name = _("project progress")
+        verbose_name_plural = _("project progress")
+
+    def __str__(self) -> str:
+        return f"{self.project_id}: {self.open_statements} open"

@@ -1,0 +1,312 @@
+"""The maintained counts behind an annotator's progress and queue (models/progress.py).
+
+Reading them costs the same at any size: the annotation form, the project pages and the
+admin index read two rows instead of counting the annotation table. They are written where
+annotations are written, in the same transaction:
+
+- an annotation's save or delete (annotation services) locks its statement's row, counts the
+  statement's submitted annotations (a few rows) and moves the counts by what changed;
+- new statements (article import) add to the project's open statements;
+- anything in bulk (a dataset import, deleted documents, a changed `annotations_per_statement`)
+  recounts the project, which `manage.py progress` also does to check or repair them.
+
+With `open` = the project's statements with fewer submitted annotations than
+`annotations_per_statement`, an annotator's progress is done = `submitted`, and
+total = done + remaining, remaining = `open_statements` − `submitted_open` (the statements
+they could still do: open, and not submitted by them). Locks are taken in one order
+(statement, annotators' rows by annotator id, project row), so concurrent saves do not
+deadlock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q
+
+from .models import Annotation, AnnotatorProgress, OpenStatement, ProjectProgress, Statement
+
+
+@dataclass(frozen=True)
+class Counts:
+    """A project's counts: open statements, and per annotator (submitted, submitted_open)."""
+
+    open_statements: int
+    annotators: dict[int, tuple[int, int]]
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def _open_statements(project) -> int | None:
+    """The maintained count of open statements; None if it was counted for another
+    `annotations_per_statement` (or never)."""
+    row = (
+        ProjectProgress.objects.filter(project_id=project.pk)
+        .values_list("open_statements", "counted_for")
+        .first()
+    )
+    if row is None or row[1] != project.annotations_per_statement:
+        return None
+    return row[0]
+
+
+def progress_stored(*, project, user_id: int) -> tuple[int, int, int | None] | None:
+    """(done, total, current document id) from the maintained counts, in two queries; None
+    when the project has none that hold (then the caller counts)."""
+    open_statements = _open_statements(project)
+    if open_statements is None:
+        return None
+    done, done_open, current = (
+        AnnotatorProgress.objects.filter(project_id=project.pk, annotator_id=user_id)
+        .values_list("submitted", "submitted_open", "current_document_id")
+        .first()
+    ) or (0, 0, None)
+    return done, done + open_statements - done_open, current
+
+
+def progress_stored_for_annotators(*, project, user_ids) -> dict | None:
+    """{user id: (done, total)} for several annotators in two queries (a lead's project page)."""
+    open_statements = _open_statements(project)
+    if open_statements is None:
+        return None
+    rows = dict.fromkeys(user_ids, (0, 0))
+    for user_id, done, done_open in AnnotatorProgress.objects.filter(
+        project_id=project.pk, annotator_id__in=list(rows)
+    ).values_list("annotator_id", "submitted", "submitted_open"):
+        rows[user_id] = (done, done_open)
+    return {
+        user_id: (done, done + open_statements - done_open)
+        for user_id, (done, done_open) in rows.items()
+    }
+
+
+def open_statement_ids(project):
+    """The project's open statements, counted from the annotations (a subquery)."""
+    return (
+        Statement.objects.filter(document__project=project)
+        .annotate(
+            count=Count("annotations", filter=Q(annotations__status=Annotation.Status.SUBMITTED))
+        )
+        .filter(count__lt=project.annotations_per_statement)
+        .values("pk")
+    )
+
+
+def progress_open_document_id(*, project_id: int, user_id: int, from_document_id: int):
+    """The first document from `from_document_id` on with a statement still open to the user
+    (open, and not submitted by them), found through the open statements' index."""
+    own = Annotation.objects.submitted().filter(
+        annotator_id=user_id, statement_id=OuterRef("statement_id")
+    )
+    return (
+        OpenStatement.objects.filter(project_id=project_id, document_id__gte=from_document_id)
+        .filter(~Exists(own))
+        .order_by("document_id", "position")
+        .values_list("document_id", flat=True)
+        .first()
+    )
+
+
+def progress_counted(*, project) -> Counts:
+    """The counts as they should be, counted from the annotations (for a recount or a check)."""
+    submitted = Annotation.objects.submitted().in_project(project)
+    open_ids = open_statement_ids(project)
+    open_statements = (
+        Statement.objects.filter(document__project=project).filter(pk__in=open_ids).count()
+    )
+    rows = (
+        submitted.order_by()
+        .values("annotator_id")
+        .annotate(done=Count("pk"), done_open=Count("pk", filter=Q(statement_id__in=open_ids)))
+        .values_list("annotator_id", "done", "done_open")
+    )
+    return Counts(open_statements, {user: (done, done_open) for user, done, done_open in rows})
+
+
+def progress_differences(*, project) -> list[str]:
+    """Where the maintained counts differ from a recount (empty: they agree)."""
+    counted = progress_counted(project=project)
+    differences = []
+    stored_open, counted_for = (
+        ProjectProgress.objects.filter(project=project)
+        .values_list("open_statements", "counted_for")
+        .first()
+    ) or (None, None)
+    if counted_for != project.annotations_per_statement:
+        differences.append(
+            f"counted for {counted_for} annotations per statement, the project has "
+            f"{project.annotations_per_statement}"
+        )
+    listed = set(OpenStatement.objects.filter(project=project).values_list("pk", flat=True))
+    expected = {row["pk"] for row in open_statement_ids(project)}
+    if listed != expected:
+        differences.append(
+            f"open statements listed: {len(listed - expected)} too many, "
+            f"{len(expected - listed)} missing"
+        )
+    if stored_open != counted.open_statements:
+        differences.append(
+            f"open statements: stored {stored_open}, counted {counted.open_statements}"
+        )
+    stored = {
+        user: (done, done_open)
+        for user, done, done_open in AnnotatorProgress.objects.filter(project=project).values_list(
+            "annotator_id", "submitted", "submitted_open"
+        )
+    }
+    for user in sorted(set(stored) | set(counted.annotators)):
+        have, want = stored.get(user, (0, 0)), counted.annotators.get(user, (0, 0))
+        if have != want:
+            differences.append(f"annotator {user}: stored (submitted, open) {have}, counted {want}")
+    return differences
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def _lock_annotations() -> None:
+    """Hold annotation writes back until this transaction ends (PostgreSQL; SQLite writes one
+    at a time anyway), so that a recount sees every save and no save slips past it."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {Annotation._meta.db_table} IN SHARE MODE")
+
+
+@transaction.atomic
+def progress_recount(*, project) -> Counts:
+    """Recount a project's maintained counts from its annotations and store them."""
+    _lock_annotations()
+    ProjectProgress.objects.get_or_create(project=project)
+    ProjectProgress.objects.select_for_update().filter(project=project).first()
+    counts = progress_counted(project=project)
+    ProjectProgress.objects.filter(project=project).update(
+        open_statements=counts.open_statements, counted_for=project.annotations_per_statement
+    )
+    OpenStatement.objects.filter(project=project).delete()
+    rows = Statement.objects.filter(pk__in=open_statement_ids(project)).values_list(
+        "pk", "document_id", "position"
+    )
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:  # INSERT ... SELECT: no row passes through Python
+        cursor.execute(
+            f"INSERT INTO {OpenStatement._meta.db_table} "
+            "(statement_id, document_id, position, project_id) "
+            f"SELECT open_rows.*, %s FROM ({sql}) open_rows",
+            [project.pk, *params],
+        )
+    AnnotatorProgress.objects.filter(project=project).exclude(
+        annotator_id__in=list(counts.annotators)
+    ).update(submitted=0, submitted_open=0)
+    AnnotatorProgress.objects.bulk_create(
+        [
+            AnnotatorProgress(
+                project=project, annotator_id=user, submitted=done, submitted_open=done_open
+            )
+            for user, (done, done_open) in sorted(counts.annotators.items())
+        ],
+        update_conflicts=True,
+        unique_fields=["project", "annotator"],
+        update_fields=["submitted", "submitted_open"],
+    )
+    return counts
+
+
+def progress_statements_added(*, project_id: int, statements: list[Statement]) -> None:
+    """New statements (an imported article, saved) are open: nobody has annotated them yet."""
+    OpenStatement.objects.bulk_create(
+        OpenStatement(
+            statement_id=statement.pk,
+            project_id=project_id,
+            document_id=statement.document_id,
+            position=statement.position,
+        )
+        for statement in statements
+    )
+    _open_statements_move(project_id, len(statements))
+
+
+def _open_statements_move(project_id: int, count: int) -> None:
+    ProjectProgress.objects.filter(project_id=project_id).update(
+        open_statements=F("open_statements") + count
+    )
+
+
+def progress_annotation_saved(
+    *,
+    statement_id: int,
+    annotator_id: int,
+    was_submitted: bool,
+    is_submitted: bool,
+    deleted: bool = False,
+) -> None:
+    """Move the counts by one annotation's save or delete (call it after the write, inside the
+    same transaction). `was_submitted`/`is_submitted`: its status before and after (a delete
+    is `is_submitted=False`)."""
+    document_id, position, project_id, required = (
+        Statement.objects.select_for_update(of=("self",))
+        .filter(pk=statement_id)
+        .values_list(
+            "document_id",
+            "position",
+            "document__project_id",
+            "document__project__annotations_per_statement",
+        )
+        .get()
+    )
+    changes: dict[int, list[int]] = {annotator_id: [0, 0]}
+    opened = 0
+    if was_submitted != is_submitted:
+        submitters = list(
+            Annotation.objects.submitted()
+            .filter(statement_id=statement_id)
+            .values_list("annotator_id", flat=True)
+        )
+        after = len(submitters)
+        before = after + (1 if was_submitted else -1)
+        open_before, open_after = before < required, after < required
+        changes[annotator_id] = [
+            int(is_submitted) - int(was_submitted),
+            int(is_submitted and open_after) - int(was_submitted and open_before),
+        ]
+        if open_before != open_after:
+            opened = 1 if open_after else -1
+            for other in submitters:
+                if other != annotator_id:
+                    changes[other] = [0, opened]
+    others = sorted(user for user in changes if user != annotator_id)
+    if others:
+        # Every row this save moves, locked in one order (by annotator) in one query; then
+        # the others move together: three queries however many annotators the statement has.
+        list(
+            AnnotatorProgress.objects.select_for_update()
+            .filter(project_id=project_id, annotator_id__in=[annotator_id, *others])
+            .order_by("annotator_id")
+            .values_list("pk")
+        )
+        AnnotatorProgress.objects.filter(project_id=project_id, annotator_id__in=others).update(
+            submitted_open=F("submitted_open") + opened
+        )
+    done, done_open = changes[annotator_id]
+    fields = {"submitted": F("submitted") + done, "submitted_open": F("submitted_open") + done_open}
+    if not deleted:
+        fields["current_document_id"] = document_id
+    rows = AnnotatorProgress.objects.filter(project_id=project_id, annotator_id=annotator_id)
+    if not rows.update(**fields):
+        AnnotatorProgress.objects.bulk_create(
+            [AnnotatorProgress(project_id=project_id, annotator_id=annotator_id)],
+            ignore_conflicts=True,
+        )
+        rows.update(**fields)
+    if opened == 1:
+        OpenStatement.objects.create(
+            statement_id=statement_id,
+            project_id=project_id,
+            document_id=document_id,
+            position=position,
+        )
+    elif opened == -1:
+        OpenStatement.objects.filter(statement_id=statement_id).delete()
+    if opened:
+        _open_statements_move(project_id, opened)

@@ -1,0 +1,102 @@
+"""The annotator's three requests (the form, the save, "annotate next") run the same number of
+queries at any size of project: nothing is counted per statement, annotation or label."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from annotator.annotation.selectors import next_statement
+from annotator.ingestion.services import document_create
+from annotator.models import Annotation, Project, Statement
+from annotator.progress import progress_differences, progress_recount
+from tests.helpers import annotation_form_data, make_user
+
+
+def project_of_size(name: str, documents: int, annotators: int):
+    """A project of `documents` articles of 8 sentences; every statement but those of the last
+    article annotated by `annotators` other people (written in bulk, then recounted)."""
+    project = Project.objects.create(name=name, annotations_per_statement=3)
+    for number in range(documents):
+        text = " ".join(f"Satz {position} aus Text {number} steht hier." for position in range(8))
+        document_create(project=project, title=f"{name} {number}", text=text, language="de")
+    others = [make_user(f"{name}-other{number}", "Annotators") for number in range(annotators)]
+    statements = Statement.objects.filter(document__project=project).order_by("document_id")
+    last_document = statements.last().document_id
+    Annotation.objects.bulk_create(
+        Annotation(
+            statement=statement,
+            annotator=other,
+            source_reliability="C",
+            info_credibility="3",
+            status=Annotation.Status.SUBMITTED,
+        )
+        for statement in statements.exclude(document_id=last_document)
+        for other in others
+    )
+    progress_recount(project=project)
+    user = make_user(f"{name}-me", "Annotators")
+    project.annotators.add(user, *others)
+    return project, user
+
+
+def requests_queries(client, project, user) -> dict[str, int]:
+    """Query counts of the form, the save, and the redirect that follows it."""
+    statement = next_statement(project=project, user=user)
+    add_url = reverse("admin:annotator_annotation_add") + f"?statement={statement.pk}"
+    data = annotation_form_data(source_reliability="B")
+    counts = {}
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(add_url).status_code == 200
+    counts["form"] = len(queries)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(add_url, data)
+    assert response.status_code == 302
+    counts["save"] = len(queries)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(response["Location"])
+    assert response.status_code == 302 and "statement=" in response["Location"]
+    counts["next"] = len(queries)
+    assert progress_differences(project=project) == []
+    return counts
+
+
+@pytest.mark.parametrize("other_annotators", [1, 3])
+def test_the_annotators_requests_cost_the_same_number_of_queries_at_any_size(
+    db, client, other_annotators
+):
+    small_project, small_user = project_of_size("small", 2, other_annotators)
+    big_project, big_user = project_of_size("big", 40, other_annotators)
+    assert Statement.objects.filter(document__project=big_project).count() == 320
+    client.force_login(small_user)
+    requests_queries(client, small_project, small_user)  # warm: the first save of a user
+    small = requests_queries(client, small_project, small_user)
+    client.force_login(big_user)
+    requests_queries(client, big_project, big_user)
+    big = requests_queries(client, big_project, big_user)
+    assert small == big
+    # Fixed numbers: a query added to these requests is a decision, made here.
+    assert small == {"form": 13, "save": 27, "next": 9}, small
+
+
+def test_a_save_with_more_labels_runs_no_more_queries(db, client):
+    """The label history names each label with its group: read with the labels, not per label."""
+    from tests.helpers import group_field, label
+
+    project, user = project_of_size("labels", 2, 1)
+    client.force_login(user)
+    requests_queries(client, project, user)  # the user's first save creates their counts
+    names = ("loaded language", "name calling/labelling", "exaggeration or minimisation")
+    counts = []
+    for chosen in (names[:1], names):
+        statement = next_statement(project=project, user=user)
+        add_url = reverse("admin:annotator_annotation_add") + f"?statement={statement.pk}"
+        persuasion = [label("Persuasion techniques", name).pk for name in chosen]
+        data = annotation_form_data(**{group_field("Persuasion techniques"): persuasion})
+        client.get(add_url)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.post(add_url, data).status_code == 302
+        counts.append(len(queries))
+        saved = Annotation.objects.get(statement=statement, annotator=user)
+        assert saved.labels.count() == 1 + len(chosen)
+    assert counts[0] == counts[1]
