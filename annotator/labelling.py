@@ -69,9 +69,12 @@ def label_groups_offered() -> list[LabelGroup]:
     return list(LabelGroup.objects.filter(retired_at__isnull=True).order_by("position", "name"))
 
 
-def labels_problem(labels: Iterable[Label], groups: Iterable[LabelGroup]) -> str | None:
+def labels_problem(
+    labels: Iterable[Label], groups: Iterable[LabelGroup], complete: bool = True
+) -> str | None:
     """What is wrong with this choice of labels under the groups' rules, or None: a single-choice
-    group takes one label, a required group (not retired) at least one."""
+    group takes one label, a required group (not retired) at least one (unless the labelling is
+    not `complete`: a draft or a skip)."""
     labels = list(labels)
     for group in groups:
         chosen = [label for label in labels if label.group_id == group.pk]
@@ -80,13 +83,16 @@ def labels_problem(labels: Iterable[Label], groups: Iterable[LabelGroup]) -> str
                 "group": group.name,
                 "count": len(chosen),
             }
-        if group.required and group.retired_at is None and not chosen:
+        if complete and group.required and group.retired_at is None and not chosen:
             return _("“%(group)s” is required.") % {"group": group.name}
     return None
 
 
 def labels_validate(
-    labels: Iterable[Label], kept: Iterable[Label] = (), groups: list[LabelGroup] | None = None
+    labels: Iterable[Label],
+    kept: Iterable[Label] = (),
+    groups: list[LabelGroup] | None = None,
+    complete: bool = True,
 ) -> None:
     """Raise ValidationError unless the labels may be given: the group rules above, and no
     retired label or group unless it is among `kept`, the labels the annotation or gold label
@@ -102,7 +108,7 @@ def labels_validate(
             raise ValidationError(
                 _("“%(label)s” is retired and can no longer be chosen.") % {"label": label}
             )
-    problem = labels_problem(labels, groups)
+    problem = labels_problem(labels, groups, complete=complete)
     if problem:
         raise ValidationError(problem)
 
@@ -123,8 +129,15 @@ def labelling_snapshot(labelling: Labelling, labels: Iterable[Label] | None = No
         "labels": sorted(str(label) for label in labels),
         "note": labelling.note,
     }
+    if labelling.source_mention_start is not None:
+        snapshot["source_mention_span"] = [
+            labelling.source_mention_start,
+            labelling.source_mention_end,
+        ]
     if isinstance(labelling, Annotation):
         snapshot["status"] = labelling.status
+        if labelling.skip_reason:
+            snapshot["skip_reason"] = labelling.skip_reason
     if isinstance(labelling, GoldLabel):
         snapshot.update(method=labelling.method, rationale=labelling.rationale)
     return snapshot
@@ -136,6 +149,8 @@ def labelling_content(labelling: Labelling, labels: Iterable[Label]) -> tuple:
     return (
         labelling.source_id,
         labelling.source_mention,
+        labelling.source_mention_start,
+        labelling.source_mention_end,
         labelling.source_reliability,
         labelling.info_credibility,
         frozenset(label.pk for label in labels),

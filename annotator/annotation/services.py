@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..adjudication.services import gold_label_accept_unanimous
-from ..labelling import labelling_content, labels_validate
+from ..labelling import GRADE_FIELDS, labelling_content, labels_validate
 from ..models import Annotation, Label
 from ..revisions import (
     labelling_before,
@@ -18,6 +18,9 @@ from ..revisions import (
     labelling_labels_set,
     labelling_version_claim,
 )
+
+# A page left open over lunch is not an hour of work: one save counts at most this long.
+MAX_SECONDS_PER_SAVE = 30 * 60
 
 
 class DuplicateAnnotation(Exception):
@@ -37,19 +40,34 @@ def annotation_save(
     labels: Iterable[Label],
     changed_by,
     expected_version: int | None = None,
+    seconds_spent: int = 0,
 ) -> Annotation:
     """Create or update an annotation with its labels, and record the change in the history.
+
+    A submitted annotation is complete (both grades, every required label group); a draft or a
+    skip keeps whatever is filled in. `seconds_spent`: from opening the statement to this save,
+    added to the annotation's time; the project's guidelines version is stored with it.
 
     With `expected_version` (the version the form showed), a stored annotation at another
     version raises LabellingConflict and nothing is written.
     """
     labels = list(labels)
-    labels_validate(labels, kept=labelling_kept_labels(annotation))
+    complete = annotation.status == Annotation.Status.SUBMITTED
+    labels_validate(labels, kept=labelling_kept_labels(annotation), complete=complete)
     labelling_version_claim(annotation, expected_version)
     before = labelling_before(annotation)
-    if annotation.status == Annotation.Status.SUBMITTED and annotation.submitted_at is None:
+    if complete and annotation.submitted_at is None:
         annotation.submitted_at = timezone.now()
-    annotation.full_clean(exclude=["labels"], validate_unique=False, validate_constraints=False)
+    annotation.seconds_spent = (annotation.seconds_spent or 0) + max(
+        0, min(int(seconds_spent), MAX_SECONDS_PER_SAVE)
+    )
+    annotation.guidelines_version = annotation.statement.document.project.guidelines_version
+    unfilled = (
+        [] if complete else [field for field in GRADE_FIELDS if not getattr(annotation, field)]
+    )
+    annotation.full_clean(
+        exclude=["labels", *unfilled], validate_unique=False, validate_constraints=False
+    )
     try:
         with transaction.atomic():
             annotation.save()

@@ -10,6 +10,7 @@ from .labels import (
     LabelRevision,
     SourceReliability,
     grade_constraints,
+    mention_span_problem,
 )
 from .projects import Document, Project, Statement
 from .sources import Source
@@ -30,4 +31,5 @@ __all__ = [
     "SourceReliability",
     "Statement",
     "grade_constraints",
+    "mention_span_problem",
 ]
