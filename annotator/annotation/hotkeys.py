@@ -61,7 +61,7 @@ def label_hotkeys(groups: Iterable[LabelGroup], labels=None) -> dict[int, str]:
         for label in group_labels:
             key = first_free(label.name, taken)
             if key is None:
-                break
+                continue  # more labels than keys: the rest are chosen by Tab and Space
             taken.add(key)
             keys[label.pk] = key
     return keys

@@ -230,7 +230,7 @@ class DocumentAdmin(
 
 class StatementAdmin(PolicyAdminMixin, SourceFromMentionAdminMixin, admin.ModelAdmin):
     list_display = (
-        "position",
+        "number",
         "text_preview",
         "document",
         "suggested_source",
@@ -246,7 +246,7 @@ class StatementAdmin(PolicyAdminMixin, SourceFromMentionAdminMixin, admin.ModelA
     autocomplete_fields = ("suggested_source",)
     readonly_fields = (
         "document",
-        "position",
+        "number",
         "paragraph",
         "text",
         "start",
@@ -259,7 +259,7 @@ class StatementAdmin(PolicyAdminMixin, SourceFromMentionAdminMixin, admin.ModelA
     actions = ("sources_create_from_mentions",)
     fields = (
         "document",
-        "position",
+        "number",
         "paragraph",
         "in_context",
         "text",
@@ -269,6 +269,11 @@ class StatementAdmin(PolicyAdminMixin, SourceFromMentionAdminMixin, admin.ModelA
         "source_from_mention_link",
         "suggested_cue",
     )
+
+    @admin.display(description=_("no."), ordering="position")
+    def number(self, statement):
+        """The statement's number in its document, counted from 1 as on every page."""
+        return statement.position + 1
 
     def get_queryset(self, request):
         # A correlated count is computed for the rows of the page only; a JOIN + GROUP BY
