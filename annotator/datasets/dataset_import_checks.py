@@ -191,3 +191,18 @@ def label_problems(labels, what: str, names: Names, line: int) -> list[str]:
         for name in values:
             names.add("labels", (group, name), line)
     return problems
+
+
+def mention_span_read(data: dict, what: str) -> tuple[int | None, int | None]:
+    """An annotation's or gold label's source_mention_span: [start, end] in the document text,
+    or absent."""
+    value = data.get("source_mention_span")
+    if value is None:
+        return None, None
+    if not (isinstance(value, list) and len(value) == 2 and all(is_count(v) for v in value)):
+        raise ValidationError(f"{what}: source_mention_span must be [start, end]")
+    return value[0], value[1]
+
+
+def count_or_zero(value) -> int:
+    return value if is_count(value) else 0
