@@ -8,6 +8,7 @@ of them, and only the author edits one.
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponseRedirect, JsonResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -20,7 +21,7 @@ from .. import roles
 from ..admin_policy import PolicyAdminMixin, UserProjectFilter, visible_object_or_404
 from ..ingestion.selectors import paragraph_bounds, statement_in_context
 from ..labelling_admin import LabellingAdminMixin
-from ..models import Annotation, Project, Statement
+from ..models import Annotation, Label, Project, Statement
 from ..paginators import CappedCountPaginator
 from ..registry.selectors import suggestion_acceptance
 from ..request_ids import is_valid_id
@@ -160,7 +161,7 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
             super()
             .get_queryset(request)
             .select_related(*self.list_select_related)
-            .prefetch_related("labels")
+            .prefetch_related(Prefetch("labels", Label.objects.select_related("group")))
         )
 
     def get_list_display(self, request):
