@@ -273,7 +273,7 @@ class StatementAdmin(PolicyAdminMixin, SourceFromMentionAdminMixin, admin.ModelA
     @admin.display(description=_("no."), ordering="position")
     def number(self, statement):
         """The statement's number in its document, counted from 1 as on every page."""
-        return statement.position + 1
+        return "—" if statement.position is None else statement.position + 1
 
     def get_queryset(self, request):
         # A correlated count is computed for the rows of the page only; a JOIN + GROUP BY
