@@ -137,7 +137,7 @@ def annotator_activity(*, project: Project) -> dict[int, Activity]:
         .filter(seconds_spent__gt=0)
         .values_list("annotator", "seconds_spent")
     )
-    for annotator, spent in timed.iterator():
+    for annotator, spent in timed:
         seconds.setdefault(annotator, []).append(spent)
     return {
         row["annotator"]: Activity(

@@ -41,17 +41,10 @@ from ..models import (
     Project,
     Source,
     Statement,
-    mention_span_problem,
 )
 from .bundle import companion_names
 from .card import card_front_matter
-from .dataset_import_checks import (
-    Names,
-    count_or_zero,
-    date_value,
-    mention_span_read,
-    statement_problems,
-)
+from .dataset_import_checks import Names, date_value, labelling_extras_read, statement_problems
 from .selection import BATCH, batched
 
 MAX_ERRORS = 50
@@ -340,11 +333,7 @@ class RecordWriter:
         instance.source_reliability = reliability
         instance.info_credibility = credibility
         instance.note = data.get("note") or ""
-        instance.source_mention_start, instance.source_mention_end = mention_span_read(data, what)
-        if problem := mention_span_problem(
-            instance.statement, instance.source_mention, *mention_span_read(data, what)
-        ):
-            raise ValidationError(f"{what}: {problem}")
+        labelling_extras_read(data, instance, what)
         return labels
 
     def annotations(self, record: dict, statement: Statement) -> list[tuple[Annotation, list]]:
@@ -362,8 +351,6 @@ class RecordWriter:
                 annotator_id=self.vocabulary.users[name],
                 status=Annotation.Status.SUBMITTED,
                 submitted_at=parse_datetime(submitted_at) if submitted_at else None,
-                guidelines_version=str(data.get("guidelines_version") or "")[:50],
-                seconds_spent=count_or_zero(data.get("seconds_spent")),
             )
             result.append((annotation, self.labelling(data, annotation, f"annotation by {name}")))
         return result
