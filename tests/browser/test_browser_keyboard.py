@@ -1,6 +1,8 @@
 """The annotator's loop by keyboard alone, in a real browser: every key pressed is read from a
 control's `aria-keyshortcuts`, no element is ever clicked. Enter on a choice saves nothing, fast
-typing in the source picker saves the source typed, and the page fits 1366×768."""
+typing in the source picker saves the source typed, and the page fits 1366×768. Selecting words
+in the paragraph fills "source as written" with their exact offsets, and a new statement is
+saved as a draft automatically while working."""
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -165,3 +167,71 @@ def test_the_form_fits_one_screen(page, live_server, transactional_demo):
     assert page.evaluate("document.documentElement.scrollHeight") <= 768
     page.set_viewport_size({"width": 800, "height": 900})
     assert page.evaluate("document.documentElement.scrollWidth") <= 800
+
+
+SELECT_WORD = """word => {
+  const paragraph = document.getElementById('paragraph');
+  const walker = document.createTreeWalker(paragraph, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const at = node.data.indexOf(word);
+    if (at >= 0) {
+      const range = document.createRange();
+      range.setStart(node, at);
+      range.setEnd(node, at + word.length);
+      getSelection().removeAllRanges();
+      getSelection().addRange(range);
+      paragraph.dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
+      return true;
+    }
+  }
+  return false;
+}"""
+
+
+def test_selected_words_become_the_source_as_written_with_their_offsets(
+    page, live_server, transactional_demo
+):
+    dora = get_user_model().objects.get(username="dora")
+    browser_login(page, live_server, "dora", "dora-demo-2026")
+    open_queue(page, live_server, transactional_demo)
+    number = statement_number(page)
+    paragraph = page.inner_text("#paragraph")
+    word = "KCNA" if "KCNA" in paragraph else paragraph.split()[1]
+    assert page.evaluate(SELECT_WORD, word)
+    assert page.input_value("#id_source_mention") == word
+    start = int(page.input_value("#id_source_mention_start"))
+    end = int(page.input_value("#id_source_mention_end"))
+
+    press(page, "input[name=source_reliability][value=C]")
+    press(page, "input[name=info_credibility][value='3']")
+    page.keyboard.press("Escape")
+    press(page, "input[name=_save_draft]")
+    page.wait_for_function(
+        "n => !document.querySelector('#statement-box .meta')?.innerText.endsWith(' ' + n)",
+        arg=number,
+    )
+    saved = Annotation.objects.get(annotator=dora, statement__position=number - 1)
+    text = saved.statement.document.text
+    assert (saved.source_mention_start, saved.source_mention_end) == (start, end)
+    assert text[start:end] == word == saved.source_mention
+
+
+def test_a_new_statement_is_saved_as_a_draft_while_working(page, live_server, transactional_demo):
+    dora = get_user_model().objects.get(username="dora")
+    browser_login(page, live_server, "dora", "dora-demo-2026")
+    open_queue(page, live_server, transactional_demo)
+    number = statement_number(page)
+    press(page, "input[name=source_reliability][value=D]")
+    page.wait_for_function("() => document.getElementById('autosave-status').textContent !== ''")
+    draft = Annotation.objects.get(annotator=dora, statement__position=number - 1)
+    assert (draft.status, draft.source_reliability) == ("draft", "D")
+    # Finishing it afterwards is no conflict with the automatic save.
+    press(page, "input[name=info_credibility][value='5']")
+    press(page, label_input("biased"))
+    press(page, "input[name=_annotate_next]")
+    page.wait_for_function(
+        "n => !document.querySelector('#statement-box .meta')?.innerText.endsWith(' ' + n)",
+        arg=number,
+    )
+    draft.refresh_from_db()
+    assert draft.info_credibility == "5"
