@@ -37,6 +37,11 @@ LABELLING_FIELDS = ("source", "source_mention", "source_reliability", "info_cred
 # The same as database columns (the source as its id), for rows read without model instances.
 LABELLING_COLUMNS = tuple(f"{name}_id" if name == "source" else name for name in LABELLING_FIELDS)
 GRADE_FIELDS = ("source_reliability", "info_credibility")
+# Where "source as written" stands in the document text (document.text[start:end] ==
+# source_mention): stored with the labelling, checked by the model, exported as
+# `source_mention_span` next to (not among) the fields above, so that their columns keep their
+# places.
+MENTION_SPAN_FIELDS = ("source_mention_start", "source_mention_end")
 
 # --- the Admiralty grades --------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from django.core import signing
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ..labelling import GRADE_FIELDS, LABELLING_FIELDS, labelling_content
+from ..labelling import GRADE_FIELDS, LABELLING_FIELDS, MENTION_SPAN_FIELDS, labelling_content
 from ..labelling_admin import LabellingForm, label_group_field_name
 from ..models import Annotation
 from .hotkeys import GRADE_HOTKEYS, label_hotkeys, with_hotkeys
@@ -48,11 +48,7 @@ class AnnotationForm(LabellingForm):
 
     class Meta:
         model = Annotation
-        fields = [
-            *LABELLING_FIELDS,
-            "source_mention_start",
-            "source_mention_end",
-        ]
+        fields = [*LABELLING_FIELDS, *MENTION_SPAN_FIELDS]
         widgets = {
             "source_mention_start": forms.HiddenInput,
             "source_mention_end": forms.HiddenInput,
