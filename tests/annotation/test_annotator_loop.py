@@ -12,8 +12,10 @@ from django.urls import reverse
 from annotator.annotation.forms import OPENED_SALT
 from annotator.annotation.hotkeys import ACTION_HOTKEYS, RESERVED, label_hotkeys
 from annotator.annotation.selectors import annotation_queue, next_statement
+from annotator.annotation.services import annotation_save
+from annotator.ingestion.services import document_create
 from annotator.labelling import label_groups_offered
-from annotator.models import Annotation, Label, LabelGroup, Statement
+from annotator.models import Annotation, GoldLabel, Label, LabelGroup, Statement
 from tests.helpers import annotation_form_data, annotation_submit, group_field, label
 
 
@@ -220,3 +222,37 @@ def test_annotate_next_is_offered_only_to_annotators_of_the_project(
     changelist = reverse("admin:annotator_project_changelist")
     assert annotate in client_for(annotator).get(changelist).content.decode()
     assert annotate not in client_for(lead).get(changelist).content.decode()
+
+
+def test_a_unanimous_gold_label_takes_the_selected_span(project, annotator, second_annotator):
+    document, _ = document_create(
+        project=project,
+        title="Zweiter Artikel",
+        text="Laut KCNA rückten Truppen vor. Das ist alles.",
+        language="de",
+    )
+    project.annotations_per_statement = 2
+    project.save()
+    statement = document.statements.get(position=0)
+    start = document.text.index("KCNA")
+    for user in (annotator, second_annotator):
+        annotation_save(
+            annotation=Annotation(
+                statement=statement,
+                annotator=user,
+                source_mention="KCNA",
+                source_mention_start=start,
+                source_mention_end=start + 4,
+                source_reliability="D",
+                info_credibility="3",
+            ),
+            labels=[label("Bias", "non-biased")],
+            changed_by=user,
+        )
+    gold = GoldLabel.objects.get(statement=statement)
+    assert gold.method == "unanimous"
+    assert (gold.source_mention, gold.source_mention_start, gold.source_mention_end) == (
+        "KCNA",
+        start,
+        start + 4,
+    )
