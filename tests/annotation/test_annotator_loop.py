@@ -224,7 +224,8 @@ def test_annotate_next_is_offered_only_to_annotators_of_the_project(
     assert annotate not in client_for(lead).get(changelist).content.decode()
 
 
-def test_a_unanimous_gold_label_takes_the_selected_span(project, annotator, second_annotator):
+def unanimous_with_span(project, annotators) -> tuple[Statement, int]:
+    """A new statement both annotators submit alike, "KCNA" selected: (statement, its start)."""
     document, _ = document_create(
         project=project,
         title="Zweiter Artikel",
@@ -235,7 +236,7 @@ def test_a_unanimous_gold_label_takes_the_selected_span(project, annotator, seco
     project.save()
     statement = document.statements.get(position=0)
     start = document.text.index("KCNA")
-    for user in (annotator, second_annotator):
+    for user in annotators:
         annotation_save(
             annotation=Annotation(
                 statement=statement,
@@ -249,6 +250,11 @@ def test_a_unanimous_gold_label_takes_the_selected_span(project, annotator, seco
             labels=[label("Bias", "non-biased")],
             changed_by=user,
         )
+    return statement, start
+
+
+def test_a_unanimous_gold_label_takes_the_selected_span(project, annotator, second_annotator):
+    statement, start = unanimous_with_span(project, (annotator, second_annotator))
     gold = GoldLabel.objects.get(statement=statement)
     assert gold.method == "unanimous"
     assert (gold.source_mention, gold.source_mention_start, gold.source_mention_end) == (
@@ -256,3 +262,25 @@ def test_a_unanimous_gold_label_takes_the_selected_span(project, annotator, seco
         start,
         start + 4,
     )
+
+
+def test_a_lead_rewriting_the_gold_mention_drops_its_span(
+    client_for, project, annotator, second_annotator, lead
+):
+    statement, _start = unanimous_with_span(project, (annotator, second_annotator))
+    gold = GoldLabel.objects.get(statement=statement)
+    assert gold.source_mention_start is not None
+    url = reverse("admin:annotator_goldlabel_change", args=[gold.pk])
+    form = client_for(lead).get(url).context["adminform"].form
+    data = {
+        key: value
+        for key, value in {**form.initial, "source_mention": "die Agentur KCNA"}.items()
+        if value is not None
+    }
+    data["seen_version"] = gold.version
+    data[group_field("Bias")] = label("Bias", "non-biased").pk
+    response = client_for(lead).post(url, {**data, "_save": "1"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    gold.refresh_from_db()
+    assert gold.source_mention == "die Agentur KCNA"
+    assert gold.source_mention_start is None and gold.source_mention_end is None
