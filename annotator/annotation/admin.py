@@ -25,7 +25,7 @@ from ..models import Annotation, Label, Project, Statement
 from ..paginators import CappedCountPaginator
 from ..registry.selectors import suggestion_acceptance
 from ..request_ids import is_valid_id
-from .forms import AnnotationForm, opened_token, unfinished_action
+from .forms import AnnotationForm, opened_token, suggested_span, unfinished_action
 from .hotkeys import ACTION_HOTKEYS
 from .selectors import (
     Activity,
@@ -125,16 +125,6 @@ class ProjectAnnotationAdminMixin:
             extra_context["flags"] = project_flags(project=project)
             extra_context["suggestion_acceptance"] = suggestion_acceptance(project=project)
         return super().change_view(request, object_id, form_url, extra_context)
-
-
-def suggested_span(statement: Statement) -> tuple[int, int] | None:
-    """The suggested mention's place in the document text (stored relative to the statement)."""
-    start, end = statement.suggested_mention_start, statement.suggested_mention_end
-    if start is None or end is None or not statement.suggested_mention:
-        return None
-    if statement.text[start:end] != statement.suggested_mention:
-        return None
-    return statement.start + start, statement.start + end
 
 
 class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):

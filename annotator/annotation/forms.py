@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from ..labelling import GRADE_FIELDS, LABELLING_FIELDS, MENTION_SPAN_FIELDS, labelling_content
 from ..labelling_admin import LabellingForm, label_group_field_name
-from ..models import Annotation
+from ..models import Annotation, Statement
 from .hotkeys import GRADE_HOTKEYS, label_hotkeys, with_hotkeys
 
 # The buttons (and the automatic save) that keep an unfinished annotation.
@@ -35,6 +35,16 @@ def seconds_since(token: str) -> int:
 
 def unfinished_action(data) -> bool:
     return any(action in data for action in UNFINISHED_ACTIONS)
+
+
+def suggested_span(statement: Statement) -> tuple[int, int] | None:
+    """The suggested mention's place in the document text (stored relative to the statement)."""
+    start, end = statement.suggested_mention_start, statement.suggested_mention_end
+    if start is None or end is None or not statement.suggested_mention:
+        return None
+    if statement.text[start:end] != statement.suggested_mention:
+        return None
+    return statement.start + start, statement.start + end
 
 
 class AnnotationForm(LabellingForm):
@@ -92,6 +102,7 @@ class AnnotationForm(LabellingForm):
 
     def clean(self):
         cleaned_data = super().clean()
+        self.stale_span_drop(cleaned_data)
         annotation = self.instance
         if annotation.statement_id and annotation.annotator_id and not self.errors:
             duplicate = (
@@ -109,6 +120,24 @@ class AnnotationForm(LabellingForm):
                     code="duplicate",
                 )
         return cleaned_data
+
+    def stale_span_drop(self, cleaned_data: dict) -> None:
+        """Offsets posted back as they were given (the stored or the suggested span) with a
+        mention typed since (a page without its script): the words were not selected, so the
+        mention has no span. Offsets of a new selection are checked by the model."""
+        span = (cleaned_data.get("source_mention_start"), cleaned_data.get("source_mention_end"))
+        mention = cleaned_data.get("source_mention")
+        if None in span or mention is None:
+            return
+        if not self.instance.statement_id:
+            return
+        statement = self.instance.statement
+        given = {
+            (self.instance.source_mention_start, self.instance.source_mention_end),
+            suggested_span(statement),
+        }
+        if span in given and statement.document.text[span[0] : span[1]] != mention:
+            cleaned_data["source_mention_start"] = cleaned_data["source_mention_end"] = None
 
     def repeats(self, existing: Annotation) -> bool:
         posted = Annotation(

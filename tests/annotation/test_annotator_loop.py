@@ -284,3 +284,24 @@ def test_a_lead_rewriting_the_gold_mention_drops_its_span(
     gold.refresh_from_db()
     assert gold.source_mention == "die Agentur KCNA"
     assert gold.source_mention_start is None and gold.source_mention_end is None
+
+
+def test_a_mention_typed_over_the_suggestion_keeps_no_stale_span(client_for, project, annotator):
+    statement = (
+        Statement.objects.filter(document__project=project)
+        .exclude(suggested_mention="")
+        .exclude(suggested_mention_start=None)
+        .order_by("position")
+        .first()
+    )
+    start = statement.start + statement.suggested_mention_start
+    end = statement.start + statement.suggested_mention_end
+    # The page offered the suggestion's span; without the script it is posted back unchanged.
+    data = annotation_form_data(
+        source_mention="typed by hand", source_mention_start=start, source_mention_end=end
+    )
+    response = client_for(annotator).post(add_url(statement), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    saved = Annotation.objects.get(statement=statement, annotator=annotator)
+    assert saved.source_mention == "typed by hand"
+    assert (saved.source_mention_start, saved.source_mention_end) == (None, None)
