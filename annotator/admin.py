@@ -84,7 +84,7 @@ class ProjectAdmin(
             "annotations_per_statement",
             "documents",
             self.progress_column(request),
-            "annotate_link",
+            self.annotate_column(request),
             *self.lead_columns(request),
         )
 

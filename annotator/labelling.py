@@ -37,6 +37,11 @@ LABELLING_FIELDS = ("source", "source_mention", "source_reliability", "info_cred
 # The same as database columns (the source as its id), for rows read without model instances.
 LABELLING_COLUMNS = tuple(f"{name}_id" if name == "source" else name for name in LABELLING_FIELDS)
 GRADE_FIELDS = ("source_reliability", "info_credibility")
+# Where "source as written" stands in the document text (document.text[start:end] ==
+# source_mention): stored with the labelling, checked by the model, exported as
+# `source_mention_span` next to (not among) the fields above, so that their columns keep their
+# places.
+MENTION_SPAN_FIELDS = ("source_mention_start", "source_mention_end")
 
 # --- the Admiralty grades --------------------------------------------------------------------
 
@@ -69,9 +74,12 @@ def label_groups_offered() -> list[LabelGroup]:
     return list(LabelGroup.objects.filter(retired_at__isnull=True).order_by("position", "name"))
 
 
-def labels_problem(labels: Iterable[Label], groups: Iterable[LabelGroup]) -> str | None:
+def labels_problem(
+    labels: Iterable[Label], groups: Iterable[LabelGroup], complete: bool = True
+) -> str | None:
     """What is wrong with this choice of labels under the groups' rules, or None: a single-choice
-    group takes one label, a required group (not retired) at least one."""
+    group takes one label, a required group (not retired) at least one (unless the labelling is
+    not `complete`: a draft or a skip)."""
     labels = list(labels)
     for group in groups:
         chosen = [label for label in labels if label.group_id == group.pk]
@@ -80,13 +88,16 @@ def labels_problem(labels: Iterable[Label], groups: Iterable[LabelGroup]) -> str
                 "group": group.name,
                 "count": len(chosen),
             }
-        if group.required and group.retired_at is None and not chosen:
+        if complete and group.required and group.retired_at is None and not chosen:
             return _("“%(group)s” is required.") % {"group": group.name}
     return None
 
 
 def labels_validate(
-    labels: Iterable[Label], kept: Iterable[Label] = (), groups: list[LabelGroup] | None = None
+    labels: Iterable[Label],
+    kept: Iterable[Label] = (),
+    groups: list[LabelGroup] | None = None,
+    complete: bool = True,
 ) -> None:
     """Raise ValidationError unless the labels may be given: the group rules above, and no
     retired label or group unless it is among `kept`, the labels the annotation or gold label
@@ -102,7 +113,7 @@ def labels_validate(
             raise ValidationError(
                 _("“%(label)s” is retired and can no longer be chosen.") % {"label": label}
             )
-    problem = labels_problem(labels, groups)
+    problem = labels_problem(labels, groups, complete=complete)
     if problem:
         raise ValidationError(problem)
 
@@ -123,8 +134,15 @@ def labelling_snapshot(labelling: Labelling, labels: Iterable[Label] | None = No
         "labels": sorted(str(label) for label in labels),
         "note": labelling.note,
     }
+    if labelling.source_mention_start is not None:
+        snapshot["source_mention_span"] = [
+            labelling.source_mention_start,
+            labelling.source_mention_end,
+        ]
     if isinstance(labelling, Annotation):
         snapshot["status"] = labelling.status
+        if labelling.skip_reason:
+            snapshot["skip_reason"] = labelling.skip_reason
     if isinstance(labelling, GoldLabel):
         snapshot.update(method=labelling.method, rationale=labelling.rationale)
     return snapshot
@@ -136,6 +154,8 @@ def labelling_content(labelling: Labelling, labels: Iterable[Label]) -> tuple:
     return (
         labelling.source_id,
         labelling.source_mention,
+        labelling.source_mention_start,
+        labelling.source_mention_end,
         labelling.source_reliability,
         labelling.info_credibility,
         frozenset(label.pk for label in labels),

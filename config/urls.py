@@ -10,3 +10,7 @@ urlpatterns = [
     path("admin/password_change/", password_change_view),
     path("admin/", admin.site.urls),
 ]
+
+# 403 and 404 in the admin's look, with a way back.
+handler403 = "annotator.error_pages.permission_denied"
+handler404 = "annotator.error_pages.page_not_found"

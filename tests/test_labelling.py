@@ -18,6 +18,7 @@ from annotator.labelling import (
     GRADES,
     LABELLING_COLUMNS,
     LABELLING_FIELDS,
+    MENTION_SPAN_FIELDS,
     ORDINAL_SCALES,
     is_judged,
     labelling_content,
@@ -52,7 +53,7 @@ def test_the_field_list_is_the_models_labelling_fields():
     """A field added to Labelling fails here until the schema (and so the forms, exports and
     imports that read LABELLING_FIELDS) says where it goes."""
     decided = {f.name for f in Labelling._meta.get_fields()} - BOOKKEEPING - {"labels"}
-    assert set(LABELLING_FIELDS) == decided
+    assert set(LABELLING_FIELDS) | set(MENTION_SPAN_FIELDS) == decided
     assert (
         tuple(Annotation._meta.get_field(name).attname for name in LABELLING_FIELDS)
         == LABELLING_COLUMNS
@@ -60,7 +61,8 @@ def test_the_field_list_is_the_models_labelling_fields():
 
 
 def test_the_forms_offer_exactly_the_schemas_fields():
-    assert tuple(AnnotationForm._meta.fields) == LABELLING_FIELDS
+    # The annotation form also takes the words selected in the paragraph.
+    assert tuple(AnnotationForm._meta.fields) == (*LABELLING_FIELDS, *MENTION_SPAN_FIELDS)
     assert tuple(GoldLabelForm._meta.fields) == (*LABELLING_FIELDS, "method", "rationale")
 
 

@@ -59,6 +59,8 @@ def selector_arguments(demo) -> dict:
         "end": statement.end,
         "labels": Label.objects.all(),
         "groups": LabelGroup.objects.all(),
+        "drafts": True,
+        "limit": 10,
     }
 
 

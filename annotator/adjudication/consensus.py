@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from ..agreement.data import LabelIds, label_set
-from ..labelling import LABELLING_COLUMNS
+from ..labelling import LABELLING_COLUMNS, MENTION_SPAN_FIELDS
 from ..models import Annotation, GoldLabel, LabelGroup
 
 # --------------------------------------------------------------------------------------------
@@ -29,6 +29,8 @@ class Vote:
     source_reliability: str
     info_credibility: str
     labels: frozenset[int]
+    # Where the mention stands in the document text, when the annotator selected it.
+    mention_span: tuple[int, int] | None = None
 
     @property
     def key(self) -> tuple:
@@ -52,11 +54,15 @@ def statement_votes(statement_ids: Iterable[int] | QuerySet) -> dict[int, list[V
             "source_reliability",
             "info_credibility",
             "label_ids",
+            *MENTION_SPAN_FIELDS,
         )
     )
     votes: dict[int, list[Vote]] = {}
-    for statement_id, source, mention, reliability, credibility, label_ids in rows:
-        vote = Vote(source, mention, reliability, credibility, label_set(label_ids))
+    for statement_id, source, mention, reliability, credibility, label_ids, *span in rows:
+        vote = Vote(
+            source, mention, reliability, credibility, label_set(label_ids),
+            tuple(span) if None not in span else None,
+        )  # fmt: skip
         votes.setdefault(statement_id, []).append(vote)
     return votes
 
@@ -126,8 +132,8 @@ def consensus(votes: list[Vote], required: int, groups: list[LabelGroup]) -> Con
     plurality["labels"] = plurality_labels | ({plurality.get(g.pk) for g in single} - {None})
     if majority is not None:
         majority["labels"] = chosen_by_majority | ({majority[g.pk] for g in single} - {None})
-        majority["source_mention"] = mention_for(votes, majority["source_id"])
-    plurality["source_mention"] = mention_for(votes, plurality.get("source_id"))
+        majority.update(mention_values(votes, majority["source_id"]))
+    plurality.update(mention_values(votes, plurality.get("source_id")))
     return Consensus(n, required, is_unanimous(votes, required), majority, plurality, tally)
 
 
@@ -140,7 +146,7 @@ def unanimous_values(votes: list[Vote]) -> dict:
     first = votes[0]
     return {
         "source_id": first.source_id,
-        "source_mention": mention_for(votes, first.source_id),
+        **mention_values(votes, first.source_id),
         "source_reliability": first.source_reliability,
         "info_credibility": first.info_credibility,
         "labels": set(first.labels),
@@ -152,12 +158,27 @@ def mention_for(votes: list[Vote], source_id: int | None) -> str:
     return mentions.most_common(1)[0][0] if mentions else ""
 
 
+def mention_values(votes: list[Vote], source_id: int | None) -> dict:
+    """The most common mention of the chosen source, and the span most often selected for it."""
+    mention = mention_for(votes, source_id)
+    spans = Counter(
+        v.mention_span
+        for v in votes
+        if v.source_id == source_id and v.source_mention == mention and v.mention_span
+    )
+    start, end = spans.most_common(1)[0][0] if spans else (None, None)
+    return {"source_mention": mention, "source_mention_start": start, "source_mention_end": end}
+
+
 def gold_values(values: dict) -> dict:
     """Consensus values as GoldLabel field values (labels and note apart)."""
     return {
-        column: values.get(column, None if column == "source_id" else "")
-        for column in LABELLING_COLUMNS
-        if column != "note"
+        **{
+            column: values.get(column, None if column == "source_id" else "")
+            for column in LABELLING_COLUMNS
+            if column != "note"
+        },
+        **{column: values.get(column) for column in MENTION_SPAN_FIELDS},
     }
 
 

@@ -21,6 +21,15 @@ class GoldLabelForm(LabellingForm):
         model = GoldLabel
         fields = [*LABELLING_FIELDS, "method", "rationale"]
 
+    def clean(self):
+        cleaned_data = super().clean()
+        # The form does not offer the mention's span (it comes from the annotators' selection):
+        # a mention the lead rewrites no longer has it.
+        mention = cleaned_data.get("source_mention")
+        if mention is not None and mention != self.instance.source_mention:
+            self.instance.source_mention_start = self.instance.source_mention_end = None
+        return cleaned_data
+
 
 class GoldDecisionForm(GoldLabelForm):
     """The gold label form of the adjudication page: the grades and the method as radio

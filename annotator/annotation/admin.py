@@ -8,9 +8,10 @@ of them, and only the author edits one.
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponseRedirect, JsonResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.text import Truncator
 from django.utils.translation import gettext
@@ -18,19 +19,25 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import roles
 from ..admin_policy import PolicyAdminMixin, UserProjectFilter, visible_object_or_404
-from ..ingestion.selectors import statement_in_context
+from ..ingestion.selectors import paragraph_bounds, statement_in_context
 from ..labelling_admin import LabellingAdminMixin
-from ..models import Annotation, Project, Statement
+from ..models import Annotation, Label, Project, Statement
 from ..paginators import CappedCountPaginator
 from ..progress import progress_recount
 from ..registry.selectors import suggestion_acceptance
 from ..request_ids import is_valid_id
-from .forms import AnnotationForm
+from .forms import AnnotationForm, opened_token, suggested_span, unfinished_action
+from .hotkeys import ACTION_HOTKEYS
 from .selectors import (
+    Activity,
     annotation_progress,
     annotation_queue,
+    annotator_activity,
     annotators_progress,
+    document_neighbours,
+    label_definitions,
     next_statement,
+    project_flags,
 )
 from .services import DuplicateAnnotation, annotation_save, annotations_delete
 
@@ -52,10 +59,17 @@ class ProjectAnnotationAdminMixin:
         progress.short_description = _("your progress")
         return progress
 
-    @admin.display(description="")
-    def annotate_link(self, project):
-        url = reverse("admin:annotator_project_annotate", args=[project.pk])
-        return format_html('<a class="button" href="{}">{}</a>', url, gettext("Annotate next"))
+    def annotate_column(self, request):
+        """ "Annotate next", only for those who annotate the project."""
+
+        def annotate_link(project):
+            if not roles.can_annotate(request.user, project):
+                return ""
+            url = reverse("admin:annotator_project_annotate", args=[project.pk])
+            return format_html('<a class="button" href="{}">{}</a>', url, gettext("Annotate next"))
+
+        annotate_link.short_description = ""
+        return annotate_link
 
     def get_urls(self):
         custom = [
@@ -72,7 +86,9 @@ class ProjectAnnotationAdminMixin:
         project = visible_object_or_404(request.user, Project, object_id)
         if not roles.can_annotate(request.user, project):
             raise PermissionDenied
-        statement = next_statement(project=project, user=request.user)
+        statement = next_statement(
+            project=project, user=request.user, drafts="drafts" in request.GET
+        )
         if statement is None:
             messages.success(
                 request,
@@ -104,7 +120,12 @@ class ProjectAnnotationAdminMixin:
                 project=project, user=request.user
             ).select_related("document")[:10]
         if project is not None and roles.can_view_agreement(request.user):
-            extra_context["annotator_progress"] = annotators_progress(project=project)
+            activity = annotator_activity(project=project)
+            extra_context["annotator_progress"] = [
+                (user, progress, activity.get(user.pk, Activity()))
+                for user, progress in annotators_progress(project=project)
+            ]
+            extra_context["flags"] = project_flags(project=project)
             extra_context["suggestion_acceptance"] = suggestion_acceptance(project=project)
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -129,13 +150,53 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
 
     # Blind annotation: every lookup of an annotation starts from the policy's queryset.
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related(*self.list_select_related)
+        return (
+            super()
+            .get_queryset(request)
+            .select_related(*self.list_select_related)
+            .prefetch_related(Prefetch("labels", Label.objects.select_related("group")))
+        )
 
     def get_list_display(self, request):
-        columns = ["statement_preview", "document", "admiralty", "source", "status", "updated_at"]
+        columns = [
+            "statement_number",
+            "statement_preview",
+            "document",
+            "admiralty",
+            "source",
+            "label_list",
+            "status",
+            "updated_at",
+        ]
         if roles.is_lead(request.user):
-            columns.insert(2, "annotator")
+            columns.insert(3, "annotator")
         return columns
+
+    @admin.display(description=_("no."), ordering="statement__position")
+    def statement_number(self, annotation):
+        return annotation.statement.position + 1
+
+    @admin.display(description=_("labels"))
+    def label_list(self, annotation):
+        return ", ".join(label.name for label in annotation.labels.all()) or "—"
+
+    @admin.display(description=_("labels"))
+    def labels_by_group(self, annotation):
+        """The labels under their groups, for reading (a lead's view of an annotation)."""
+        labels = sorted(annotation.labels.all(), key=lambda label: label.position)
+        groups = {}
+        for label in labels:
+            groups.setdefault(label.group, []).append(label.name)
+        if not groups:
+            return "—"
+        return format_html_join(
+            "",
+            "<div><strong>{}:</strong> {}</div>",
+            (
+                (group.name, ", ".join(names))
+                for group, names in sorted(groups.items(), key=lambda item: item[0].position)
+            ),
+        )
 
     def get_list_filter(self, request):
         filters = [UserProjectFilter, "status", "source_reliability", "info_credibility"]
@@ -153,6 +214,10 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("Admiralty code"))
     def admiralty(self, annotation):
+        if annotation.status != Annotation.Status.SUBMITTED and not (
+            annotation.source_reliability or annotation.info_credibility
+        ):
+            return "—"
         return annotation.admiralty_code
 
     # --- which statement, and who may annotate it ---------------------------------------
@@ -225,13 +290,54 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
-        return self.labelling_fieldsets(request)
+        fieldsets = self.labelling_fieldsets(request)
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Read only (a lead): the labels under their groups, not one empty field per group.
+            return [
+                (name, {**options, "fields": ["labels_by_group"]})
+                if options["fields"] and str(options["fields"][0]).startswith("label_group_")
+                else (name, options)
+                for name, options in fieldsets
+            ] + [
+                (
+                    _("Time and guidelines"),
+                    {"fields": [("status", "skip_reason", "seconds_spent", "guidelines_version")]},
+                )
+            ]
+        who, grades, labels, *rest = fieldsets
+        who_fields = [
+            ("source", "source_mention"),
+            *(name for name in who[1]["fields"] if name not in ("source", "source_mention")),
+            "source_mention_start",
+            "source_mention_end",
+            "opened",
+        ]
+        return [
+            (who[0], {**who[1], "fields": who_fields, "classes": ["annotation-who"]}),
+            (grades[0], {**grades[1], "classes": ["annotation-grades"]}),
+            (labels[0], {**labels[1], "classes": ["annotation-labels"]}),
+            *rest,
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            return [
+                "labels_by_group",
+                "status",
+                "skip_reason",
+                "seconds_spent",
+                "guidelines_version",
+            ]
+        return []
 
     def get_changeform_initial_data(self, request):
         statement = request.annotator_statement
+        start, end = suggested_span(statement) or (None, None)
         return {
             "source": statement.suggested_source_id,
             "source_mention": statement.suggested_mention,
+            "source_mention_start": start,
+            "source_mention_end": end,
         }
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
@@ -240,9 +346,20 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
         context.update(
             statement=statement,
             statement_context=statement_in_context(statement),
+            paragraph_start=paragraph_bounds(
+                statement.document.text, statement.start, statement.end
+            )[0],
             project=project,
             is_own_annotation=obj is None or obj.annotator_id == request.user.pk,
             can_view_label_history=roles.can_view_label_history(request.user),
+            hotkeys=ACTION_HOTKEYS,
+            suggested_span=suggested_span(statement),
+            neighbours=document_neighbours(statement),
+            label_definitions=label_definitions(self.label_groups(request)),
+            # One screen: the statement, the choices and the buttons without the sidebar.
+            is_nav_sidebar_enabled=False,
+            may_skip=obj is None or obj.status != Annotation.Status.SUBMITTED,
+            may_autosave=obj is None or obj.status == Annotation.Status.DRAFT,
         )
         if roles.can_annotate(request.user, project):
             context["progress"] = annotation_progress(project=project, user=request.user)
@@ -252,18 +369,29 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
         if not change:
             obj.statement = request.annotator_statement
             obj.annotator = request.user
-        obj.status = (
-            Annotation.Status.DRAFT
-            if "_save_draft" in request.POST
-            else Annotation.Status.SUBMITTED
-        )
+        if "_skip" in request.POST:
+            obj.status = Annotation.Status.SKIPPED
+            obj.skip_reason = form.cleaned_data.get("skip_reason") or ""
+        elif unfinished_action(request.POST):
+            obj.status = Annotation.Status.DRAFT
+        else:
+            obj.status = Annotation.Status.SUBMITTED
         annotation_save(
             annotation=obj,
             labels=form.chosen_labels(),
             changed_by=request.user,
             expected_version=form.expected_version(),
             groups=self.all_label_groups(request),
+            seconds_spent=form.seconds_spent(),
         )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and "_autosave" in request.POST:
+            stored = self.get_object(request, object_id) if object_id else None
+            # An automatic save never turns a submitted annotation back into a draft.
+            if stored is not None and stored.status == Annotation.Status.SUBMITTED:
+                return JsonResponse({"saved": False}, status=409)
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def response_add(self, request, obj, post_url_continue=None):
         return self.response_after_save(request, obj) or super().response_add(
@@ -274,7 +402,16 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
         return self.response_after_save(request, obj) or super().response_change(request, obj)
 
     def response_after_save(self, request, obj):
-        if "_annotate_next" not in request.POST and "_save_draft" not in request.POST:
+        if "_autosave" in request.POST:
+            return JsonResponse(
+                {
+                    "saved": True,
+                    "url": reverse("admin:annotator_annotation_change", args=[obj.pk]),
+                    "version": obj.version,
+                    "opened": opened_token(),
+                }
+            )
+        if not any(name in request.POST for name in ("_annotate_next", "_save_draft", "_skip")):
             return None
         project_id = obj.statement.document.project_id
         return HttpResponseRedirect(reverse("admin:annotator_project_annotate", args=[project_id]))

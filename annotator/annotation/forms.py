@@ -1,21 +1,108 @@
-"""The annotation form: the labelling form, plus the check that an annotator annotates a
-statement once (a repeated submission of the same labels is let through as a double click)."""
+"""The annotation form: the labelling form, plus the mention span (the offsets of the words
+selected in the paragraph), the reason for a skip, the time since the page was opened, and the
+check that an annotator annotates a statement once (a repeated submission of the same labels is
+let through as a double click)."""
+
+import time
 
 from django import forms
+from django.core import signing
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from ..labelling import LABELLING_FIELDS, labelling_content
-from ..labelling_admin import LabellingForm
-from ..models import Annotation
+from ..labelling import GRADE_FIELDS, LABELLING_FIELDS, MENTION_SPAN_FIELDS, labelling_content
+from ..labelling_admin import LabellingForm, label_group_field_name
+from ..models import Annotation, Statement
+from .hotkeys import GRADE_HOTKEYS, label_hotkeys, with_hotkeys
+
+# The buttons (and the automatic save) that keep an unfinished annotation.
+UNFINISHED_ACTIONS = ("_save_draft", "_skip", "_autosave")
+OPENED_SALT = "annotator.annotation.opened"
+
+
+def opened_token() -> str:
+    """When the page was shown, signed: the seconds spent are measured by the server."""
+    return signing.dumps(int(time.time()), salt=OPENED_SALT)
+
+
+def seconds_since(token: str) -> int:
+    try:
+        opened = signing.loads(token, salt=OPENED_SALT, max_age=24 * 3600)
+    except (signing.BadSignature, TypeError, ValueError):
+        return 0
+    return max(0, int(time.time()) - int(opened))
+
+
+def unfinished_action(data) -> bool:
+    return any(action in data for action in UNFINISHED_ACTIONS)
+
+
+def suggested_span(statement: Statement) -> tuple[int, int] | None:
+    """The suggested mention's place in the document text (stored relative to the statement)."""
+    start, end = statement.suggested_mention_start, statement.suggested_mention_end
+    if start is None or end is None or not statement.suggested_mention:
+        return None
+    if statement.text[start:end] != statement.suggested_mention:
+        return None
+    return statement.start + start, statement.start + end
 
 
 class AnnotationForm(LabellingForm):
+    opened = forms.CharField(widget=forms.HiddenInput, required=False)
+    # Posted with the "Skip" button; not a model field of the form (the view stores it).
+    skip_reason = forms.ChoiceField(
+        label=gettext_lazy("reason"),
+        choices=[("", "—"), *Annotation.SkipReason.choices],
+        required=False,
+    )
+
     class Meta:
         model = Annotation
-        fields = list(LABELLING_FIELDS)
+        fields = [*LABELLING_FIELDS, *MENTION_SPAN_FIELDS]
+        widgets = {
+            "source_mention_start": forms.HiddenInput,
+            "source_mention_end": forms.HiddenInput,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["opened"] = opened_token()
+        if self.is_bound and unfinished_action(self.data):
+            self.instance.status = (
+                Annotation.Status.SKIPPED if "_skip" in self.data else Annotation.Status.DRAFT
+            )
+            # A draft or a skip keeps whatever is filled in: nothing is required.
+            for name in GRADE_FIELDS:
+                self.fields[name].required = False
+            for group in self.label_groups:
+                self.fields[label_group_field_name(group)].required = False
+
+        self.hotkeys_apply()
+
+    def hotkeys_apply(self) -> None:
+        for name, keys in GRADE_HOTKEYS.items():
+            if name in self.fields:
+                with_hotkeys(self.fields[name].widget, keys)
+        fields = {
+            group.pk: self.fields[label_group_field_name(group)]
+            for group in self.label_groups
+            if label_group_field_name(group) in self.fields
+        }
+        labels = {pk: list(field.queryset) for pk, field in fields.items()}
+        keys = label_hotkeys(self.label_groups, labels=labels)
+        for pk, field in fields.items():
+            with_hotkeys(
+                field.widget,
+                {str(label.pk): keys[label.pk] for label in labels[pk] if label.pk in keys},
+                {str(label.pk): label.description for label in labels[pk]},
+            )
+
+    def seconds_spent(self) -> int:
+        return seconds_since(self.cleaned_data.get("opened") or "")
 
     def clean(self):
         cleaned_data = super().clean()
+        self.stale_span_drop(cleaned_data)
         annotation = self.instance
         if annotation.statement_id and annotation.annotator_id and not self.errors:
             duplicate = (
@@ -34,10 +121,30 @@ class AnnotationForm(LabellingForm):
                 )
         return cleaned_data
 
+    def stale_span_drop(self, cleaned_data: dict) -> None:
+        """Offsets posted back as they were given (the stored or the suggested span) with a
+        mention typed since (a page without its script): the words were not selected, so the
+        mention has no span. Offsets of a new selection are checked by the model."""
+        span = (cleaned_data.get("source_mention_start"), cleaned_data.get("source_mention_end"))
+        mention = cleaned_data.get("source_mention")
+        if None in span or mention is None:
+            return
+        if not self.instance.statement_id:
+            return
+        statement = self.instance.statement
+        given = {
+            (self.instance.source_mention_start, self.instance.source_mention_end),
+            suggested_span(statement),
+        }
+        if span in given and statement.document.text[span[0] : span[1]] != mention:
+            cleaned_data["source_mention_start"] = cleaned_data["source_mention_end"] = None
+
     def repeats(self, existing: Annotation) -> bool:
         posted = Annotation(
             source=self.cleaned_data.get("source"),
             source_mention=self.cleaned_data.get("source_mention", ""),
+            source_mention_start=self.cleaned_data.get("source_mention_start"),
+            source_mention_end=self.cleaned_data.get("source_mention_end"),
             source_reliability=self.cleaned_data.get("source_reliability"),
             info_credibility=self.cleaned_data.get("info_credibility"),
             note=self.cleaned_data.get("note", ""),

@@ -2,11 +2,13 @@
 all is decided by the permission policy (roles.visible and friends)."""
 
 from dataclasses import dataclass
+from datetime import datetime
+from statistics import median
 
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from ..models import Annotation, Document, Project, Statement
+from ..models import Annotation, Document, Label, Project, Statement
 from ..progress import (
     progress_open_document_id,
     progress_stored,
@@ -18,7 +20,8 @@ def annotation_queue(*, project: Project, user) -> QuerySet[Statement]:
     """Statements of `project` that still need `user`'s annotation, in document order.
 
     A statement leaves the queue once the user submitted it, or once it has
-    `annotations_per_statement` submitted annotations from anybody.
+    `annotations_per_statement` submitted annotations from anybody. The statements the user
+    skipped come last.
     """
     submitted = Annotation.objects.submitted()
     own_submission = submitted.for_user(user).filter(statement=OuterRef("pk"))
@@ -35,8 +38,14 @@ def annotation_queue(*, project: Project, user) -> QuerySet[Statement]:
         Statement.objects.filter(document__project=project)
         .annotate(submitted_count=Coalesce(Subquery(submitted_count), 0))
         .filter(~Exists(own_submission), submitted_count__lt=project.annotations_per_statement)
-        .order_by("document_id", "position")
+        .alias(skipped=Exists(_own_skip(user)))
+        .order_by("skipped", "document_id", "position")
     )
+
+
+def _own_skip(user) -> QuerySet[Annotation]:
+    """The user's skip of the outer statement (for Exists)."""
+    return Annotation.objects.for_user(user).skipped().filter(statement=OuterRef("pk"))
 
 
 @dataclass(frozen=True)
@@ -69,17 +78,31 @@ def annotators_progress(*, project: Project) -> list[tuple]:
     return [(user, Progress(*stored[user.pk])) for user in users]
 
 
-def next_statement(*, project: Project, user) -> Statement | None:
+def next_statement(*, project: Project, user, drafts: bool = False) -> Statement | None:
     """The next statement to annotate; a document the user has started is finished first.
 
     A new document is looked for from a starting point that differs between annotators, so a
     team that starts together spreads over the documents instead of all opening the same
     statement (which would collect far more than `annotations_per_statement` annotations).
+
+    Statements the user has not touched come first (and the user's drafts among them only with
+    `drafts`); then what is left: drafts and skipped statements, skipped ones last.
     """
     stored = progress_stored(project=project, user_id=user.pk)
     if stored is not None and stored[0] == stored[1]:
         return None  # the maintained counts say the queue is empty
-    queue = annotation_queue(project=project, user=user).select_related("document")
+    whole_queue = annotation_queue(project=project, user=user).select_related("document")
+    own = Annotation.objects.for_user(user).filter(statement=OuterRef("pk"))
+    if drafts:
+        own = own.without_drafts()
+    queue = whole_queue.filter(~Exists(own))
+    untouched = _untouched_next(queue, project=project, user=user, stored=stored)
+    return untouched if untouched is not None else whole_queue.first()
+
+
+def _untouched_next(
+    queue: QuerySet[Statement], *, project: Project, user, stored
+) -> Statement | None:
     if stored is not None:
         # The document of the latest save: where the user is working (maintained).
         current = stored[2]
@@ -110,3 +133,92 @@ def starting_document_id(*, project: Project, user) -> int:
         return 0
     # A fixed spread per annotator (Knuth's multiplicative hash), the same on every request.
     return document_ids[(user.pk * 2654435761) % count][0]
+
+
+# --- the lead's view of a project ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One annotator's work on a project, for the lead."""
+
+    done: int = 0
+    drafts: int = 0
+    skipped: int = 0
+    flags: int = 0
+    median_seconds: float | None = None
+    last_activity: datetime | None = None
+
+
+def annotator_activity(*, project: Project) -> dict[int, Activity]:
+    """Per annotator (user pk): submitted, drafts, skipped, flags (skips with a reason), the
+    median seconds per submitted statement (saves that measured a time) and the last save."""
+    status = Annotation.Status
+    rows = (
+        Annotation.objects.in_project(project)
+        .order_by()
+        .values("annotator")
+        .annotate(
+            done=Count("pk", filter=Q(status=status.SUBMITTED)),
+            drafts=Count("pk", filter=Q(status=status.DRAFT)),
+            skipped=Count("pk", filter=Q(status=status.SKIPPED)),
+            flags=Count("pk", filter=~Q(skip_reason="")),
+            last_activity=Max("updated_at"),
+        )
+    )
+    seconds: dict[int, list[int]] = {}
+    timed = (
+        Annotation.objects.in_project(project)
+        .submitted()
+        .filter(seconds_spent__gt=0)
+        .values_list("annotator", "seconds_spent")
+    )
+    for annotator, spent in timed:
+        seconds.setdefault(annotator, []).append(spent)
+    return {
+        row["annotator"]: Activity(
+            done=row["done"],
+            drafts=row["drafts"],
+            skipped=row["skipped"],
+            flags=row["flags"],
+            median_seconds=median(seconds[row["annotator"]])
+            if row["annotator"] in seconds
+            else None,
+            last_activity=row["last_activity"],
+        )
+        for row in rows
+    }
+
+
+def project_flags(*, project: Project, limit: int = 100) -> QuerySet[Annotation]:
+    """Statements annotators skipped with a reason (unclear, a bad split, off-topic), newest
+    first: a bad split or an unclear guideline is fixed once, not met by every annotator."""
+    return (
+        Annotation.objects.in_project(project)
+        .flagged()
+        .select_related("statement__document", "annotator")
+        .order_by("-updated_at")[:limit]
+    )
+
+
+# --- the annotation page ---------------------------------------------------------------------
+
+
+def document_neighbours(statement: Statement) -> dict[str, Statement | None]:
+    """The statements before and after this one in its document."""
+    siblings = Statement.objects.filter(document_id=statement.document_id).only("pk", "position")
+    return {
+        "previous": siblings.filter(position__lt=statement.position).order_by("-position").first(),
+        "next": siblings.filter(position__gt=statement.position).order_by("position").first(),
+    }
+
+
+def label_definitions(groups) -> list[tuple]:
+    """Each offered group with its definition and its labels' (name, definition)."""
+    labels = Label.objects.filter(group__in=groups, retired_at__isnull=True).order_by(
+        "position", "name"
+    )
+    by_group: dict[int, list] = {}
+    for label in labels:
+        by_group.setdefault(label.group_id, []).append((label.name, label.description))
+    return [(group, by_group.get(group.pk, [])) for group in groups]

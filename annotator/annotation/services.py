@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..adjudication.services import gold_label_accept_unanimous
-from ..labelling import labelling_content, labels_validate
+from ..labelling import GRADE_FIELDS, labelling_content, labels_validate
 from ..models import Annotation, Label, LabelGroup, Statement
 from ..progress import progress_annotation_saved
 from ..revisions import (
@@ -19,6 +19,9 @@ from ..revisions import (
     labelling_labels_set,
     labelling_version_claim,
 )
+
+# A page left open over lunch is not an hour of work: one save counts at most this long.
+MAX_SECONDS_PER_SAVE = 30 * 60
 
 
 class DuplicateAnnotation(Exception):
@@ -39,24 +42,39 @@ def annotation_save(
     changed_by,
     expected_version: int | None = None,
     groups: list[LabelGroup] | None = None,
+    seconds_spent: int = 0,
 ) -> Annotation:
     """Create or update an annotation with its labels, and record the change in the history.
+
+    A submitted annotation is complete (both grades, every required label group); a draft or a
+    skip keeps whatever is filled in. `seconds_spent`: from opening the statement to this save,
+    added to the annotation's time; the project's guidelines version is stored with it.
 
     With `expected_version` (the version the form showed), a stored annotation at another
     version raises LabellingConflict and nothing is written. `groups`: every label group,
     when the caller has read them already.
     """
     labels = list(labels)
-    labels_validate(labels, kept=labelling_kept_labels(annotation), groups=groups)
+    complete = annotation.status == Annotation.Status.SUBMITTED
+    labels_validate(
+        labels, kept=labelling_kept_labels(annotation), groups=groups, complete=complete
+    )
     stored = labelling_version_claim(annotation, expected_version)
     was_submitted = stored is not None and stored.status == Annotation.Status.SUBMITTED
     before = labelling_before(annotation, stored)
-    if annotation.status == Annotation.Status.SUBMITTED and annotation.submitted_at is None:
+    if complete and annotation.submitted_at is None:
         annotation.submitted_at = timezone.now()
+    annotation.seconds_spent = (annotation.seconds_spent or 0) + max(
+        0, min(int(seconds_spent), MAX_SECONDS_PER_SAVE)
+    )
+    annotation.guidelines_version = annotation.statement.document.project.guidelines_version
+    unfilled = (
+        [] if complete else [field for field in GRADE_FIELDS if not getattr(annotation, field)]
+    )
     # A statement or annotator the caller loaded exists: no query to look for it again.
     loaded = [name for name in ("statement", "annotator") if name in annotation._state.fields_cache]
     annotation.full_clean(
-        exclude=["labels", *loaded], validate_unique=False, validate_constraints=False
+        exclude=["labels", *loaded, *unfilled], validate_unique=False, validate_constraints=False
     )
     try:
         with transaction.atomic():

@@ -45,7 +45,7 @@ from ..models import (
 from ..progress import progress_recount
 from .bundle import companion_names
 from .card import card_front_matter
-from .dataset_import_checks import Names, date_value, statement_problems
+from .dataset_import_checks import Names, date_value, labelling_extras_read, statement_problems
 from .selection import BATCH, batched
 
 MAX_ERRORS = 50
@@ -334,6 +334,7 @@ class RecordWriter:
         instance.source_reliability = reliability
         instance.info_credibility = credibility
         instance.note = data.get("note") or ""
+        labelling_extras_read(data, instance, what)
         return labels
 
     def annotations(self, record: dict, statement: Statement) -> list[tuple[Annotation, list]]:

@@ -12,7 +12,14 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_date, parse_datetime
 
-from ..models import NOTE_MAX_LENGTH, GoldLabel, InfoCredibility, SourceReliability
+from ..models import (
+    NOTE_MAX_LENGTH,
+    Annotation,
+    GoldLabel,
+    InfoCredibility,
+    SourceReliability,
+    mention_span_problem,
+)
 
 USERNAME_MAX_LENGTH = 150  # django.contrib.auth's User.username
 TEXT_LIMITS = {"source_mention": 500, "suggested_mention": 500, "suggested_cue": 200}
@@ -191,3 +198,23 @@ def label_problems(labels, what: str, names: Names, line: int) -> list[str]:
         for name in values:
             names.add("labels", (group, name), line)
     return problems
+
+
+def labelling_extras_read(data: dict, instance, what: str) -> None:
+    """Besides the labels: the mention span ([start, end] in the document text, exactly
+    `source_mention` inside the statement's paragraph, or absent) and, on an annotation, the
+    guidelines version and the seconds spent. A bad span raises ValidationError."""
+    start, end = None, None
+    value = data.get("source_mention_span")
+    if value is not None:
+        if not (isinstance(value, list) and len(value) == 2 and all(map(is_count, value))):
+            raise ValidationError(f"{what}: source_mention_span must be [start, end]")
+        start, end = value
+    problem = mention_span_problem(instance.statement, instance.source_mention, start, end)
+    if problem:
+        raise ValidationError(f"{what}: {problem}")
+    instance.source_mention_start, instance.source_mention_end = start, end
+    if isinstance(instance, Annotation):
+        instance.guidelines_version = str(data.get("guidelines_version") or "")[:50]
+        seconds = data.get("seconds_spent")
+        instance.seconds_spent = seconds if is_count(seconds) else 0

@@ -55,6 +55,11 @@ def label_columns_sql(export: DatasetExport, owner_column: str, through: str) ->
     )
 
 
+def span_sql(alias: str) -> str:
+    """The mention span as "[start, end]" (selection.span_text), NULL without one."""
+    return f"'[' || {alias}.source_mention_start || ', ' || {alias}.source_mention_end || ']'"
+
+
 def labelling_sql(export: DatasetExport, alias: str, labels: str, source: str) -> list[str]:
     return [
         neutralised(f"{source}.name"),
@@ -83,6 +88,7 @@ def copy_query(export: DatasetExport) -> tuple[str, list]:
         f"to_char(a.submitted_at AT TIME ZONE 'UTC', '{TIMESTAMP_SQL}')",
         *labelling_sql(export, "g", "gl", "gsrc"),
         plain("g.method"), neutralised("pd.name"), neutralised("g.rationale"),
+        span_sql("a"), neutralised("a.guidelines_version"), "a.seconds_spent", span_sql("g"),
     ]  # fmt: skip
     sql = f"""
         WITH people(user_id, name) AS (VALUES {people_sql}),

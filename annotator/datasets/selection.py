@@ -36,6 +36,12 @@ from ..models import (
 )
 
 BATCH = 1000
+# The annotation's and gold label's columns besides the labelling (read before it).
+SPAN_COLUMNS = ("source_mention_start", "source_mention_end")
+ANNOTATION_EXTRA = (*SPAN_COLUMNS, "guidelines_version", "seconds_spent")
+LONG_EXTRA_HEADER = (
+    "source_mention_span", "guidelines_version", "seconds_spent", "gold.source_mention_span"
+)  # fmt: skip
 STREAM_CHUNK = 5000  # rows per fetch from a server-side cursor
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 TIMESTAMP_SQL = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'
@@ -260,16 +266,27 @@ class DatasetExport:
             .order_by("document_id", "position")
             .values_list(*STATEMENT_COLUMNS),
             "annotations": annotations.order_by(*order, "annotator_id").values_list(
-                "id", "statement_id", "annotator_id", "submitted_at", *LABELLING_COLUMNS
-            ),
+                "id",
+                "statement_id",
+                "annotator_id",
+                "submitted_at",
+                *ANNOTATION_EXTRA,
+                *LABELLING_COLUMNS,
+            ),  # fmt: skip
             "annotation_labels": Annotation.labels.through.objects.filter(
                 annotation__in=annotations
             )
             .order_by(*through_order, "annotation_id")
             .values_list("annotation_id", "label_id"),
             "gold": gold.order_by(*order).values_list(
-                "id", "statement_id", "method", "decided_by_id", "rationale", *LABELLING_COLUMNS
-            ),
+                "id",
+                "statement_id",
+                "method",
+                "decided_by_id",
+                "rationale",
+                *SPAN_COLUMNS,
+                *LABELLING_COLUMNS,
+            ),  # fmt: skip
             "gold_labels": GoldLabel.labels.through.objects.filter(goldlabel__in=gold)
             .order_by(*gold_through_order, "goldlabel_id")
             .values_list("goldlabel_id", "label_id"),
@@ -295,6 +312,9 @@ class DatasetExport:
                             [label for _a, label in annotation_labels.take(annotation[0])],
                         ),
                         "submitted_at": annotation[3],
+                        "source_mention_span": span(annotation[4], annotation[5]),
+                        "guidelines_version": annotation[6],
+                        "seconds_spent": annotation[7],
                     }
                     for annotation in annotations.take(statement_id)
                 ]
@@ -306,6 +326,7 @@ class DatasetExport:
                         "method": gold_row[2],
                         "decided_by": people(gold_row[3]),
                         "rationale": gold_row[4],
+                        "source_mention_span": span(gold_row[5], gold_row[6]),
                     }
                 record = self.record(dict(zip(STATEMENT_COLUMNS, row, strict=True)), own, decided)
                 if with_agreement:
@@ -358,6 +379,8 @@ class DatasetExport:
             "gold.source", "gold.source_mention", "gold.source_reliability",
             "gold.info_credibility", "gold.admiralty_code", *self.label_columns("gold."),
             "gold.note", "gold.method", "gold.decided_by", "gold.rationale",
+            # Added last, so that the columns before keep their places.
+            *LONG_EXTRA_HEADER,
         ]  # fmt: skip
 
     def flat_labels(self, labels: dict | None) -> list:
@@ -414,6 +437,10 @@ class DatasetExport:
                     *self.flat_labelling(annotation),
                     timestamp(own("submitted_at")),
                     *gold,
+                    span_text(own("source_mention_span")),
+                    own("guidelines_version"),
+                    own("seconds_spent"),
+                    span_text((record["gold"] or {}).get("source_mention_span")),
                 ]
 
 
@@ -440,6 +467,12 @@ class Groups:
 
 def span(start: int | None, end: int | None) -> list[int] | None:
     return None if start is None or end is None else [start, end]
+
+
+def span_text(value: list[int] | None) -> str | None:
+    """A span in a csv or spreadsheet cell: "[start, end]" as in jsonl (never read as a date
+    or a time by a spreadsheet)."""
+    return None if value is None else f"[{value[0]}, {value[1]}]"
 
 
 @contextmanager

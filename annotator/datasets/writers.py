@@ -93,7 +93,9 @@ def xlsx_sheets(export: DatasetExport) -> dict[str, tuple[list[str], Iterator[li
     ]  # fmt: skip
     header = export.csv_header()
     gold_start = header.index("gold.source")
-    annotation_header = [header[0], header[3], header[4], *header[9:gold_start]]
+    # The annotation's own columns: before the gold label's, and three of the four added last.
+    extra = slice(-4, -1)
+    annotation_header = [header[0], header[3], header[4], *header[9:gold_start], *header[extra]]
 
     def statement_rows(records):
         for record in records:
@@ -111,7 +113,7 @@ def xlsx_sheets(export: DatasetExport) -> dict[str, tuple[list[str], Iterator[li
     def annotation_rows():
         for row in export.long_rows():
             if row[9] is not None:  # statements without annotations have no row here
-                yield [row[0], row[3], row[4], *row[9:gold_start]]
+                yield [row[0], row[3], row[4], *row[9:gold_start], *row[extra]]
 
     sources = Source.objects.filter(
         Q(pk__in=export.annotations().values("source_id"))
@@ -180,6 +182,9 @@ def parquet_schema(export: DatasetExport):
             pa.field("annotator", pa.string()),
             *labelling,
             pa.field("submitted_at", pa.timestamp("us", tz="UTC")),
+            pa.field("source_mention_span", pa.list_(pa.int64())),
+            pa.field("guidelines_version", pa.string()),
+            pa.field("seconds_spent", pa.int64()),
         ]
     )
     gold = pa.struct(
@@ -188,6 +193,7 @@ def parquet_schema(export: DatasetExport):
             pa.field("method", pa.string()),
             pa.field("decided_by", pa.string()),
             pa.field("rationale", pa.string()),
+            pa.field("source_mention_span", pa.list_(pa.int64())),
         ]
     )
     agreement = pa.struct(

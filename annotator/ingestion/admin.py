@@ -266,7 +266,7 @@ class StatementAdmin(
     progress_project_path = "document.project"
 
     list_display = (
-        "position",
+        "number",
         "text_preview",
         "document",
         "suggested_source",
@@ -282,7 +282,7 @@ class StatementAdmin(
     autocomplete_fields = ("suggested_source",)
     readonly_fields = (
         "document",
-        "position",
+        "number",
         "paragraph",
         "text",
         "start",
@@ -295,7 +295,7 @@ class StatementAdmin(
     actions = ("sources_create_from_mentions",)
     fields = (
         "document",
-        "position",
+        "number",
         "paragraph",
         "in_context",
         "text",
@@ -305,6 +305,11 @@ class StatementAdmin(
         "source_from_mention_link",
         "suggested_cue",
     )
+
+    @admin.display(description=_("no."), ordering="position")
+    def number(self, statement):
+        """The statement's number in its document, counted from 1 as on every page."""
+        return "—" if statement.position is None else statement.position + 1
 
     def get_queryset(self, request):
         # A correlated count is computed for the rows of the page only; a JOIN + GROUP BY

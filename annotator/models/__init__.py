@@ -10,6 +10,7 @@ from .labels import (
     LabelRevision,
     SourceReliability,
     grade_constraints,
+    mention_span_problem,
 )
 from .progress import AnnotatorProgress, OpenStatement
 from .projects import Document, Project, ProjectProgress, Statement
@@ -34,4 +35,5 @@ __all__ = [
     "SourceReliability",
     "Statement",
     "grade_constraints",
+    "mention_span_problem",
 ]

@@ -6,6 +6,7 @@ validated and compared is the labelling schema (annotator/labelling.py).
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
@@ -42,6 +43,33 @@ class InfoCredibility(models.TextChoices):
     CANNOT_JUDGE = "6", _("6 – truth cannot be judged")
 
 
+def mention_span_problem(statement, mention: str, start: int | None, end: int | None):
+    """What is wrong with a mention span (the offsets of "source as written" in the document),
+    or None: both offsets or neither; inside the statement's paragraph; exactly the words of
+    `mention` there."""
+    if start is None and end is None:
+        return None
+    if start is None or end is None or start < 0 or end <= start:
+        return _("The position of the source as written is incomplete; select the words again.")
+    if statement is None:
+        return None
+    text = statement.document.text
+    if end > len(text):
+        return _("The selected words are not in this document; select them again.")
+    # The statement's paragraph: its line of the document text.
+    paragraph_start = text.rfind("\n", 0, statement.start) + 1
+    paragraph_end = text.find("\n", statement.end)
+    paragraph_end = len(text) if paragraph_end == -1 else paragraph_end
+    if start < paragraph_start or end > paragraph_end:
+        return _("Select the source as written inside the statement’s paragraph.")
+    if text[start:end] != mention:
+        return _(
+            "“Source as written” no longer matches the selected words (“%(words)s”); select "
+            "them again or clear the selection."
+        ) % {"words": text[start:end]}
+    return None
+
+
 class Labelling(models.Model):
     """The label schema, shared by annotations and gold labels."""
 
@@ -59,6 +87,14 @@ class Labelling(models.Model):
         max_length=500,
         blank=True,
         help_text=_("The words naming the source, e.g. “laut KCNA”."),
+    )
+    # Where the mention stands in the document text (document.text[start:end] ==
+    # source_mention, inside the statement's paragraph); empty when it was typed, not selected.
+    source_mention_start = models.PositiveIntegerField(
+        _("source as written: start"), null=True, blank=True
+    )
+    source_mention_end = models.PositiveIntegerField(
+        _("source as written: end"), null=True, blank=True
     )
     source_reliability = models.CharField(
         _("source reliability"), max_length=1, choices=SourceReliability.choices
@@ -91,21 +127,37 @@ class Labelling(models.Model):
         exclude = {*(exclude or ()), "source_reliability", "info_credibility"}
         super().validate_constraints(exclude=exclude)
 
+    def clean(self) -> None:
+        super().clean()
+        problem = mention_span_problem(
+            getattr(self, "statement", None) if self.statement_id else None,
+            self.source_mention,
+            self.source_mention_start,
+            self.source_mention_end,
+        )
+        if problem:
+            raise ValidationError({"source_mention": problem})
+
     @property
     def admiralty_code(self) -> str:
         """The two grades shown together, e.g. "E4"."""
-        return f"{self.source_reliability}{self.info_credibility}"
+        return f"{self.source_reliability or '?'}{self.info_credibility or '?'}"
 
 
-def grade_constraints(prefix: str) -> list[models.CheckConstraint]:
+def grade_constraints(prefix: str, unfinished: Q | None = None) -> list[models.CheckConstraint]:
+    """The grades are A–F and 1–6; `unfinished`: rows that may leave them empty (drafts)."""
+    reliability = Q(source_reliability__in=SourceReliability.values)
+    credibility = Q(info_credibility__in=InfoCredibility.values)
+    if unfinished is not None:
+        reliability |= unfinished & Q(source_reliability="")
+        credibility |= unfinished & Q(info_credibility="")
     return [
+        models.CheckConstraint(condition=reliability, name=f"{prefix}_reliability_a_to_f"),
+        models.CheckConstraint(condition=credibility, name=f"{prefix}_credibility_1_to_6"),
         models.CheckConstraint(
-            condition=Q(source_reliability__in=SourceReliability.values),
-            name=f"{prefix}_reliability_a_to_f",
-        ),
-        models.CheckConstraint(
-            condition=Q(info_credibility__in=InfoCredibility.values),
-            name=f"{prefix}_credibility_1_to_6",
+            condition=Q(source_mention_start__isnull=True, source_mention_end__isnull=True)
+            | Q(source_mention_end__gt=models.F("source_mention_start")),
+            name=f"{prefix}_mention_span",
         ),
     ]
 
@@ -114,6 +166,14 @@ class Annotation(Labelling):
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
         SUBMITTED = "submitted", _("submitted")
+        SKIPPED = "skipped", _("skipped")
+
+    class SkipReason(models.TextChoices):
+        """Why a statement was skipped: the lead sees it as a flag on the project page."""
+
+        UNCLEAR = "unclear", _("unclear")
+        SEGMENTATION = "segmentation", _("segmentation error")
+        OFF_TOPIC = "off_topic", _("off-topic")
 
     statement = models.ForeignKey(
         Statement,
@@ -133,6 +193,19 @@ class Annotation(Labelling):
         _("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED
     )
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    # Kept after the statement is annotated later: the flag tells the lead what was wrong.
+    skip_reason = models.CharField(
+        _("reason for skipping"), max_length=20, choices=SkipReason.choices, blank=True
+    )
+    seconds_spent = models.PositiveIntegerField(
+        _("seconds spent"),
+        default=0,
+        editable=False,
+        help_text=_("From opening the statement to saving it, summed over every save."),
+    )
+    guidelines_version = models.CharField(
+        _("guidelines version"), max_length=50, blank=True, editable=False
+    )
 
     objects = AnnotationQuerySet.as_manager()
 
@@ -148,7 +221,7 @@ class Annotation(Labelling):
             models.UniqueConstraint(
                 fields=["statement", "annotator"], name="annotation_one_per_annotator"
             ),
-            *grade_constraints("annotation"),
+            *grade_constraints("annotation", unfinished=~Q(status="submitted")),
         ]
         indexes = [
             models.Index(fields=["annotator", "status"], name="annotation_annotator_status"),
@@ -159,7 +232,10 @@ class Annotation(Labelling):
         ]
 
     def __str__(self) -> str:
-        return f"{self.statement_id} / {self.annotator_id}: {self.admiralty_code}"
+        return _("Annotation of statement %(number)s (%(code)s)") % {
+            "number": self.statement.position + 1 if self.statement_id else "?",
+            "code": self.admiralty_code,
+        }
 
 
 class GoldLabel(Labelling):

@@ -180,7 +180,10 @@ class Statement(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.document_id}#{self.position}: {self.text[:80]}"
+        return _("Statement %(number)d: %(text)s") % {
+            "number": self.position + 1,
+            "text": self.text[:80],
+        }
 
     def clean(self) -> None:
         if self.document_id and self.document.text[self.start : self.end] != self.text:

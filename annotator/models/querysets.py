@@ -21,6 +21,17 @@ class AnnotationQuerySet(models.QuerySet):
     def drafts(self) -> AnnotationQuerySet:
         return self.filter(status=self.model.Status.DRAFT)
 
+    def without_drafts(self) -> AnnotationQuerySet:
+        return self.exclude(status=self.model.Status.DRAFT)
+
+    def skipped(self) -> AnnotationQuerySet:
+        """Statements the annotator put back to the end of their queue."""
+        return self.filter(status=self.model.Status.SKIPPED)
+
+    def flagged(self) -> AnnotationQuerySet:
+        """Skipped with a reason (kept after the statement is annotated): the lead's flags."""
+        return self.exclude(skip_reason="")
+
     def for_user(self, user) -> AnnotationQuerySet:
         """The annotations `user` made (their own)."""
         return self.filter(annotator=user)

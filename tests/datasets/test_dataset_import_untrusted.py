@@ -147,6 +147,20 @@ BAD_FIELDS = [
         "method 'coin toss' is not known",
     ),
     (lambda r: r.pop("start"), "missing start"),
+    (
+        lambda r: r["annotations"][0].update(source_mention_span=[3, "9"]),
+        "source_mention_span must be [start, end]",
+    ),
+    (
+        lambda r: r["annotations"][0].update(
+            source_mention="KCNA", source_mention_span=[r["start"], r["start"] + 4]
+        ),
+        "no longer matches the selected words",
+    ),
+    (
+        lambda r: r["annotations"][0].update(source_mention_span=[0, 10**7]),
+        "not in this document",
+    ),
 ]
 
 

@@ -84,6 +84,10 @@ def snapshot(project_name: str) -> dict:
                 "annotator__username",
                 "status",
                 "submitted_at",
+                "source_mention_start",
+                "source_mention_end",
+                "guidelines_version",
+                "seconds_spent",
                 *LABELLING,
             )
         ],  # fmt: skip
@@ -98,6 +102,8 @@ def snapshot(project_name: str) -> dict:
                 "method",
                 "decided_by__username",
                 "rationale",
+                "source_mention_start",
+                "source_mention_end",
                 *LABELLING,
             )
         ],  # fmt: skip
@@ -135,6 +141,21 @@ def labelled_project(demo, lead):
         labels=[label("Bias", "non-biased")],
         changed_by=lead,
     )  # fmt: skip
+    # A mention selected in the text, the time spent and the guidelines version.
+    word = statements[4].text.split()[0]
+    Annotation.objects.filter(statement=statements[4]).update(
+        source_mention=word,
+        source_mention_start=statements[4].start,
+        source_mention_end=statements[4].start + len(word),
+        guidelines_version="1.0",
+        seconds_spent=17,
+    )
+    gold_word = statements[7].text.split()[0]
+    GoldLabel.objects.filter(statement=statements[7]).update(
+        source_mention=gold_word,
+        source_mention_start=statements[7].start,
+        source_mention_end=statements[7].start + len(gold_word),
+    )
     draft = Annotation.objects.filter(statement=statements[9]).first()
     Annotation.objects.filter(pk=draft.pk).update(status="draft", submitted_at=None)
     return demo

@@ -1,0 +1,102 @@
+"""The annotation page's hotkeys: one key per choice (reliability A–F, credibility 1–6, each
+label) and per action, declared on the control with `aria-keyshortcuts` (the WAI-ARIA syntax:
+key names as in KeyboardEvent.key, modifiers joined by "+").
+
+Single keys fire only outside text fields; the actions that save carry a modifier so they also
+work from the note or the source picker.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable
+
+from ..models import InfoCredibility, LabelGroup, SourceReliability
+
+# The grades are typed as themselves.
+GRADE_HOTKEYS = {
+    "source_reliability": {grade: grade.upper() for grade in SourceReliability.values},
+    "info_credibility": {grade: grade for grade in InfoCredibility.values},
+}
+
+ACTION_HOTKEYS = {
+    "save_next": "Control+Enter",
+    "save_draft": "Control+S",
+    "skip": "X",
+    "previous": "P",
+    "next": "N",
+    "source": "S",
+    "accept_suggestion": "G",
+    "guidelines": "?",
+}
+
+# Keys no label may take: the grades' letters and digits, and the actions' keys.
+RESERVED = frozenset(
+    {key for keys in GRADE_HOTKEYS.values() for key in keys.values()}
+    | {key for key in ACTION_HOTKEYS.values() if "+" not in key}
+)
+# What labels take when their own letters are used up: the other letters, then digits 7–9, 0,
+# then Shift with a letter.
+SPARE_KEYS = (
+    [letter for letter in string.ascii_uppercase if letter not in RESERVED]
+    + ["7", "8", "9", "0"]
+    + [f"Shift+{letter}" for letter in string.ascii_uppercase]
+)
+
+
+def label_hotkeys(groups: Iterable[LabelGroup], labels=None) -> dict[int, str]:
+    """A hotkey for every label of `groups` (label pk -> key), none of them twice and none
+    reserved for a grade or an action. A label takes the first free letter of its name, else
+    the first spare key; groups and labels in their order, so the keys stay put while the schema
+    does. `labels`: {group pk: [labels]} when already read (default: the group's offered ones).
+    """
+    taken: set[str] = set(RESERVED)
+    keys: dict[int, str] = {}
+    for group in groups:
+        group_labels = (
+            labels[group.pk]
+            if labels is not None
+            else group.labels.filter(retired_at__isnull=True).order_by("position", "name")
+        )
+        for label in group_labels:
+            key = first_free(label.name, taken)
+            if key is None:
+                continue  # more labels than keys: the rest are chosen by Tab and Space
+            taken.add(key)
+            keys[label.pk] = key
+    return keys
+
+
+def first_free(name: str, taken: set[str]) -> str | None:
+    for char in name.upper():
+        if char in string.ascii_uppercase and char not in taken:
+            return char
+    return next((key for key in SPARE_KEYS if key not in taken), None)
+
+
+class HotkeyOptionsMixin:
+    """A radio or checkbox widget whose options carry their hotkey (`aria-keyshortcuts`, and
+    shown next to the option) and their definition (as the label's title)."""
+
+    option_template_name = "annotator/widgets/hotkey_option.html"
+    hotkeys: dict[str, str] = {}
+    definitions: dict[str, str] = {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        key = self.hotkeys.get(str(value))
+        if key:
+            option["attrs"]["aria-keyshortcuts"] = key
+            option["hotkey"] = key
+        option["definition"] = self.definitions.get(str(value), "")
+        return option
+
+
+def with_hotkeys(widget, hotkeys: dict[str, str], definitions: dict[str, str] | None = None):
+    """The same widget (of this form instance) with hotkeys on its options."""
+    widget.__class__ = type(
+        f"Hotkey{type(widget).__name__}", (HotkeyOptionsMixin, type(widget)), {}
+    )
+    widget.hotkeys = hotkeys
+    widget.definitions = definitions or {}
+    return widget
