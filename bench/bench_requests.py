@@ -11,6 +11,8 @@ Django's test client in this process:
   form   the annotation form
   save   "Save and annotate next" (the POST)
   empty  "Annotate next" for an annotator whose queue is empty (the redirect to the project)
+  far    "Annotate next" for a new annotator when only the last document is still open (run
+         last: it fills every other statement and reopens the last document)
 
 CPU per request = this process's CPU (time.process_time) + the PostgreSQL backend's CPU
 (utime + stime of /proc/<backend pid>/stat, read before and after each request; its 10 ms
@@ -39,7 +41,7 @@ from benchdata import data_build, database_drop, database_recreate, django_setup
 ANNOTATORS = 10
 TARGET_MS = 15.0
 TARGET_RATIO = 1.3
-KINDS = ("next", "form", "save", "empty")
+KINDS = ("next", "form", "save", "empty", "far")
 TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
 
 
@@ -163,6 +165,7 @@ def measure(args) -> dict:
         assert saved.status_code == 302 and saved["Location"] == annotate_next, saved
         empty = meter.request("empty", lambda: done_client.get(annotate_next), record)
         assert empty.status_code == 302 and "statement=" not in empty["Location"]
+    far_measure(args, meter, project, annotate_next)
     counts = {
         "statements": Statement.objects.filter(document__project=project).count(),
         "annotations": Annotation.objects.count(),
@@ -181,6 +184,48 @@ def measure(args) -> dict:
     if not args.reuse:
         database_drop(args.server, database)
     return result
+
+
+def far_measure(args, meter, project, annotate_next) -> None:
+    """ "Annotate next" for a new annotator when only the last document is still open (every
+    other statement is full): the queue must not walk past the full ones."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.db import connection
+    from django.test import Client
+
+    from annotator.models import Document
+    from annotator.progress import progress_recount
+
+    project.annotations_per_statement = ANNOTATORS
+    project.save()
+    last = Document.objects.filter(project=project).order_by("-id").first()
+    with connection.cursor() as cursor:  # one annotator's annotations of the last document go
+        for table, column in (("annotator_annotation_labels", "annotation_id"),
+                              ("annotator_annotation", "id")):  # fmt: skip
+            cursor.execute(
+                f"DELETE FROM {table} WHERE {column} IN (SELECT a.id FROM annotator_annotation a "
+                "JOIN annotator_statement s ON s.id = a.statement_id JOIN auth_user u "
+                "ON u.id = a.annotator_id WHERE s.document_id = %s "
+                "AND u.username = 'bench_annotator_1')",
+                [last.pk],
+            )
+    progress_recount(project=project)
+    with connection.cursor() as cursor:
+        # The recount replaced the open statements' rows: measure the steady state, as
+        # autovacuum leaves it, not the dead index entries of the moment after.
+        cursor.execute("VACUUM ANALYZE annotator_openstatement")
+    users = get_user_model().objects
+    newcomer, _ = users.get_or_create(username="bench_far", defaults={"is_staff": True})
+    newcomer.groups.add(Group.objects.get(name="Annotators"))
+    project.annotators.add(newcomer)
+    client = Client()
+    client.force_login(newcomer)
+    for number in range(args.warmup + args.requests):
+        response = meter.request("far", lambda: client.get(annotate_next), number >= args.warmup)
+        assert (
+            f"statement={last.statements.order_by('position').first().pk}" in (response["Location"])
+        ), response["Location"]
 
 
 def database_exists(server: str, database: str) -> bool:

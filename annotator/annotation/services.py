@@ -105,7 +105,14 @@ def annotation_delete(*, annotation: Annotation, changed_by) -> None:
     no longer holds without it is withdrawn, as when an annotator changes theirs."""
     labelling_delete_record(labelling=annotation, changed_by=changed_by)
     statement_id = annotation.statement_id
-    was_submitted = annotation.status == Annotation.Status.SUBMITTED
+    # The stored status, under the row's lock (the instance may be older than a last save).
+    stored_status = (
+        Annotation.objects.select_for_update()
+        .filter(pk=annotation.pk)
+        .values_list("status", flat=True)
+        .first()
+    )
+    was_submitted = stored_status == Annotation.Status.SUBMITTED
     annotation.delete()
     progress_annotation_saved(
         statement_id=statement_id,

@@ -280,3 +280,13 @@ def test_annotate_next_jumps_over_full_statements_through_the_index(
     assert progress_open_document_id(project_id=project.pk, user_id=ada.pk, from_document_id=0) == (
         second_document.pk  # ada submitted the opened statement: not open to her
     )
+
+
+def test_a_delete_through_an_older_instance_counts_the_stored_status(small):
+    project, (ada, bea, cyd) = small
+    statement = Statement.objects.filter(document__project=project).first()
+    submitted = save(statement, ada)
+    stale = Annotation.objects.get(pk=submitted.pk)  # loaded while submitted
+    save(statement, ada, Annotation.Status.DRAFT, annotation=Annotation.objects.get(pk=stale.pk))
+    annotation_delete(annotation=stale, changed_by=ada)
+    assert_counts_agree(project, [ada, bea, cyd])
