@@ -83,12 +83,13 @@ def job_enqueue(task: Task, *, kind: str, project=None, user=None, params=None) 
         params=params or {},
         task_name=task.module_path,
     )
-    _enqueue(job, task)
+    task_enqueue(job, task)
     job.refresh_from_db()
     return job
 
 
-def _enqueue(job: Job, task: Task) -> None:
+def task_enqueue(job: Job, task: Task) -> None:
+    """Queue the task that runs an existing job."""
     result = task.enqueue(job.pk)
     # The immediate backend has already run it (and written the row); keep its outcome.
     Job.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id))
@@ -108,8 +109,22 @@ def job_retry(job: Job) -> bool:
         job.started_at = job.heartbeat_at = job.finished_at = None
         job.task_id = ""
         job.save()
-    _enqueue(job, import_string(job.task_name))
+    task_enqueue(job, import_string(job.task_name))
     return True
+
+
+def leftovers_remove(job: Job) -> None:
+    """What a killed attempt left: partial files and scratch folders (their names start with
+    a dot). The job's input (a folder named "input") and nothing else stays."""
+    directory = job_directory(job)
+    if not directory.is_dir():
+        return
+    for entry in directory.iterdir():
+        if entry.name.startswith("."):
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
 
 
 class Progress:
@@ -169,7 +184,7 @@ def job_run(job_id: int, work: Work) -> dict[str, Any] | None:
         return None
     Job.objects.filter(pk=job_id).update(attempts=F("attempts") + 1)
     job = Job.objects.get(pk=job_id)
-    shutil.rmtree(job_directory(job), ignore_errors=True)  # a killed attempt's leftovers
+    leftovers_remove(job)
     progress = Progress()
     heartbeat = Heartbeat(job_id, progress)
     # Inside a transaction (the immediate backend, called in one) the job's row is locked by
