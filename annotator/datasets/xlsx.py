@@ -10,6 +10,7 @@ caller neutralises it for spreadsheets (safety.py). Characters XML cannot hold b
 
 from __future__ import annotations
 
+import math
 import re
 import zipfile
 from collections.abc import Iterable
@@ -38,17 +39,6 @@ STYLES = (
 )
 
 
-def column_letters(count: int) -> list[str]:
-    letters = []
-    for index in range(count):
-        name, number = "", index + 1
-        while number:
-            number, rest = divmod(number - 1, 26)
-            name = chr(65 + rest) + name
-        letters.append(name)
-    return letters
-
-
 def text_xml(value: str) -> str:
     if SPECIAL.search(value):
         value = ILLEGAL.sub("\N{REPLACEMENT CHARACTER}", value)
@@ -56,30 +46,39 @@ def text_xml(value: str) -> str:
     return value
 
 
-def row_xml(number: int, letters: list[str], values: list) -> str:
+STRING_START = '<c t="inlineStr"><is><t xml:space="preserve">'
+STRING_END = "</t></is></c>"
+EMPTY = "<c/>"
+
+
+def row_xml(values: list) -> str:
+    """One row; cells carry no reference (optional in SpreadsheetML): an empty one is "<c/>",
+    so each keeps its column. A hot loop: a million rows of thirty cells."""
     cells = []
     append = cells.append
-    for letter, value in zip(letters, values, strict=False):
+    for value in values:
         kind = value.__class__
-        if value is None or value == "":
-            continue
         if kind is str:
-            append(
-                f'<c r="{letter}{number}" t="inlineStr"><is><t xml:space="preserve">'
-                f"{text_xml(value)}</t></is></c>"
-            )
+            if value:
+                append(
+                    STRING_START
+                    + (text_xml(value) if SPECIAL.search(value) else value)
+                    + STRING_END
+                )
+            else:
+                append(EMPTY)
+        elif value is None:
+            append(EMPTY)
         elif kind is bool:
-            append(f'<c r="{letter}{number}" t="b"><v>{int(value)}</v></c>')
-        elif kind is int or kind is float:
-            if value != value or value in (float("inf"), float("-inf")):
-                continue  # NaN and infinities: an empty cell
-            append(f'<c r="{letter}{number}"><v>{value!r}</v></c>')
+            append(f'<c t="b"><v>{int(value)}</v></c>')
+        elif kind is int:
+            append(f"<c><v>{value}</v></c>")
+        elif kind is float:
+            # NaN and infinities have no cell value: an empty cell.
+            append(f"<c><v>{value!r}</v></c>" if math.isfinite(value) else EMPTY)
         else:
-            append(
-                f'<c r="{letter}{number}" t="inlineStr"><is><t xml:space="preserve">'
-                f"{text_xml(str(value))}</t></is></c>"
-            )
-    return f'<row r="{number}">{"".join(cells)}</row>'
+            append(STRING_START + text_xml(str(value)) + STRING_END)
+    return "<row>" + "".join(cells) + "</row>"
 
 
 class StreamingWorkbook:
@@ -93,29 +92,28 @@ class StreamingWorkbook:
     def write_sheet(self, title: str, header: list[str], rows: Iterable[list]) -> int:
         """Write the rows under the header (in as many sheets as the row limit needs); returns
         the number of sheets used."""
-        letters = column_letters(len(header))
         rows = iter(rows)
         part = 1
         while True:
             name = title if part == 1 else f"{title[: SHEET_NAME_MAX - 6]} ({part})"
-            next_row = self._one_sheet(name, header, letters, rows)
+            next_row = self._one_sheet(name, header, rows)
             if next_row is None:
                 return part
             rows = chain([next_row], rows)
             part += 1
 
-    def _one_sheet(self, name: str, header: list[str], letters: list[str], rows) -> list | None:
+    def _one_sheet(self, name: str, header: list[str], rows) -> list | None:
         """Write one sheet; returns the first row of the next one (None: all written)."""
         self.titles.append(name)
         path = f"xl/worksheets/sheet{len(self.titles)}.xml"
         buffer: list[str] = [f'{XML_HEADER}<worksheet xmlns="{MAIN}"><sheetData>']
-        buffer.append(row_xml(1, letters, header))
+        buffer.append(row_xml(header))
         number = 1
         next_row = None
         with self.archive.open(path, "w", force_zip64=True) as member:
             for row in rows:
                 number += 1
-                buffer.append(row_xml(number, letters, row))
+                buffer.append(row_xml(row))
                 if len(buffer) >= 2000:
                     member.write("".join(buffer).encode())
                     buffer.clear()

@@ -8,7 +8,7 @@ import pandas as pd
 
 from annotator.datasets.selection import DatasetExport
 from annotator.datasets.writers import write_xlsx
-from annotator.datasets.xlsx import StreamingWorkbook, column_letters
+from annotator.datasets.xlsx import StreamingWorkbook
 
 
 def test_cells_read_back_as_written():
@@ -63,9 +63,3 @@ def test_the_export_splits_its_annotations_sheet(demo):
     assert [len(part) for part in parts] == [29, 29, 5]  # the demo's 63 annotations
     assert all(list(part.columns) == list(parts[0].columns) for part in parts)
 
-
-def test_column_letters():
-    letters = column_letters(703)
-    assert letters[:3] == ["A", "B", "C"]
-    assert letters[25:28] == ["Z", "AA", "AB"]
-    assert letters[701:703] == ["ZZ", "AAA"]
