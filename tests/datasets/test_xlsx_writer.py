@@ -62,4 +62,3 @@ def test_the_export_splits_its_annotations_sheet(demo):
     parts = [sheets[name] for name in ("annotations", "annotations (2)", "annotations (3)")]
     assert [len(part) for part in parts] == [29, 29, 5]  # the demo's 63 annotations
     assert all(list(part.columns) == list(parts[0].columns) for part in parts)
-
