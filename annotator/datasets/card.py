@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 import yaml
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.template.loader import render_to_string
 
 from ..agreement.statistics import CodedRatings, krippendorff_alpha
@@ -144,12 +144,18 @@ def vocabulary() -> list[dict]:
     ]
 
 
-def sources_used(export: DatasetExport) -> list[dict]:
-    sources = Source.objects.filter(
-        Q(pk__in=export.annotations().values("source_id"))
-        | Q(pk__in=export.gold_labels().values("source_id"))
-        | Q(pk__in=export.statements().values("suggested_source_id"))
-    ).order_by("name")
+def sources_used(export: DatasetExport, data: CodedAnnotations) -> list[dict]:
+    """The sources the export refers to: the annotations' (from the arrays), the gold labels'
+    and the statements' suggestions."""
+    ids = set(np.unique(data.source).tolist()) - {NO_VALUE}
+    ids.update(export.gold_labels().exclude(source=None).values_list("source_id", flat=True))
+    ids.update(
+        export.statements()
+        .exclude(suggested_source=None)
+        .order_by()
+        .values_list("suggested_source_id", flat=True)
+        .distinct()
+    )
     return [
         {
             "name": source.name,
@@ -158,7 +164,7 @@ def sources_used(export: DatasetExport) -> list[dict]:
             "aliases": source.alias_list,
             "description": source.description,
         }
-        for source in sources
+        for source in Source.objects.filter(pk__in=ids).order_by("name")
     ]
 
 
@@ -200,7 +206,7 @@ def dataset_card(
         "counts": counts(export, data),
         "agreement": agreement_figures(export, data),
         "vocabulary": vocabulary(),
-        "sources": sources_used(export),
+        "sources": sources_used(export, data),
     }
     number = facts["counts"]
     project = export.project

@@ -124,9 +124,10 @@ class _FixedRecords:
         self.header_done = False
         self.blocks: list[list[np.ndarray]] = [[] for _field in range(fields)]
 
-    def write(self, data) -> None:
-        self.pending += data
-        if len(self.pending) >= 1 << 20:
+    def write(self, data) -> None:  # once per row: keep it short
+        pending = self.pending
+        pending += data
+        if len(pending) >= 1 << 22:
             self.parse()
 
     def parse(self) -> None:
