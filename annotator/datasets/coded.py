@@ -146,10 +146,13 @@ class _FixedRecords:
 
     def columns(self) -> list[np.ndarray]:
         self.parse()  # what is left is the 2-byte trailer
-        return [
-            np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.int64)
-            for blocks in self.blocks
-        ]
+        self.pending = bytearray()
+        columns = []
+        for field in range(self.fields):  # each field's blocks freed once it is joined
+            blocks, self.blocks[field] = self.blocks[field], []
+            columns.append(np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.int64))
+            del blocks
+        return columns
 
 
 def _iterated(export: DatasetExport, where: dict[int, tuple[int, int]]) -> list[np.ndarray]:
