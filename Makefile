@@ -20,12 +20,15 @@ $(VENV)/.test: $(VENV)/.runtime
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-## Set up a SQLite database with the demo data and serve it on http://127.0.0.1:8000/admin/
+## Set up a SQLite database with the demo data and serve it on http://127.0.0.1:8000/admin/,
+## with a worker for the background jobs (exports, large imports, agreement) next to it
 run: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo
 	@echo ""
 	@echo "Admin: http://$(HOST):$(PORT)/admin/  (log in with one of the demo accounts above)"
+	$(PY) manage.py db_worker --queue-name '*' & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 demo: $(VENV)/.runtime

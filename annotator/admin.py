@@ -9,6 +9,8 @@ that have a resource, and the Project page gets the pages of every capability. N
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from django_tasks_db import admin as _tasks_admin  # noqa: F401  (registers DBTaskResult)
+from django_tasks_db.models import DBTaskResult
 
 from . import roles
 from .adjudication.admin import AdjudicationAdminMixin
@@ -28,11 +30,13 @@ from .datasets.resources import (
 )
 from .ingestion.admin import DocumentAdmin as DocumentPages
 from .ingestion.admin import StatementAdmin as StatementPages
+from .jobs_admin import JobAdmin
 from .labelling_admin import LabelRevisionAdmin
 from .models import (
     Annotation,
     Document,
     GoldLabel,
+    Job,
     Label,
     LabelGroup,
     LabelRevision,
@@ -132,6 +136,13 @@ class LabelAdmin(LeadImportExportMixin, LabelPages):
 
 
 admin.site.register(LabelRevision, LabelRevisionAdmin)
+admin.site.register(Job, JobAdmin)
+
+# The task backend's own table (django_tasks_db) stays out of the admin: a lead follows the
+# work through the Job pages, which the policy covers. (Its admin module is imported here, before
+# the admin's autodiscovery would register it after this module.)
+if DBTaskResult in admin.site._registry:
+    admin.site.unregister(DBTaskResult)
 
 # Last: Django's and django-axes' ModelAdmins ask the policy too.
 register_with_policy(admin.site)

@@ -60,12 +60,14 @@ LEAD_ACCESS: dict[str, frozenset[str]] = {
     "annotator.projectprogress": frozenset(),
     "annotator.annotatorprogress": frozenset(),
     "annotator.openstatement": frozenset(),
+    "annotator.job": frozenset({VIEW}),  # background jobs: started from their pages
     "auth.user": frozenset({VIEW}),
 }
 # Nobody, not even a superuser: the label history and the login records are written by the
 # tool, never by hand.
 NOBODY_ACCESS: dict[str, frozenset[str]] = {
     "annotator.labelrevision": frozenset({ADD, CHANGE, DELETE}),
+    "annotator.job": frozenset({ADD, CHANGE}),  # started from their pages, run by a worker
     "axes.accessattempt": frozenset({ADD}),
     "axes.accesslog": frozenset({ADD}),
     "axes.accessfailurelog": frozenset({ADD}),
@@ -215,6 +217,8 @@ ANNOTATOR_ROWS = {
     "annotator.labelgroup": lambda user: Q(),
     "annotator.label": lambda user: Q(),
     "auth.user": lambda user: Q(pk=user.pk),
+    # Background jobs are the leads' (exports, imports, agreement): none for annotators.
+    "annotator.job": lambda user: Q(pk__in=[]),
 }
 
 

@@ -1,21 +1,24 @@
-"""Benchmark the csv dataset export at a million annotations against PostgreSQL's own COPY.
+"""Benchmark the whole `export_dataset` command a user runs, per format, at several sizes on
+PostgreSQL, against references measured in the same run.
 
-    .venv/bin/python bench/bench_export.py [--annotations 1000000] [--sqlite-annotations N]
+    .venv/bin/python bench/bench_export.py [--sizes 100000,300000,1000000]
+        [--formats csv,jsonl,parquet,xlsx] [--keep]
 
-Builds its own PostgreSQL database (annotator_bench_export, dropped at the end unless --keep):
-migrations, the fixture vocabulary and sources, a project with 4 annotators, and then with SQL
-(generate_series) documents of 25 statements each, 4 submitted annotations per statement with
-1-3 labels each, and a gold label on every fifth statement. Then, one subprocess each:
+For each size it builds its own PostgreSQL database (annotator_bench_export or $BENCH_PG_NAME,
+dropped at the end unless --keep): migrations, the fixture vocabulary and sources, a project
+with 4 annotators, and then with SQL (generate_series) documents of 25 statements each, 4
+submitted annotations per statement with 1-3 labels each, and a gold label on every fifth
+statement. Then, each in its own process, wall time and peak RSS (ru_maxrss of the child):
 
-* COPY: ``psql -c "\\copy (SELECT <the export's columns>) TO file WITH (FORMAT csv)"``,
-  PostgreSQL's own COPY ... TO STDOUT of the same columns, written to a file;
-* ours: `export_dataset --format csv`'s code (the data file, then the documents file and the
-  dataset card), timed per stage; wall time and the child's peak RSS (ru_maxrss);
-* ours without COPY: the streaming Python writer on PostgreSQL (the SQLite fallback's code);
-* SQLite: the same rows copied into a SQLite file (or the first --sqlite-annotations of them),
-  exported by the streaming writer.
+* reference "bare COPY": ``psql -c "\\copy annotator_annotation TO file (FORMAT csv)"``, the
+  annotation table as it is;
+* reference "COPY of our query": psql's \\copy of the csv export's own SELECT;
+* ours: ``manage.py export_dataset --format F`` for each format (the data file, the documents
+  file and the dataset card, exactly what a user runs);
+* the dataset card alone (its figures and text, inside the export's snapshot).
 
-Target: our csv throughput >= 0.5 x COPY's, peak memory < 300 MB.
+Targets (issue 13): csv <= 3x bare COPY, jsonl <= 2x csv, card <= 2 s, peak < 300 MB and flat
+from 100k to 1M, xlsx >= 20,000 rows/s (its rows: statements + annotations + sources).
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -32,10 +34,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-PG_NAME = "annotator_bench_export"
+PG_NAME = os.environ.get("BENCH_PG_NAME", "annotator_bench_export")
 STATEMENTS_PER_DOCUMENT = 25
 ANNOTATORS = 4
-TARGET_RATIO, TARGET_MB = 0.5, 300
 # Fixed-length statement texts (in characters), so offsets are position * (LENGTH + 1).
 TEXT_TAIL = " – laut KCNA ist die Lage an der Front „ernst“, sagen Beobachter."
 TEXT_LENGTH = 9 + 1 + 8 + len(TEXT_TAIL)
@@ -120,69 +121,6 @@ def child_setup() -> None:
             }
         )
     )
-
-
-def status_mb(field: str) -> float:
-    with open("/proc/self/status") as status:
-        return int(re.search(rf"{field}:\s+(\d+)", status.read()).group(1)) / 1024
-
-
-def reset_peak() -> None:
-    """Reset VmHWM to the current RSS (Linux >= 4.0), so each stage reports its own peak."""
-    try:
-        with open("/proc/self/clear_refs", "w") as clear_refs:
-            clear_refs.write("5")
-    except OSError:
-        pass
-
-
-def child_export(output: str, python_writer: bool) -> None:
-    """What `export_dataset --format csv` does, with the time and peak memory of each stage."""
-    django_setup()
-    from annotator.datasets import writers
-    from annotator.datasets.card import dataset_card
-    from annotator.datasets.selection import DatasetExport, export_snapshot
-    from annotator.models import Project
-
-    export = DatasetExport(project=Project.objects.get(name="Bench"))
-    path = Path(output)
-    times, peaks = {}, {"start": status_mb("VmRSS")}
-
-    def stage(name, work):
-        reset_peak()
-        start = time.perf_counter()
-        work()
-        times[name] = time.perf_counter() - start
-        peaks[name] = status_mb("VmHWM")
-
-    def data():
-        with path.open("wb") as out:
-            if python_writer:
-                for chunk in writers.csv_chunks(export):
-                    out.write(chunk.encode())
-            else:
-                writers.write_csv(export, out)
-
-    def documents():
-        with Path(output + ".documents.jsonl").open("wb") as out:
-            writers.write_jsonl(export.document_records(), out)
-
-    def card():
-        text = dataset_card(
-            export=export,
-            fmt="csv",
-            data_name=path.name,
-            documents_name=path.name + ".documents.jsonl",
-            command="bench",
-        )
-        Path(output + ".card.md").write_text(text, encoding="utf-8")
-
-    with export_snapshot():
-        stage("data", data)
-        if not python_writer:
-            stage("documents", documents)
-            stage("card", card)
-    print(json.dumps({"times": times, "peaks": peaks}))
 
 
 def child_query(output: str) -> None:
@@ -298,238 +236,133 @@ def build_postgres(annotations: int) -> dict:
     }
 
 
-SQLITE_TABLES = [
-    "auth_user",
-    "annotator_project",
-    "annotator_project_annotators",
-    "annotator_source",
-    "annotator_labelgroup",
-    "annotator_label",
-    "annotator_document",
-    "annotator_statement",
-    "annotator_annotation",
-    "annotator_annotation_labels",
-    "annotator_goldlabel",
-    "annotator_goldlabel_labels",
-]
+def bare_copy_run(work: Path, url: str) -> dict:
+    output = work / "bare.csv"
+    copy = f"\\copy annotator_annotation TO '{output}' WITH (FORMAT csv)"
+    wall, peak, _ = measured(["psql", url, "-q", "-v", "ON_ERROR_STOP=1", "-c", copy], {})
+    return {"seconds": wall, "peak": peak, "mb": output.stat().st_size / 1e6}
 
 
-def build_sqlite(path: Path, limit: int | None) -> int:
-    """Copy the PostgreSQL rows (all, or the statements of the first `limit` annotations)."""
-    import sqlite3
-    from datetime import UTC, datetime
-
-    import psycopg2
-
-    path.unlink(missing_ok=True)
-    run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-        {"DATABASE_URL": f"sqlite:///{path}"},
-    )
-    source = psycopg2.connect(f"{PG_SERVER}/{PG_NAME}")
-    target = sqlite3.connect(path)
-    target.execute("PRAGMA synchronous = OFF")
-    target.execute("PRAGMA journal_mode = OFF")
-    last_statement = None
-    if limit:
-        with source.cursor() as cursor:
-            cursor.execute(
-                "SELECT statement_id FROM annotator_annotation ORDER BY id OFFSET %s LIMIT 1",
-                [limit - 1],
-            )
-            row = cursor.fetchone()
-            last_statement = row[0] if row else None
-
-    def plain(value):
-        if isinstance(value, datetime):
-            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
-        return value
-
-    for table in SQLITE_TABLES:
-        where = ""
-        if last_statement is not None and table in ("annotator_statement",):
-            where = f" WHERE id <= {last_statement}"
-        if last_statement is not None and table in ("annotator_annotation", "annotator_goldlabel"):
-            where = f" WHERE statement_id <= {last_statement}"
-        if last_statement is not None and table.endswith("_labels") and "project" not in table:
-            owner = "annotation" if "annotation" in table else "goldlabel"
-            where = (
-                f" WHERE {owner}_id IN (SELECT id FROM annotator_{owner} "
-                f"WHERE statement_id <= {last_statement})"
-            )
-        with source.cursor(name=f"copy_{table}") as cursor:
-            cursor.itersize = 50_000
-            cursor.execute(f"SELECT * FROM {table}{where}")
-            rows = iter(cursor)
-            first = next(rows, None)
-            if first is None:
-                continue
-            columns = ", ".join(f'"{c.name}"' for c in cursor.description)
-            marks = ", ".join("?" * len(cursor.description))
-            insert = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
-            target.execute(insert, [plain(v) for v in first])
-            target.executemany(insert, ([plain(v) for v in row] for row in rows))
-    target.commit()
-    (count,) = target.execute("SELECT count(*) FROM annotator_annotation").fetchone()
-    target.close()
-    source.close()
-    return count
-
-
-# --------------------------------------------------------------------------------------------
-# Main
-# --------------------------------------------------------------------------------------------
-
-
-def file_rows(path: Path) -> tuple[int, float]:
-    """(data rows, MB) of a csv file (rows: CRLF line ends outside quotes, minus the header)."""
-    size = path.stat().st_size
-    with path.open(newline="", encoding="utf-8") as handle:
-        import csv
-
-        rows = sum(1 for _row in csv.reader(handle))
-    return rows, size / 1e6
-
-
-def export_run(work: Path, name: str, env: dict, python_writer: bool = False) -> dict:
-    output = work / f"{name}.csv"
-    command = [sys.executable, __file__, "--child", "export", "--output", str(output)]
-    wall, peak, out = measured(command + (["--python-writer"] if python_writer else []), env)
-    stages = json.loads(out)
-    rows, mb = file_rows(output)
-    return {
-        "seconds": stages["times"]["data"],
-        "rows": rows - 1,  # the header
-        "mb": mb,
-        "peak": peak,
-        "total": wall,
-        "times": stages["times"],
-        "peaks": stages["peaks"],
-        "file": output,
-    }
-
-
-def copy_run(work: Path, url: str, env: dict) -> dict:
+def query_copy_run(work: Path, url: str, env: dict) -> dict:
     """psql's \\copy of the export's own SELECT, with the session setting the export uses."""
     query_file = work / "query.sql"
     command = [sys.executable, __file__, "--child", "query", "--output", str(query_file)]
     work_mem = run(command, env).stdout.strip()
-    output = work / "copy.csv"
+    output = work / "query.csv"
     copy = f"\\copy ({query_file.read_text()}) TO '{output}' WITH (FORMAT csv)"
     psql_command = ["psql", url, "-q", "-v", "ON_ERROR_STOP=1"]
     wall, peak, _ = measured([*psql_command, "-c", f"SET work_mem = '{work_mem}'", "-c", copy], {})
-    rows, mb = file_rows(output)
-    return {"seconds": wall, "rows": rows, "mb": mb, "peak": peak}
+    return {"seconds": wall, "peak": peak, "mb": output.stat().st_size / 1e6}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--annotations", type=int, default=1_000_000)
-    parser.add_argument(
-        "--sqlite-annotations",
-        type=int,
-        default=None,
-        help="copy only this many annotations into SQLite (default: all)",
-    )
-    parser.add_argument("--skip-python-on-postgres", action="store_true")
-    parser.add_argument("--skip-sqlite", action="store_true")
-    parser.add_argument("--keep", action="store_true", help="keep the benchmark databases")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("--output", help=argparse.SUPPRESS)
-    parser.add_argument("--python-writer", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child == "setup":
-        return child_setup()
-    if args.child == "export":
-        return child_export(args.output, args.python_writer)
-    if args.child == "query":
-        return child_query(args.output)
+def command_run(work: Path, fmt: str, env: dict) -> dict:
+    output = work / f"export.{fmt}"
+    command = [sys.executable, "manage.py", "export_dataset", "--project", "Bench",
+               "--format", fmt, "--output", str(output)]  # fmt: skip
+    wall, peak, _ = measured(command, {"DJANGO_DEBUG": "1", **env})
+    result = {"seconds": wall, "peak": peak, "mb": output.stat().st_size / 1e6}
+    for path in work.glob("export.*"):
+        path.unlink()
+    return result
 
+
+def child_card() -> None:
+    django_setup()
+    from annotator.datasets.card import dataset_card
+    from annotator.datasets.selection import DatasetExport, export_snapshot
+    from annotator.models import Project
+
+    export = DatasetExport(project=Project.objects.get(name="Bench"))
+    with export_snapshot():
+        start = time.perf_counter()
+        dataset_card(export=export, fmt="csv", data_name="x.csv", documents_name="x.d",
+                     command="bench")  # fmt: skip
+        seconds = time.perf_counter() - start
+    print(json.dumps({"seconds": seconds}))
+
+
+def card_run(env: dict) -> dict:
+    wall, peak, out = measured([sys.executable, __file__, "--child", "card"], env)
+    return {**json.loads(out), "peak": peak}
+
+
+def size_run(size: int, formats: list[str], keep: bool) -> dict:
     work = Path(tempfile.mkdtemp(prefix="bench_export_"))
     started = time.perf_counter()
-    print(f"building {args.annotations:,} annotations in PostgreSQL ({PG_NAME}) ...", flush=True)
-    built = build_postgres(args.annotations)
+    print(f"building {size:,} annotations in PostgreSQL ({PG_NAME}) ...", flush=True)
+    built = build_postgres(size)
     print(
         f"  {built['statements']:,} statements, {built['annotations']:,} annotations, "
         f"{built['labels']:,} label rows in {time.perf_counter() - started:.0f} s",
         flush=True,
     )
-    pg = {"DATABASE_URL": built["url"]}
-    results = {}
+    env = {"DATABASE_URL": built["url"]}
+    results = {"built": built}
     try:
-        # Alternating twice: the machine is shared, so take the better run of each.
-        copies, ours = [], []
-        for _round in range(2):
-            copies.append(copy_run(work, built["url"], pg))
-            ours.append(export_run(work, "ours", pg))
-        results["copy"] = min(copies, key=lambda r: r["seconds"])
-        results["ours"] = min(ours, key=lambda r: r["seconds"])
-        results["copy"]["runs"] = [r["seconds"] for r in copies]
-        results["ours"]["runs"] = [r["seconds"] for r in ours]
-        results["ours"]["peak"] = max(r["peak"] for r in ours)
-        if not args.skip_python_on_postgres:
-            results["python_pg"] = export_run(work, "python", pg, python_writer=True)
-            same = results["python_pg"]["file"].read_bytes() == results["ours"]["file"].read_bytes()
-            results["python_pg"]["identical"] = same
-        if not args.skip_sqlite:
-            sqlite_path = work / "bench.sqlite3"
-            print("copying the rows into SQLite ...", flush=True)
-            annotations = build_sqlite(sqlite_path, args.sqlite_annotations)
-            results["sqlite"] = export_run(
-                work, "sqlite", {"DATABASE_URL": f"sqlite:///{sqlite_path}"}
-            )
-            results["sqlite"]["annotations"] = annotations
+        results["bare COPY"] = bare_copy_run(work, built["url"])
+        results["COPY of our query"] = query_copy_run(work, built["url"], env)
+        for fmt in formats:
+            print(f"  export_dataset --format {fmt} ...", flush=True)
+            results[fmt] = command_run(work, fmt, env)
+        results["card"] = card_run(env)
     finally:
-        if not args.keep:
+        if not keep:
             psql(f"DROP DATABASE IF EXISTS {PG_NAME}")
-            for path in work.iterdir():
-                path.unlink()
-            work.rmdir()
-    report(results, built, time.perf_counter() - started)
+        for path in work.iterdir():
+            path.unlink()
+        work.rmdir()
+    report(size, results)
+    return results
 
 
-def report(results: dict, built: dict, seconds: float) -> None:
-    def line(name: str, r: dict) -> str:
-        rate = r["rows"] / r["seconds"]
-        return (
-            f"  {name:<40} {r['rows']:>9,} rows {r['mb']:>6.1f} MB {r['seconds']:>6.1f} s "
-            f"{rate:>7,.0f} rows/s {r['mb'] / r['seconds']:>5.1f} MB/s  peak {r['peak']:>4.0f} MB"
+def report(size: int, results: dict) -> None:
+    built = results["built"]
+    bare = results["bare COPY"]["seconds"]
+    print(f"\n{built['annotations']:,} annotations ({built['statements']:,} statements)")
+    for name, r in results.items():
+        if name == "built":
+            continue
+        mb = f"{r['mb']:8.1f} MB" if "mb" in r else " " * 11
+        print(f"  {name:<20} {r['seconds']:7.1f} s  {r['seconds'] / bare:5.1f}x bare COPY  "
+              f"{mb}  peak {r['peak']:5.0f} MB")  # fmt: skip
+    checks = []
+    if "csv" in results:
+        checks.append(("csv <= 3x bare COPY", results["csv"]["seconds"] / bare, 3.0))
+    if "csv" in results and "jsonl" in results:
+        checks.append(
+            ("jsonl <= 2x csv", results["jsonl"]["seconds"] / results["csv"]["seconds"], 2.0)
         )
+    checks.append(("card <= 2 s", results["card"]["seconds"], 2.0))
+    peak = max(r["peak"] for n, r in results.items() if n not in ("built",))
+    checks.append(("peak < 300 MB", peak, 300.0))
+    if "xlsx" in results:
+        rows = built["annotations"] + built["statements"]
+        rate = rows / results["xlsx"]["seconds"]
+        print(f"  xlsx: {rows:,} rows (statements + annotations) at {rate:,.0f} rows/s")
+        checks.append(("xlsx >= 20,000 rows/s", 20_000 / rate, 1.0))
+    for name, value, limit in checks:
+        print(f"  {name:<24} {value:8.2f}  {'PASS' if value <= limit else 'FAIL'}")
 
-    def stages(r: dict) -> str:
-        return (
-            " + ".join(
-                f"{name} {r['times'][name]:.1f} s (peak {r['peaks'][name]:.0f} MB)"
-                for name in r["times"]
-            )
-            + f" = {r['total']:.1f} s wall, process peak {r['peak']:.0f} MB"
-        )
 
-    copy, ours = results["copy"], results["ours"]
-    print(
-        f"\ncsv export of {built['annotations']:,} annotations ({built['statements']:,} statements)"
-    )
-    print(line("PostgreSQL: COPY (same SELECT) via psql", copy))
-    print(line("PostgreSQL: ours (export_dataset, COPY)", ours))
-    if "python_pg" in results:
-        same = "same bytes" if results["python_pg"]["identical"] else "DIFFERENT BYTES"
-        print(line("PostgreSQL: ours, streaming writer", results["python_pg"]) + f" ({same})")
-    if "sqlite" in results:
-        sqlite = results["sqlite"]
-        print(line(f"SQLite ({sqlite['annotations']:,} annotations): ours", sqlite))
-    ratio = (ours["rows"] / ours["seconds"]) / (copy["rows"] / copy["seconds"])
-    verdict = "PASS" if ratio >= TARGET_RATIO else "FAIL"
-    runs = ", ".join(f"{a:.1f}/{b:.1f} s" for a, b in zip(copy["runs"], ours["runs"], strict=True))
-    print(f"\n  ours / COPY throughput: {ratio:.2f}x (target >= {TARGET_RATIO}x) {verdict}")
-    print(f"    (better of two alternating runs; COPY/ours per round: {runs})")
-    for name in ("ours", "sqlite"):
-        if name in results:
-            r = results[name]
-            verdict = "PASS" if r["peak"] < TARGET_MB else "FAIL"
-            where = "PostgreSQL" if name == "ours" else "SQLite"
-            print(f"  {where} peak memory: {r['peak']:.0f} MB (target < {TARGET_MB} MB) {verdict}")
-            print(f"    stages: {stages(r)}")
-    print(f"  benchmark total: {seconds:.0f} s")
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="100000,300000,1000000")
+    parser.add_argument("--formats", default="csv,jsonl,parquet,xlsx")
+    parser.add_argument("--keep", action="store_true", help="keep the last benchmark database")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--output", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_DEBUG", "1")  # development settings in every child
+    if args.child == "setup":
+        return child_setup()
+    if args.child == "query":
+        return child_query(args.output)
+    if args.child == "card":
+        return child_card()
+    sizes = [int(size) for size in args.sizes.split(",")]
+    formats = args.formats.split(",")
+    for number, size in enumerate(sizes):
+        size_run(size, formats, keep=args.keep and number == len(sizes) - 1)
 
 
 if __name__ == "__main__":

@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "import_export",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -127,6 +129,9 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Annotators save concurrently: wait for the write lock instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Write-ahead log: a long read (an export's snapshot) blocks no writer, and the writers (a
+    # background job's heartbeat, annotators saving) block no reader.
+    DATABASES["default"]["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -145,6 +150,29 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+
+# Files the tool writes (finished exports of background jobs, under MEDIA_ROOT/jobs/). Never
+# served as static files: a lead downloads them through a permission-checked admin view.
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT") or BASE_DIR / "storage")
+
+# Background jobs (annotator/jobs.py) through Django's Tasks API (`django-tasks` on Django 5.2).
+# The default is the database backend: tasks wait in a table of this database and
+# `manage.py db_worker` (started by `make run`) runs them; no other server. For several
+# machines set DJANGO_TASKS_BACKEND to a distributed backend (README, "Background jobs").
+# "django_tasks.backends.immediate.ImmediateBackend" runs each task at once, in the request.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("DJANGO_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+# A running job whose heartbeat is older than this many seconds is stale (its worker died)
+# and may be retried from the admin.
+JOB_STALE_SECONDS = int(os.environ.get("DJANGO_JOB_STALE_SECONDS", "60"))
+# Article uploads of more files or bytes than this, and agreement pages of projects with more
+# submitted annotations, run as background jobs.
+JOB_IMPORT_FILES = int(os.environ.get("DJANGO_JOB_IMPORT_FILES", "20"))
+JOB_IMPORT_BYTES = int(os.environ.get("DJANGO_JOB_IMPORT_BYTES", str(2 * 1024 * 1024)))
+JOB_AGREEMENT_ANNOTATIONS = int(os.environ.get("DJANGO_JOB_AGREEMENT_ANNOTATIONS", "50000"))
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
 LOGIN_URL = "admin:login"

@@ -35,6 +35,7 @@ from annotator.ingestion.services import document_create
 from annotator.models import (
     Annotation,
     GoldLabel,
+    Job,
     Label,
     LabelGroup,
     LabelRevision,
@@ -347,6 +348,15 @@ def secret_world_build() -> SecretWorld:
     )
     world.secrets = secrets_plant(alice)
     login_records_create("bob")
+    Job.objects.create(  # a lead's export job (leads only, like every export)
+        kind=Job.Kind.EXPORT,
+        project=project,
+        created_by=lead,
+        params={"format": "jsonl"},
+        task_name="annotator.datasets.tasks.dataset_export_task",
+        state=Job.State.FAILED,
+        error="OperationalError: the database went away",
+    )
     return world
 
 
@@ -378,6 +388,7 @@ def objects_of(project: Project) -> dict[str, models.Model]:
         "annotator.labelgroup": LabelGroup.objects.order_by("id").first(),
         "annotator.label": Label.objects.order_by("id").first(),
         "annotator.labelrevision": LabelRevision.objects.filter(object_id=annotation.pk).first(),
+        "annotator.job": Job.objects.order_by("id").first(),
         "auth.user": annotation.annotator,
         "auth.group": Group.objects.get(name=LEADS_GROUP),
         "axes.accessattempt": AccessAttempt.objects.order_by("id").first(),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -18,11 +18,13 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import roles
 from ..admin_policy import visible_object_or_404
-from ..models import Project
+from ..jobs import job_enqueue
+from ..models import Job, Project
 from .breakdowns import DOMINANT_SHARE, MIN_UNITS, source_profiles
 from .data import agreement_data
 from .forms import AgreementFilterForm
 from .report import agreement_report
+from .tasks import agreement_is_large, agreement_task
 
 
 class AgreementAdminMixin:
@@ -108,6 +110,8 @@ class AgreementAdminMixin:
     def agreement_view(self, request: HttpRequest, object_id: int):
         project = self.lead_project(request, object_id, "view_agreement")
         form = AgreementFilterForm(request.GET or None, project=project)
+        if not request.GET and agreement_is_large(project):
+            return self.agreement_background(request, project, form)
         report = agreement_report(project=project, filters=form.filters())
         return self.lead_page(
             request,
@@ -119,6 +123,27 @@ class AgreementAdminMixin:
             names=[user.get_username() for user in report.data.coders],
             min_units=MIN_UNITS,
             dominant_share=DOMINANT_SHARE,
+        )
+
+    def agreement_background(self, request: HttpRequest, project: Project, form):
+        """A large project: the latest job's figures and a button that recomputes them in the
+        background (filtered views, smaller, are still computed at once)."""
+        if request.method == "POST":
+            job = job_enqueue(agreement_task, kind=Job.Kind.AGREEMENT, project=project,
+                              user=request.user)  # fmt: skip
+            return HttpResponseRedirect(reverse("admin:annotator_job_change", args=[job.pk]))
+        jobs = Job.objects.filter(project=project, kind=Job.Kind.AGREEMENT)
+        finished = jobs.filter(state=Job.State.SUCCEEDED).first()
+        fields = (finished.result or {}).get("fields", {}) if finished else {}
+        return self.lead_page(
+            request,
+            project,
+            "agreement/background.html",
+            gettext("Agreement: %(project)s") % {"project": project.name},
+            form=form,
+            finished=finished,
+            running=jobs.filter(state__in=[Job.State.QUEUED, Job.State.RUNNING]).first(),
+            fields=[{"key": key, **figure} for key, figure in fields.items()],
         )
 
     def agreement_sources_view(self, request: HttpRequest, object_id: int):

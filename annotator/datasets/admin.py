@@ -4,9 +4,9 @@
   (``roles.can_import``/``can_export``): an annotator sees no button, and a typed-in URL
   answers 403. Formats: csv,
   xlsx, json, yaml, tsv (spreadsheet formats neutralise formulas, see resources.py).
-- ``DatasetExportAdminMixin``: the project's "Export dataset" page; the download is one zip with
-  the data, ``.documents.jsonl`` and the dataset card, exactly what ``export_dataset`` writes,
-  streamed while it is produced (jsonl and csv never wait for the whole file).
+- ``DatasetExportAdminMixin``: the project's "Export dataset" page; it starts a background job
+  (tasks.py) that writes one zip with the data, ``.documents.jsonl`` and the dataset card,
+  exactly what ``export_dataset`` writes; the lead downloads it from the job's page.
 """
 
 from __future__ import annotations
@@ -15,21 +15,20 @@ from datetime import datetime, time
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponseRedirect, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext
 from import_export.admin import ImportExportMixin
 
 from .. import roles
 from ..admin_policy import visible_object_or_404
-from ..models import Annotation, Project, Statement
-from .bundle import zip_stream
+from ..jobs import job_enqueue
+from ..models import Annotation, Job, Project, Statement
 from .forms import DatasetExportForm
 from .resources import FORMATS
-from .selection import DatasetExport
+from .tasks import dataset_export_task, export_params
 
 
 class LeadImportExportMixin(ImportExportMixin):
@@ -64,9 +63,8 @@ class LeadImportExportMixin(ImportExportMixin):
 
 
 class DatasetExportAdminMixin:
-    """Mixed into ProjectAdmin: the project's "Export dataset" page (leads only); the download is
-    one zip with the data, ``.documents.jsonl`` and the dataset card, exactly what
-    ``export_dataset`` writes, streamed while it is produced."""
+    """Mixed into ProjectAdmin: the project's "Export dataset" page (leads only), which starts
+    the export as a background job and lists the project's recent exports."""
 
     def get_urls(self):
         custom = [
@@ -86,24 +84,29 @@ class DatasetExportAdminMixin:
         if not roles.can_export(request.user):
             raise PermissionDenied
         project = visible_object_or_404(request.user, Project, object_id)
-        form = DatasetExportForm(request.GET if "format" in request.GET else None)
+        form = DatasetExportForm(request.POST if request.method == "POST" else None)
         if form.is_bound and form.is_valid():
             since = form.cleaned_data["since"]
-            export = DatasetExport(
+            job = job_enqueue(
+                dataset_export_task,
+                kind=Job.Kind.EXPORT,
                 project=project,
-                gold_only=form.cleaned_data["gold_only"],
-                since=timezone.make_aware(datetime.combine(since, time.min)) if since else None,
-                real_names=form.cleaned_data["real_names"],
+                user=request.user,
+                params=export_params(
+                    fmt=form.cleaned_data["format"],
+                    gold_only=form.cleaned_data["gold_only"],
+                    since=timezone.make_aware(datetime.combine(since, time.min)) if since else None,
+                    real_names=form.cleaned_data["real_names"],
+                ),
             )
-            fmt = form.cleaned_data["format"]
-            name = f"{slugify(project.name) or 'dataset'}-{timezone.localdate():%Y-%m-%d}"
-            response = StreamingHttpResponse(
-                zip_stream(export=export, fmt=fmt, data_name=f"{name}.{fmt}"),
-                content_type="application/zip",
+            messages.success(
+                request,
+                gettext(
+                    "The export runs in the background. This page shows its progress; "
+                    "download the file here when it is finished."
+                ),
             )
-            response["Content-Disposition"] = f'attachment; filename="{name}-{fmt}.zip"'
-            response["X-Accel-Buffering"] = "no"  # let a proxy pass the stream on as it comes
-            return response
+            return HttpResponseRedirect(reverse("admin:annotator_job_change", args=[job.pk]))
         context = {
             **self.admin_site.each_context(request),
             "title": gettext("Export dataset: %(project)s") % {"project": project.name},
@@ -112,5 +115,6 @@ class DatasetExportAdminMixin:
             "form": form,
             "statement_count": Statement.objects.filter(document__project=project).count(),
             "annotation_count": Annotation.objects.submitted().in_project(project).count(),
+            "jobs": Job.objects.filter(project=project, kind=Job.Kind.EXPORT)[:10],
         }
         return TemplateResponse(request, "admin/annotator/export/dataset.html", context)

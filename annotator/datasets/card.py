@@ -6,8 +6,10 @@ Agreement per field is Krippendorff's alpha over the exported statements' submit
 (agreement.statistics): source nominal (no source is a value of its own), reliability ordinal
 over A–E and credibility ordinal over 1–5 with F and 6 ("cannot be judged") as missing,
 single-choice label groups nominal (no label is a value of its own), multiple-choice groups MASI.
-The annotations are read once, as integer arrays (`agreement.CodedRatings`), so a million
-annotations take a few tens of megabytes, not a Python object per rating.
+The annotations are read once, as integer arrays (coded.py: on PostgreSQL one grouped join
+handed over by a binary COPY), and every figure of the card (counts, per annotator, grade
+distributions, alpha) is computed from them: a million annotations take a few tens of
+megabytes, not a Python object per rating.
 
 The card is rendered from the template ``annotator/datasets/card.md``; text from the database is
 shown as written, never rendered as HTML, and no name can break out of a table or code block
@@ -17,96 +19,35 @@ shown as written, never rendered as HTML, and no name can break out of a table o
 from __future__ import annotations
 
 import math
-from array import array
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import groupby
-from operator import itemgetter
 
 import numpy as np
 import yaml
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.template.loader import render_to_string
 
 from ..agreement.statistics import CodedRatings, krippendorff_alpha
-from ..labelling import ORDINAL_SCALES
+from ..labelling import GRADES, ORDINAL_SCALES
 from ..models import Annotation, InfoCredibility, LabelGroup, Source, SourceReliability
+from .coded import NO_VALUE, CodedAnnotations, coded_annotations
 from .selection import DatasetExport
-
-NO_VALUE = 0  # "no source" / "no label": a value of its own, never a real primary key
-READ_CHUNK = 10_000
-
 
 RELIABILITY_SCALE = ORDINAL_SCALES["source_reliability"]  # F: cannot be judged -> missing
 CREDIBILITY_SCALE = ORDINAL_SCALES["info_credibility"]  # 6: cannot be judged -> missing
 
 
-@dataclass
-class CodedAnnotations:
-    """The exported annotations as integer arrays (one pass, no Python object per rating):
-    statement, source (NO_VALUE for none), grade ranks (-1 for F/6) and label profile."""
-
-    statement: np.ndarray
-    source: np.ndarray
-    reliability: np.ndarray
-    credibility: np.ndarray
-    profile: np.ndarray
-    profiles: list[tuple[int, ...]]  # profile index -> sorted label ids
+def ordinal_codes(grades: np.ndarray, scale: list[str]) -> np.ndarray:
+    """Indices in GRADES ("ABCDEF", "123456") -> ranks on the ordinal scale; the last grade
+    (cannot be judged) and none -> -1 (missing)."""
+    return np.where((grades >= 0) & (grades < len(scale)), grades, -1)
 
 
-def coded_annotations(export: DatasetExport) -> CodedAnnotations:
-    """Annotations in id order merged with their labels (also in annotation order)."""
-    annotations = export.annotations().order_by("pk")
-    through = Annotation.labels.through.objects.filter(annotation__in=annotations)
-    chosen = groupby(
-        through.order_by("annotation_id")
-        .values_list("annotation_id", "label_id")
-        .iterator(chunk_size=READ_CHUNK),
-        key=itemgetter(0),
-    )
-    reliability_rank = {grade: rank for rank, grade in enumerate(RELIABILITY_SCALE)}
-    credibility_rank = {grade: rank for rank, grade in enumerate(CREDIBILITY_SCALE)}
-    # Grade ranks fit a byte, profiles (distinct label sets, a few hundred) an int32.
-    types = {"statement": "q", "source": "q", "rel": "b", "cred": "b", "profile": "i"}
-    columns = {name: array(code) for name, code in types.items()}
-    profile_index: dict[tuple, int] = {}
-    next_id, next_labels = next(chosen, (None, ()))
-    rows = annotations.values_list(
-        "pk", "statement_id", "source_id", "source_reliability", "info_credibility"
-    )
-    for pk, statement, source, reliability, credibility in rows.iterator(chunk_size=READ_CHUNK):
-        while next_id is not None and next_id < pk:  # labels of an annotation saved meanwhile
-            next_id, next_labels = next(chosen, (None, ()))
-        labels: tuple = ()
-        if pk == next_id:
-            labels = tuple(sorted(label for _pk, label in next_labels))
-            next_id, next_labels = next(chosen, (None, ()))
-        columns["statement"].append(statement)
-        columns["source"].append(source or NO_VALUE)
-        columns["rel"].append(reliability_rank.get(reliability, -1))
-        columns["cred"].append(credibility_rank.get(credibility, -1))
-        columns["profile"].append(profile_index.setdefault(labels, len(profile_index)))
-    dtypes = {"q": np.int64, "b": np.int8, "i": np.int32}
-    arrays = {
-        name: np.frombuffer(column, dtype=dtypes[column.typecode])
-        for name, column in columns.items()
-    }
-    return CodedAnnotations(
-        statement=arrays["statement"],
-        source=arrays["source"],
-        reliability=arrays["rel"],
-        credibility=arrays["cred"],
-        profile=arrays["profile"],
-        profiles=list(profile_index),
-    )
-
-
-def group_values(export: DatasetExport, group: LabelGroup, profiles: list[tuple]) -> list:
-    """Each profile's value in `group`: a set (multiple choice), or one label id (NO_VALUE
-    for none; several labels, which only bad data has, as a tuple of their ids)."""
+def mask_values(group: LabelGroup, bits: list[int], masks: np.ndarray) -> list:
+    """Each distinct mask's value in `group`: a set of label ids (multiple choice), or one label
+    id (NO_VALUE for none; several labels, which only bad data has, as a tuple of their ids)."""
     values = []
-    for profile in profiles:
-        chosen = tuple(pk for pk in profile if export.labels[pk][0].pk == group.pk)
+    for mask in masks.tolist():
+        chosen = tuple(pk for bit, pk in enumerate(bits) if mask >> bit & 1)
         if group.multiple:
             values.append(frozenset(chosen))
         else:
@@ -114,8 +55,7 @@ def group_values(export: DatasetExport, group: LabelGroup, profiles: list[tuple]
     return values
 
 
-def agreement_figures(export: DatasetExport) -> list[dict]:
-    data = coded_annotations(export)
+def agreement_figures(export: DatasetExport, data: CodedAnnotations) -> list[dict]:
     _statements, unit = np.unique(data.statement, return_inverse=True)
     unit = unit.reshape(-1)
 
@@ -128,59 +68,63 @@ def agreement_figures(export: DatasetExport) -> list[dict]:
         {"field": "source", "level": "nominal",
          "alpha": alpha(source_codes.reshape(-1), sources.tolist(), "nominal")},
         {"field": "source_reliability", "level": "ordinal A–E (F missing)",
-         "alpha": alpha(data.reliability, RELIABILITY_SCALE, "ordinal")},
+         "alpha": alpha(ordinal_codes(data.reliability, RELIABILITY_SCALE), RELIABILITY_SCALE,
+                        "ordinal")},
         {"field": "info_credibility", "level": "ordinal 1–5 (6 missing)",
-         "alpha": alpha(data.credibility, CREDIBILITY_SCALE, "ordinal")},
+         "alpha": alpha(ordinal_codes(data.credibility, CREDIBILITY_SCALE), CREDIBILITY_SCALE,
+                        "ordinal")},
     ]  # fmt: skip
-    for group in export.groups:
-        values = group_values(export, group, data.profiles)
+    for index, group in enumerate(export.groups):
+        masks, codes = np.unique(data.masks[index], return_inverse=True)
+        values = mask_values(group, data.bits[index], masks)
         categories = list(dict.fromkeys(values))
-        category_of_profile = np.array(
-            [categories.index(value) for value in values], dtype=np.int64
-        )
+        category_of_mask = np.array([categories.index(v) for v in values], dtype=np.int64)
         level = "masi" if group.multiple else "nominal"
         figures.append(
             {
                 "field": f"labels.{group.name}",
                 "level": "MASI (sets)" if group.multiple else "nominal",
-                "alpha": alpha(category_of_profile[data.profile], categories, level)
-                if values
+                "alpha": alpha(category_of_mask[codes.reshape(-1)], categories, level)
+                if len(data)
                 else None,
             }
         )
     return figures
 
 
-def counts(export: DatasetExport) -> dict:
-    annotations = export.annotations()
+def counts(export: DatasetExport, data: CodedAnnotations) -> dict:
     statements = export.statements()
     methods = dict(
         export.gold_labels().values_list("method").annotate(n=Count("id")).order_by("method")
     )
-    per_statement = annotations.values("statement_id").annotate(n=Count("id"))
+    _statements, per_statement = np.unique(data.statement, return_counts=True)
     return {
         "documents": export.documents().count(),
         "statements": statements.count(),
-        "statements_with_two_or_more_annotations": per_statement.filter(n__gte=2).count(),
-        "annotations": annotations.count(),
+        "statements_with_two_or_more_annotations": int((per_statement >= 2).sum()),
+        "annotations": len(data),
         "drafts_not_exported": Annotation.objects.drafts().filter(statement__in=statements).count(),
-        "annotators": annotations.order_by().values("annotator_id").distinct().count(),
+        "annotators": len(np.unique(data.annotator)),
         "gold_labels": sum(methods.values()),
         "gold_labels_by_method": {str(method): n for method, n in methods.items()},
     }
 
 
-def per_annotator(export: DatasetExport) -> list[tuple[str, int]]:
-    rows = export.annotations().values_list("annotator_id").annotate(n=Count("id"))
+def per_annotator(export: DatasetExport, data: CodedAnnotations) -> list[tuple[str, int]]:
+    annotators, numbers = np.unique(data.annotator, return_counts=True)
     return sorted(
-        ((export.people.get(pk, str(pk)), n) for pk, n in rows),
+        (
+            (export.people.get(pk, str(pk)), n)
+            for pk, n in zip(annotators.tolist(), numbers.tolist(), strict=True)
+        ),
         key=lambda item: (len(item[0]), item[0]),
     )
 
 
-def grade_distribution(export: DatasetExport, field: str) -> dict[str, int]:
-    rows = export.annotations().values_list(field).annotate(n=Count("id"))
-    return dict(sorted(rows))
+def grade_distribution(codes: np.ndarray, field: str) -> dict[str, int]:
+    grades = GRADES[field]
+    tally = np.bincount(codes[codes >= 0], minlength=len(grades))
+    return {grade: int(n) for grade, n in zip(grades, tally.tolist(), strict=False) if n}
 
 
 def vocabulary() -> list[dict]:
@@ -200,12 +144,18 @@ def vocabulary() -> list[dict]:
     ]
 
 
-def sources_used(export: DatasetExport) -> list[dict]:
-    sources = Source.objects.filter(
-        Q(pk__in=export.annotations().values("source_id"))
-        | Q(pk__in=export.gold_labels().values("source_id"))
-        | Q(pk__in=export.statements().values("suggested_source_id"))
-    ).order_by("name")
+def sources_used(export: DatasetExport, data: CodedAnnotations) -> list[dict]:
+    """The sources the export refers to: the annotations' (from the arrays), the gold labels'
+    and the statements' suggestions."""
+    ids = set(np.unique(data.source).tolist()) - {NO_VALUE}
+    ids.update(export.gold_labels().exclude(source=None).values_list("source_id", flat=True))
+    ids.update(
+        export.statements()
+        .exclude(suggested_source=None)
+        .order_by()
+        .values_list("suggested_source_id", flat=True)
+        .distinct()
+    )
     return [
         {
             "name": source.name,
@@ -214,7 +164,7 @@ def sources_used(export: DatasetExport) -> list[dict]:
             "aliases": source.alias_list,
             "description": source.description,
         }
-        for source in sources
+        for source in Source.objects.filter(pk__in=ids).order_by("name")
     ]
 
 
@@ -251,11 +201,12 @@ def dataset_card(
     *, export: DatasetExport, fmt: str, data_name: str, documents_name: str, command: str
 ) -> str:
     exported_at = datetime.now(UTC).replace(microsecond=0)
+    data = coded_annotations(export)  # read once; every figure below comes from it
     facts = {
-        "counts": counts(export),
-        "agreement": agreement_figures(export),
+        "counts": counts(export, data),
+        "agreement": agreement_figures(export, data),
         "vocabulary": vocabulary(),
-        "sources": sources_used(export),
+        "sources": sources_used(export, data),
     }
     number = facts["counts"]
     project = export.project
@@ -307,14 +258,17 @@ def dataset_card(
                 for row in facts["agreement"]
             ],
         ),
-        "annotators": (["annotator", "annotations"], [list(r) for r in per_annotator(export)]),
+        "annotators": (
+            ["annotator", "annotations"],
+            [list(r) for r in per_annotator(export, data)],
+        ),
         "reliability_given": (
             ["source_reliability", "annotations"],
-            [list(r) for r in grade_distribution(export, "source_reliability").items()],
+            [list(r) for r in grade_distribution(data.reliability, "source_reliability").items()],
         ),
         "credibility_given": (
             ["info_credibility", "annotations"],
-            [list(r) for r in grade_distribution(export, "info_credibility").items()],
+            [list(r) for r in grade_distribution(data.credibility, "info_credibility").items()],
         ),
         "sources": (
             ["source", "kind", "country or affiliation"],

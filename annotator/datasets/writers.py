@@ -17,11 +17,11 @@ from django.db.models import Q
 
 from ..models import Source
 from .postgres import copy_csv
-from .safety import neutralise, spreadsheet_row
+from .safety import spreadsheet_row
 from .selection import BATCH, DatasetExport, batched, timestamp
+from .xlsx import XLSX_MAX_ROWS, StreamingWorkbook
 
 FORMATS = ("jsonl", "csv", "xlsx", "parquet")
-XLSX_MAX_ROWS = 1_048_576  # Excel's limit, header included
 
 # --------------------------------------------------------------------------------------------
 # Writers
@@ -132,31 +132,13 @@ def xlsx_sheets(export: DatasetExport) -> dict[str, tuple[list[str], Iterator[li
     }
 
 
-def write_xlsx(export: DatasetExport, out: IO[bytes]) -> None:
-    # Imported when a spreadsheet is written: openpyxl is slow to import for every request.
-    from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    if max(export.annotations().count(), export.statements().count()) >= XLSX_MAX_ROWS:
-        raise ValueError("Too many rows for a spreadsheet (Excel's limit): export csv or parquet.")
-
-    # The workbook is written row by row (django-import-export's escaping setting does not reach
-    # it): characters a cell cannot hold become U+FFFD, as the library does for admin exports.
-    def cell(value):
-        value = neutralise(value)
-        return (
-            ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", value)
-            if isinstance(value, str)
-            else value
-        )
-
-    workbook = Workbook(write_only=True)
+def write_xlsx(export: DatasetExport, out: IO[bytes], *, max_rows: int = XLSX_MAX_ROWS) -> None:
+    """The three sheets through the streaming writer (xlsx.py); a sheet past Excel's row limit
+    continues in "NAME (2)", ... Every text cell is neutralised (safety.py)."""
+    workbook = StreamingWorkbook(out, max_rows=max_rows)
     for title, (header, rows) in xlsx_sheets(export).items():
-        sheet = workbook.create_sheet(title)
-        sheet.append([cell(name) for name in header])
-        for row in rows:
-            sheet.append([cell(value) for value in row])
-    workbook.save(out)
+        workbook.write_sheet(title, spreadsheet_row(header), (spreadsheet_row(row) for row in rows))
+    workbook.close()
 
 
 def parquet_schema(export: DatasetExport):

@@ -1,8 +1,9 @@
 """Documents and statements in the admin, and the lead's article import:
 
 - ``ArticleImportAdminMixin`` (Document list): "Import articles" -> upload form -> preview of
-  what would be imported (nothing written) -> "Confirm import" writes it. Between preview and
-  confirm the uploaded bytes stay on the server (`uploads`); confirm reads and checks them again.
+  what would be imported (nothing written) -> "Confirm import" writes it (a large upload as a
+  background job, tasks.py). Between preview and confirm the uploaded bytes stay on the server
+  (`uploads`); confirm reads and checks them again.
 - ``DocumentTextAdminMixin``: a segmented document's text is read-only.
 - ``DocumentAdmin`` and ``StatementAdmin`` (the statement's page makes a suggested mention a
   registry source: registry.admin.SourceFromMentionAdminMixin).
@@ -35,6 +36,7 @@ from .forms import ArticleUploadForm
 from .reading import article_file_read
 from .running import ImportSummary, article_files_preview, articles_import
 from .selectors import statement_in_context
+from .tasks import import_enqueue, import_is_large
 from .uploads import upload_load, upload_max_bytes, upload_store
 
 UPLOAD_SESSION_KEY = "article_import_uploads"
@@ -149,7 +151,7 @@ class ArticleImportAdminMixin:
             for name, data in stored
         ]
         if request.method == "POST":
-            return self.articles_confirm(request, token, project, files)
+            return self.articles_confirm(request, token, project, files, stored, manifest)
         previews = article_files_preview(project=project, files=files)
         records = [record for preview in previews for record in preview.records]
         context = self.articles_context(
@@ -164,7 +166,7 @@ class ArticleImportAdminMixin:
         )
         return TemplateResponse(request, self.articles_preview_template, context)
 
-    def articles_confirm(self, request, token: str, project, files):
+    def articles_confirm(self, request, token: str, project, files, stored, manifest):
         request.session[UPLOAD_SESSION_KEY] = [
             known for known in request.session.get(UPLOAD_SESSION_KEY, []) if known != token
         ]
@@ -172,6 +174,18 @@ class ArticleImportAdminMixin:
         if "_cancel" in request.POST:
             messages.info(request, gettext("The import was cancelled; nothing was written."))
             return HttpResponseRedirect(changelist)
+        if import_is_large(stored):
+            job = import_enqueue(
+                project=project, user=request.user, language=manifest["language"], stored=stored
+            )
+            messages.success(
+                request,
+                gettext(
+                    "The import runs in the background; this page shows its progress and, "
+                    "when it is finished, its summary."
+                ),
+            )
+            return HttpResponseRedirect(reverse("admin:annotator_job_change", args=[job.pk]))
         summary = articles_import(project=project, files=files, files_total=len(files))
         summary_messages(request, summary)
         return HttpResponseRedirect(f"{changelist}?{urlencode({'project__id__exact': project.pk})}")

@@ -1,6 +1,7 @@
 """The data model, one module per capability; every model is importable from here
 (`from annotator.models import Annotation`), as Django expects of an app's models."""
 
+from .jobs import Job
 from .labels import (
     NOTE_MAX_LENGTH,
     Annotation,
@@ -25,6 +26,7 @@ __all__ = [
     "Document",
     "GoldLabel",
     "InfoCredibility",
+    "Job",
     "Label",
     "LabelGroup",
     "LabelRevision",

@@ -1,10 +1,13 @@
 """A lead's session in a real browser, the parts the adjudication test does not walk: import
-an article with its preview, and download a dataset export and open it."""
+an article with its preview, and export a dataset (a background job that a worker runs), download
+it and open it."""
 
+import io
 import json
 import zipfile
 
 import pytest
+from django.core.management import call_command
 
 from annotator.models import Document, Statement
 from tests.helpers import browser_login
@@ -46,13 +49,21 @@ def test_a_lead_imports_an_article_after_its_preview(
     assert statements[1].suggested_source.name == "Unnamed experts"
 
 
-def test_a_lead_downloads_a_dataset_and_opens_it(page, live_server, transactional_demo, tmp_path):
+def test_a_lead_downloads_a_dataset_and_opens_it(
+    page, live_server, transactional_demo, tmp_path, settings
+):
+    settings.MEDIA_ROOT = tmp_path / "storage"
     browser_login(page, live_server, "lead", "lead-demo-2026")
     page.goto(f"{live_server.url}/admin/annotator/project/{transactional_demo.pk}/change/")
     page.click("#export-dataset-link")
     page.select_option("select[name=format]", "jsonl")
+    page.click("#dataset-export-form input[type=submit]")
+    page.wait_for_url("**/admin/annotator/job/*/change/")
+    assert page.locator(".job-download").count() == 0  # queued: nothing to download yet
+    call_command("db_worker", "--batch", "--no-startup-delay", stdout=io.StringIO())
+    page.reload()
     with page.expect_download() as download_info:
-        page.click("#dataset-export-form input[type=submit]")
+        page.click(".job-download")
     download = tmp_path / download_info.value.suggested_filename
     download_info.value.save_as(download)
 

@@ -1,12 +1,12 @@
 """`export_dataset` and the project's "Export dataset" download: the record layouts of jsonl, csv,
 xlsx and parquet for the demo, loadable with pandas (and pyarrow's json reader, which the
 `datasets` library uses) without cleaning; the dataset card; pseudonyms and filters;
-spreadsheet safety; the streamed zip; and PostgreSQL's COPY path giving the same bytes."""
+spreadsheet safety; and PostgreSQL's COPY path giving the same bytes (the admin's export job:
+tests/jobs)."""
 
 import csv
 import io
 import json
-import zipfile
 from datetime import timedelta
 
 import openpyxl
@@ -15,8 +15,6 @@ import pyarrow.json
 import pyarrow.parquet as pq
 import pytest
 from django.core.management import CommandError, call_command
-from django.http import StreamingHttpResponse
-from django.urls import reverse
 from django.utils import timezone
 
 from annotator.adjudication.services import gold_label_save
@@ -297,36 +295,6 @@ def test_neutralise_is_reversible():
     ]:
         assert unneutralise(neutralise(text)) == text
         assert not neutralise(text).startswith(("=", "+", "-", "@", "\t", "\r"))
-
-
-def test_the_admin_download_streams_a_zip_with_data_documents_and_card(
-    demo, with_gold, lead, client_for, tmp_path
-):
-    url = reverse("admin:annotator_project_export_dataset", args=[demo.pk])
-    response = client_for(lead).get(url, {"format": "jsonl", "real_names": "on"})
-    assert response.status_code == 200
-    assert isinstance(response, StreamingHttpResponse)
-    assert response["Content-Type"] == "application/zip"
-    assert response["Content-Disposition"].startswith('attachment; filename="demo-')
-    chunks = list(response.streaming_content)
-    assert len(chunks) > 2  # produced and sent piece by piece
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(chunks)))
-    names = archive.namelist()
-    data_name = names[0]
-    assert names == [data_name, data_name + ".documents.jsonl", data_name + ".card.md"]
-    path = export_files(tmp_path, demo, "jsonl", "--real-names")
-    assert archive.read(data_name) == path.read_bytes()
-    assert archive.read(names[1]) == (tmp_path / "demo.jsonl.documents.jsonl").read_bytes()
-    assert "--real-names" in archive.read(names[2]).decode()
-
-
-@pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet"])
-def test_the_admin_download_offers_every_format(demo, lead, client_for, fmt):
-    url = reverse("admin:annotator_project_export_dataset", args=[demo.pk])
-    response = client_for(lead).get(url, {"format": fmt, "gold_only": "on"})
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
-    assert archive.namelist()[0].endswith(f".{fmt}")
-    assert "only statements with a gold label" in archive.read(archive.namelist()[2]).decode()
 
 
 def test_an_unknown_project_is_a_command_error(db, tmp_path):

@@ -38,7 +38,9 @@ def test_an_annotator_gets_403_on_the_dataset_download(project, annotator, clien
     for url in dataset_urls(project):
         response = client.get(url)
         assert response.status_code == 403, url
-        assert not getattr(response, "streaming", False)
+        response = client.post(url, {"format": "jsonl"})
+        assert response.status_code == 403, url
+    assert not project.jobs.exists()
 
 
 def test_an_annotator_sees_no_import_or_export_button(project, annotator, client_for):

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.test import Client
 
-from annotator.models import GoldLabel, Source
+from annotator.models import GoldLabel, Job, Source
 from annotator.roles import ANNOTATORS_GROUP, LEADS_GROUP
 from tests.helpers import (
     admin_routes,
@@ -107,6 +107,9 @@ def payload_world_build(project):
         defaults={"source_reliability": "E", "info_credibility": "5", "method": "adjudicated"},
     )[0].labels.set([label("Bias", "biased")])
     login_records_create("bob")
+    Job.objects.create(
+        kind=Job.Kind.EXPORT, project=project, created_by=lead, task_name="x", state="failed"
+    )
     return {"annotator": alice, "lead": lead, "superuser": root}
 
 

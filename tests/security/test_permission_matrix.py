@@ -53,6 +53,12 @@ LEAD_REFUSED = {
     "annotator_labelrevision_delete": 403,
     # An upload preview that does not exist.
     "annotator_document_import_articles_preview": 404,
+    # The world's job failed: it has no file to download; retrying takes POST only.
+    "annotator_job_download": 404,
+    "annotator_job_retry": 405,
+    # Jobs are started from their pages (an export, an import), never added or edited by hand.
+    "annotator_job_add": 403,
+    "annotator_job_delete": 403,
     # Accounts and login records are for superusers; leads may look users up (read-only).
     "auth_user_add": 403,
     "auth_user_delete": 403,
@@ -72,6 +78,9 @@ SUPERUSER_REFUSED = {
     "annotator_labelrevision_add": 403,
     "annotator_labelrevision_delete": 403,
     "annotator_document_import_articles_preview": 404,
+    "annotator_job_download": 404,
+    "annotator_job_retry": 405,
+    "annotator_job_add": 403,
     "axes_accessattempt_add": 403,
     "axes_accesslog_add": 403,
     "axes_accessfailurelog_add": 403,

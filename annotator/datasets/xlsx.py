@@ -1,0 +1,173 @@
+"""A streaming xlsx writer: the workbook's XML written row by row straight into the zip that an
+xlsx file is, with inline strings (no shared-string table to keep in memory), so memory stays
+flat at any size and a million rows take seconds, not minutes (openpyxl's write-only mode and
+xlsxwriter's constant-memory mode build an object per cell).
+
+A sheet longer than Excel's limit (1,048,576 rows, header included) continues in "NAME (2)",
+"NAME (3)", ..., each with the header again. Text is written as text, never as a formula; the
+caller neutralises it for spreadsheets (safety.py). Characters XML cannot hold become U+FFFD.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zipfile
+from collections.abc import Iterable
+from itertools import chain
+from typing import IO
+
+XLSX_MAX_ROWS = 1_048_576  # Excel's limit, header included
+SHEET_NAME_MAX = 31
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PACKAGE_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
+SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+XML_HEADER = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+STYLES = (
+    f'{XML_HEADER}<styleSheet xmlns="{MAIN}"><fonts count="1"><font><sz val="11"/>'
+    '<name val="Calibri"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/>'
+    '</fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border>'
+    '<left/><right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1">'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="1">'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    "</styleSheet>"
+)
+
+
+def text_xml(value: str) -> str:
+    if SPECIAL.search(value):
+        value = ILLEGAL.sub("\N{REPLACEMENT CHARACTER}", value)
+        value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return value
+
+
+STRING_START = '<c t="inlineStr"><is><t xml:space="preserve">'
+STRING_END = "</t></is></c>"
+EMPTY = "<c/>"
+
+
+def row_xml(values: list) -> str:
+    """One row; cells carry no reference (optional in SpreadsheetML): an empty one is "<c/>",
+    so each keeps its column. A hot loop: a million rows of thirty cells."""
+    cells = []
+    append = cells.append
+    for value in values:
+        kind = value.__class__
+        if kind is str:
+            if value:
+                append(
+                    STRING_START
+                    + (text_xml(value) if SPECIAL.search(value) else value)
+                    + STRING_END
+                )
+            else:
+                append(EMPTY)
+        elif value is None:
+            append(EMPTY)
+        elif kind is bool:
+            append(f'<c t="b"><v>{int(value)}</v></c>')
+        elif kind is int:
+            append(f"<c><v>{value}</v></c>")
+        elif kind is float:
+            # NaN and infinities have no cell value: an empty cell.
+            append(f"<c><v>{value!r}</v></c>" if math.isfinite(value) else EMPTY)
+        else:
+            append(STRING_START + text_xml(str(value)) + STRING_END)
+    return "<row>" + "".join(cells) + "</row>"
+
+
+class StreamingWorkbook:
+    """Sheets written one after the other (each exactly once), then `close()`."""
+
+    def __init__(self, out: IO[bytes], *, max_rows: int = XLSX_MAX_ROWS):
+        self.archive = zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
+        self.max_rows = max_rows
+        self.titles: list[str] = []
+
+    def write_sheet(self, title: str, header: list[str], rows: Iterable[list]) -> int:
+        """Write the rows under the header (in as many sheets as the row limit needs); returns
+        the number of sheets used."""
+        rows = iter(rows)
+        part = 1
+        while True:
+            name = title if part == 1 else f"{title[: SHEET_NAME_MAX - 6]} ({part})"
+            next_row = self._one_sheet(name, header, rows)
+            if next_row is None:
+                return part
+            rows = chain([next_row], rows)
+            part += 1
+
+    def _one_sheet(self, name: str, header: list[str], rows) -> list | None:
+        """Write one sheet; returns the first row of the next one (None: all written)."""
+        self.titles.append(name)
+        path = f"xl/worksheets/sheet{len(self.titles)}.xml"
+        buffer: list[str] = [f'{XML_HEADER}<worksheet xmlns="{MAIN}"><sheetData>']
+        buffer.append(row_xml(header))
+        number = 1
+        next_row = None
+        with self.archive.open(path, "w", force_zip64=True) as member:
+            for row in rows:
+                number += 1
+                buffer.append(row_xml(row))
+                if len(buffer) >= 2000:
+                    member.write("".join(buffer).encode())
+                    buffer.clear()
+                if number >= self.max_rows:
+                    next_row = next(rows, None)
+                    break
+            buffer.append("</sheetData></worksheet>")
+            member.write("".join(buffer).encode())
+        return next_row
+
+    def close(self) -> None:
+        sheets = "".join(
+            f'<sheet name="{text_xml(title)}" sheetId="{n}" r:id="rId{n}"/>'
+            for n, title in enumerate(self.titles, 1)
+        )
+        self.archive.writestr(
+            "xl/workbook.xml",
+            f'{XML_HEADER}<workbook xmlns="{MAIN}" xmlns:r="{RELATIONSHIPS}">'
+            f"<sheets>{sheets}</sheets></workbook>",
+        )
+        relations = "".join(
+            f'<Relationship Id="rId{n}" Type="{RELATIONSHIPS}/worksheet" '
+            f'Target="worksheets/sheet{n}.xml"/>'
+            for n in range(1, len(self.titles) + 1)
+        )
+        styles_id = len(self.titles) + 1
+        self.archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            f'{XML_HEADER}<Relationships xmlns="{PACKAGE_RELATIONSHIPS}">{relations}'
+            f'<Relationship Id="rId{styles_id}" Type="{RELATIONSHIPS}/styles" '
+            'Target="styles.xml"/></Relationships>',
+        )
+        self.archive.writestr("xl/styles.xml", STYLES)
+        overrides = "".join(
+            f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="{SHEET_TYPE}"/>'
+            for n in range(1, len(self.titles) + 1)
+        )
+        self.archive.writestr(
+            "[Content_Types].xml",
+            f"{XML_HEADER}<Types "
+            'xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/styles.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+            f"{overrides}</Types>",
+        )
+        self.archive.writestr(
+            "_rels/.rels",
+            f'{XML_HEADER}<Relationships xmlns="{PACKAGE_RELATIONSHIPS}">'
+            f'<Relationship Id="rId1" Type="{RELATIONSHIPS}/officeDocument" '
+            'Target="xl/workbook.xml"/></Relationships>',
+        )
+        self.archive.close()

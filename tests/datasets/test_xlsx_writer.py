@@ -1,0 +1,64 @@
+"""The streaming xlsx writer: what openpyxl and pandas read back, sheets continued past the row
+limit (each with its header), characters XML cannot hold, and no formula anywhere."""
+
+import io
+
+import openpyxl
+import pandas as pd
+
+from annotator.datasets.selection import DatasetExport
+from annotator.datasets.writers import write_xlsx
+from annotator.datasets.xlsx import StreamingWorkbook
+
+
+def test_cells_read_back_as_written():
+    out = io.BytesIO()
+    workbook = StreamingWorkbook(out)
+    rows = [
+        ["text", 1, 2.5, None, True, "a & b <c> \x07 bell"],
+        ["'=1+1", -3, 0.0, "", False, "Zeile\nzwei"],
+    ]
+    workbook.write_sheet("sheet", ["s", "i", "f", "empty", "b", "special"], rows)
+    workbook.close()
+    sheet = openpyxl.load_workbook(io.BytesIO(out.getvalue()))["sheet"]
+    values = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert values == [
+        ["s", "i", "f", "empty", "b", "special"],
+        ["text", 1, 2.5, None, True, "a & b <c> \ufffd bell"],
+        ["'=1+1", -3, 0, None, False, "Zeile\nzwei"],
+    ]
+    assert not [c for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+
+
+def test_a_sheet_past_the_row_limit_continues_in_the_next_with_its_header():
+    out = io.BytesIO()
+    workbook = StreamingWorkbook(out, max_rows=4)  # a header and three rows per sheet
+    assert workbook.write_sheet("annotations", ["n"], ([n] for n in range(8))) == 3
+    assert workbook.write_sheet("sources", ["name"], [["KCNA"]]) == 1
+    workbook.close()
+    sheets = pd.read_excel(io.BytesIO(out.getvalue()), sheet_name=None)
+    assert list(sheets) == ["annotations", "annotations (2)", "annotations (3)", "sources"]
+    assert [sheet["n"].tolist() for sheet in list(sheets.values())[:3]] == [
+        [0, 1, 2],
+        [3, 4, 5],
+        [6, 7],
+    ]
+
+
+def test_an_exactly_full_sheet_has_no_empty_continuation():
+    out = io.BytesIO()
+    workbook = StreamingWorkbook(out, max_rows=4)
+    assert workbook.write_sheet("a", ["n"], ([n] for n in range(3))) == 1
+    workbook.close()
+    assert openpyxl.load_workbook(io.BytesIO(out.getvalue())).sheetnames == ["a"]
+
+
+def test_the_export_splits_its_annotations_sheet(demo):
+    out = io.BytesIO()
+    write_xlsx(DatasetExport(project=demo), out, max_rows=30)
+    sheets = pd.read_excel(io.BytesIO(out.getvalue()), sheet_name=None)
+    assert list(sheets) == ["statements", "annotations", "annotations (2)", "annotations (3)",
+                            "sources"]  # fmt: skip
+    parts = [sheets[name] for name in ("annotations", "annotations (2)", "annotations (3)")]
+    assert [len(part) for part in parts] == [29, 29, 5]  # the demo's 63 annotations
+    assert all(list(part.columns) == list(parts[0].columns) for part in parts)
