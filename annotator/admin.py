@@ -43,6 +43,7 @@ from .models import (
 from .registry.admin import SourceAdmin as SourcePages
 from .vocabulary.admin import LabelAdmin as LabelPages
 from .vocabulary.admin import LabelGroupAdmin as LabelGroupPages
+from .vocabulary.schema_admin import ProjectSchemaAdminMixin
 
 admin.site.site_header = _("Source credibility annotation")
 admin.site.site_title = _("Source credibility annotation")
@@ -52,6 +53,7 @@ admin.site.index_title = _("Projects, statements and labels")
 @admin.register(Project)
 class ProjectAdmin(
     PolicyAdminMixin,
+    ProjectSchemaAdminMixin,
     ProjectAnnotationAdminMixin,
     AdjudicationAdminMixin,
     DatasetExportAdminMixin,
@@ -73,9 +75,16 @@ class ProjectAdmin(
             .order_by("name")
         )
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = self.schema_form(request, obj)
+        if form is not None:
+            kwargs["form"] = form
+        return super().get_form(request, obj, change=change, **kwargs)
+
     def get_fields(self, request, obj=None):
         if roles.is_lead(request.user):
-            return super().get_fields(request, obj)
+            fields = [name for name in super().get_fields(request, obj) if name != "schema_from"]
+            return [*fields, *self.schema_fields(request, obj)]
         return ("name", "description", "guidelines", "guidelines_version")
 
     def get_list_display(self, request):

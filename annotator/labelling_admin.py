@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from .admin_policy import PolicyAdminMixin
 from .labelling import label_groups_offered
-from .models import Label, LabelGroup, LabelRevision
+from .models import Label, LabelGroup, LabelRevision, Project
 from .paginators import CappedCountPaginator
 from .request_ids import ValidIdsModelMultipleChoiceField
 from .revisions import LabellingConflict
@@ -176,11 +176,11 @@ def summary_rows(values: dict, labels: list[Label]) -> dict[str, str]:
 
 
 def labellingform_class(
-    base: type[LabellingForm], groups: list[LabelGroup] | None = None, **attrs
+    base: type[LabellingForm], groups: list[LabelGroup], **attrs
 ) -> type[LabellingForm]:
-    """A subclass of `base` with one declared field per label group, so the admin's
-    modelform_factory accepts the group fields listed in its fieldsets."""
-    groups = label_groups_offered() if groups is None else groups
+    """A subclass of `base` with one declared field per label group of the project's schema
+    (label_groups_offered), so the admin's modelform_factory accepts the group fields listed
+    in its fieldsets."""
     fields = {label_group_field_name(group): label_group_field(group) for group in groups}
     return type(base.__name__, (base,), {**fields, **attrs, "label_groups": groups})
 
@@ -200,17 +200,22 @@ class LabellingAdminMixin:
     }
     autocomplete_fields = ("source",)
 
-    def label_groups(self, request) -> list[LabelGroup]:
-        """Read once per request: the admin asks for the form and for its fieldsets."""
+    def label_groups(self, request, project: Project | None) -> list[LabelGroup]:
+        """The groups of the project's schema, read once per request: the admin asks for the
+        form and for its fieldsets."""
         if not hasattr(request, "label_groups"):
-            request.label_groups = label_groups_offered()
+            request.label_groups = label_groups_offered(project)
         return request.label_groups
 
-    def labelling_form_class(self, request, **attrs) -> type[LabellingForm]:
-        return labellingform_class(self.labelling_form, self.label_groups(request), **attrs)
+    def labelling_form_class(
+        self, request, project: Project | None, **attrs
+    ) -> type[LabellingForm]:
+        groups = self.label_groups(request, project)
+        return labellingform_class(self.labelling_form, groups, **attrs)
 
-    def labelling_fieldsets(self, request) -> list:
-        group_fields = [label_group_field_name(group) for group in self.label_groups(request)]
+    def labelling_fieldsets(self, request, project: Project | None) -> list:
+        groups = self.label_groups(request, project)
+        group_fields = [label_group_field_name(group) for group in groups]
         return [
             (gettext_lazy("Who says it"), {"fields": ["source", "source_mention", "seen_version"]}),
             (

@@ -44,6 +44,7 @@ ANNOTATOR_ACCESS: dict[str, frozenset[str]] = {
     "annotator.source": frozenset({VIEW}),
     "annotator.labelgroup": frozenset({VIEW}),
     "annotator.label": frozenset({VIEW}),
+    "annotator.projectlabelgroup": frozenset({VIEW}),
     "annotator.annotation": frozenset({VIEW, ADD, CHANGE}),
 }
 LEAD_ACCESS: dict[str, frozenset[str]] = {
@@ -56,12 +57,15 @@ LEAD_ACCESS: dict[str, frozenset[str]] = {
     "annotator.annotation": EVERY_ACTION,  # change: only the author (can_change_annotation)
     "annotator.goldlabel": EVERY_ACTION,
     "annotator.labelrevision": frozenset({VIEW}),  # written by the tool, never by hand
+    "annotator.projectlabelgroup": EVERY_ACTION,
+    "annotator.schemachange": frozenset({VIEW}),  # written by the tool, never by hand
     "auth.user": frozenset({VIEW}),
 }
 # Nobody, not even a superuser: the label history and the login records are written by the
 # tool, never by hand.
 NOBODY_ACCESS: dict[str, frozenset[str]] = {
     "annotator.labelrevision": frozenset({ADD, CHANGE, DELETE}),
+    "annotator.schemachange": frozenset({ADD, CHANGE, DELETE}),
     "axes.accessattempt": frozenset({ADD}),
     "axes.accesslog": frozenset({ADD}),
     "axes.accessfailurelog": frozenset({ADD}),
@@ -203,6 +207,8 @@ ANNOTATOR_ROWS = {
     "annotator.statement": lambda user: Q(document__project__annotators=user),
     "annotator.annotation": lambda user: Q(annotator=user),
     "annotator.labelrevision": lambda user: Q(kind="annotation", annotator=user),
+    "annotator.projectlabelgroup": lambda user: Q(project__annotators=user),
+    "annotator.schemachange": lambda user: Q(project__annotators=user),
     # The shared vocabulary.
     "annotator.source": lambda user: Q(),
     "annotator.labelgroup": lambda user: Q(),

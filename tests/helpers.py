@@ -43,6 +43,7 @@ from annotator.models import (
 )
 from annotator.registry.selectors import source_index_build
 from annotator.roles import ANNOTATORS_GROUP, LEADS_GROUP
+from annotator.vocabulary.services import schema_copy
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "a-long-test-password-2026"
@@ -389,6 +390,7 @@ def objects_of(project: Project) -> dict[str, models.Model]:
 def other_project_build(bob) -> Project:
     """A project alice is not in: its documents, statements and bob's labels stay unseen."""
     other = Project.objects.create(name="Other project", guidelines_version="2")
+    schema_copy(project=other, source=None)
     other.annotators.add(bob)
     document, _ = document_create(
         project=other,

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import roles
 from ..admin_policy import visible_object_or_404
 from ..models import Project
+from ..vocabulary.selectors import schema_changes_since_start
 from .breakdowns import DOMINANT_SHARE, MIN_UNITS, source_profiles
 from .data import agreement_data
 from .forms import AgreementFilterForm
@@ -119,6 +120,7 @@ class AgreementAdminMixin:
             names=[user.get_username() for user in report.data.coders],
             min_units=MIN_UNITS,
             dominant_share=DOMINANT_SHARE,
+            schema_changes=list(schema_changes_since_start(project)),
         )
 
     def agreement_sources_view(self, request: HttpRequest, object_id: int):

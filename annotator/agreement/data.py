@@ -23,11 +23,11 @@ from datetime import date
 import numpy as np
 from django.contrib.auth import get_user_model
 from django.db import connections
-from django.db.models import Aggregate, CharField, QuerySet, Value
+from django.db.models import Aggregate, CharField, QuerySet, Value, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from ..labelling import CANNOT_JUDGE, GRADES, ORDINAL_SCALES
+from ..labelling import CANNOT_JUDGE, GRADES, ORDINAL_SCALES, project_label_groups
 from ..models import Annotation, GoldLabel, Label, LabelGroup, Project, Source
 from . import statistics
 
@@ -311,7 +311,8 @@ def row_table(rows: list[tuple], padding: tuple = ()) -> np.ndarray:
 def agreement_data(*, project: Project, filters: Filters = Filters()) -> AgreementData:
     rows = row_table(annotation_rows(project=project, filters=filters))
     golds = row_table(gold_rows(project=project, filters=filters), padding=(0, 0))
-    groups = list(LabelGroup.objects.prefetch_related("labels").order_by("position", "name"))
+    groups = project_label_groups(project)
+    prefetch_related_objects(groups, "labels")
     sources = {source.pk: source for source in Source.objects.all()}
     n = rows.size
     both = np.concatenate([rows, golds])  # gold coded with the annotations: same categories

@@ -210,11 +210,14 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
         preset = {}
         if obj is None:
             preset = {"statement": request.annotator_statement, "annotator": request.user}
-        kwargs["form"] = self.labelling_form_class(request, preset_values=preset)
+        project = self.current_statement(request, obj).document.project
+        kwargs["form"] = self.labelling_form_class(request, project, preset_values=preset)
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
-        return self.labelling_fieldsets(request)
+        return self.labelling_fieldsets(
+            request, self.current_statement(request, obj).document.project
+        )
 
     def get_changeform_initial_data(self, request):
         statement = request.annotator_statement

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..adjudication.services import gold_label_accept_unanimous
-from ..labelling import labelling_content, labels_validate
+from ..labelling import labelling_content, labelling_project, labels_validate
 from ..models import Annotation, Label
 from ..revisions import (
     labelling_before,
@@ -44,7 +44,9 @@ def annotation_save(
     version raises LabellingConflict and nothing is written.
     """
     labels = list(labels)
-    labels_validate(labels, kept=labelling_kept_labels(annotation))
+    labels_validate(
+        labels, kept=labelling_kept_labels(annotation), project=labelling_project(annotation)
+    )
     labelling_version_claim(annotation, expected_version)
     before = labelling_before(annotation)
     if annotation.status == Annotation.Status.SUBMITTED and annotation.submitted_at is None:

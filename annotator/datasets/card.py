@@ -25,12 +25,12 @@ from operator import itemgetter
 
 import numpy as np
 import yaml
-from django.db.models import Count, Q
+from django.db.models import Count, Q, prefetch_related_objects
 from django.template.loader import render_to_string
 
 from ..agreement.statistics import CodedRatings, krippendorff_alpha
-from ..labelling import ORDINAL_SCALES
-from ..models import Annotation, InfoCredibility, LabelGroup, Source, SourceReliability
+from ..labelling import ORDINAL_SCALES, project_label_groups
+from ..models import Annotation, InfoCredibility, LabelGroup, Project, Source, SourceReliability
 from .selection import DatasetExport
 
 NO_VALUE = 0  # "no source" / "no label": a value of its own, never a real primary key
@@ -183,7 +183,10 @@ def grade_distribution(export: DatasetExport, field: str) -> dict[str, int]:
     return dict(sorted(rows))
 
 
-def vocabulary() -> list[dict]:
+def vocabulary(project: Project) -> list[dict]:
+    """The project's schema: its groups (retired ones too, whose labels may be in the data)."""
+    groups = project_label_groups(project)
+    prefetch_related_objects(groups, "labels")
     return [
         {
             "name": group.name,
@@ -193,10 +196,12 @@ def vocabulary() -> list[dict]:
             "position": group.position,
             "labels": [
                 {"name": label.name, "description": label.description, "position": label.position}
-                for label in group.labels.order_by("position", "name")
+                for label in sorted(
+                    group.labels.all(), key=lambda label: (label.position, label.name)
+                )
             ],
         }
-        for group in LabelGroup.objects.order_by("position", "name").prefetch_related("labels")
+        for group in groups
     ]
 
 
@@ -254,7 +259,7 @@ def dataset_card(
     facts = {
         "counts": counts(export),
         "agreement": agreement_figures(export),
-        "vocabulary": vocabulary(),
+        "vocabulary": vocabulary(export.project),
         "sources": sources_used(export),
     }
     number = facts["counts"]

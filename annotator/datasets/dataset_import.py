@@ -30,7 +30,7 @@ from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
 from ..ingestion.services import content_hash
-from ..labelling import labelling_snapshot, labels_problem
+from ..labelling import labelling_snapshot, labels_problem, project_label_groups
 from ..models import (
     Annotation,
     Document,
@@ -42,6 +42,7 @@ from ..models import (
     Source,
     Statement,
 )
+from ..vocabulary.services import schema_from_card
 from .bundle import companion_names
 from .card import card_front_matter
 from .dataset_import_checks import Names, date_value, statement_problems
@@ -277,7 +278,7 @@ class RecordWriter:
         self.vocabulary = vocabulary
         self.documents = documents
         self.changed_by = changed_by
-        self.groups = list(LabelGroup.objects.all())
+        self.groups = project_label_groups(project)
         self.counts = {"statements": 0, "annotations": 0, "gold_labels": 0}
         self.annotators: set[int] = set()
 
@@ -455,6 +456,8 @@ def dataset_import(
     documents = documents_load(project, documents_path, errors)
     if errors:
         raise DatasetImportError(errors[:MAX_ERRORS])
+    schema_from_card(project=project, groups=vocabulary.groups,
+                     card_groups=vocabulary.meta_groups, changed_by=changed_by)  # fmt: skip
     writer = RecordWriter(
         project=project, vocabulary=vocabulary, documents=documents, changed_by=changed_by
     )

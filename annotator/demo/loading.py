@@ -23,7 +23,7 @@ from ..models import Annotation, Label, Project, Source, Statement
 from ..registry.selectors import source_index_build
 from ..registry.services import sources_load
 from ..roles import ANNOTATORS_GROUP, LEADS_GROUP
-from ..vocabulary.services import label_groups_load
+from ..vocabulary.services import label_groups_load, schema_copy
 
 # Package data: the example article, the source registry, the label vocabularies, the project.
 DATA = files(__package__) / "data"
@@ -174,6 +174,8 @@ def demo_data_load() -> DemoResult:
     project, _ = Project.objects.get_or_create(
         name=demo["project"]["name"], defaults=demo["project"]
     )
+    if not project.schema_entries.exists():
+        schema_copy(project=project, source=None)
     demo_articles_import(project, demo["articles"])
     created = 0
     for record in demo["users"]:

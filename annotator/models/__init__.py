@@ -12,6 +12,7 @@ from .labels import (
     grade_constraints,
 )
 from .projects import Document, Project, Statement
+from .schema import ProjectLabelGroup, SchemaChange
 from .sources import Source
 from .vocabulary import Label, LabelGroup
 
@@ -26,6 +27,8 @@ __all__ = [
     "LabelRevision",
     "Labelling",
     "Project",
+    "ProjectLabelGroup",
+    "SchemaChange",
     "Source",
     "SourceReliability",
     "Statement",
