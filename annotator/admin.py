@@ -8,6 +8,7 @@ that have a resource, and the Project page gets the pages of every capability. N
 
 from django.contrib import admin
 from django.db.models import Count
+from django.template.defaultfilters import linebreaksbr
 from django.utils.translation import gettext_lazy as _
 
 from . import roles
@@ -85,7 +86,16 @@ class ProjectAdmin(
         if roles.is_lead(request.user):
             fields = [name for name in super().get_fields(request, obj) if name != "schema_from"]
             return [*fields, *self.schema_fields(request, obj)]
-        return ("name", "description", "guidelines", "guidelines_version")
+        return ("name", "description", "your_guidelines", "guidelines_version")
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if roles.is_lead(request.user) else (*readonly, "your_guidelines")
+
+    @admin.display(description=_("guidelines"))
+    def your_guidelines(self, project):
+        """The guidelines in the annotator's interface language."""
+        return linebreaksbr(project.display_guidelines)
 
     def get_list_display(self, request):
         return (

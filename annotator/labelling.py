@@ -116,11 +116,11 @@ def labels_problem(labels: Iterable[Label], groups: Iterable[LabelGroup]) -> str
         chosen = [label for label in labels if label.group_id == group.pk]
         if not group.multiple and len(chosen) > 1:
             return _("“%(group)s” takes a single label, not %(count)d.") % {
-                "group": group.name,
+                "group": group.display_name,
                 "count": len(chosen),
             }
         if group.required and group.retired_at is None and not chosen:
-            return _("“%(group)s” is required.") % {"group": group.name}
+            return _("“%(group)s” is required.") % {"group": group.display_name}
     return None
 
 

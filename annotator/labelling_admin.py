@@ -32,7 +32,7 @@ class LabelNameMixin:
     """Show a label by its name alone: the group is already the field's label."""
 
     def label_from_instance(self, label: Label) -> str:
-        return label.name
+        return label.display_name
 
 
 class LabelChoiceField(LabelNameMixin, forms.ModelChoiceField):
@@ -51,15 +51,15 @@ def label_group_field(group: LabelGroup) -> forms.Field:
     common = {
         "queryset": labels,
         "required": group.required,
-        "help_text": escape(group.description),
+        "help_text": escape(group.display_description),
     }
     if group.multiple:
         return LabelMultipleChoiceField(
-            widget=forms.CheckboxSelectMultiple, label=group.name, **common
+            widget=forms.CheckboxSelectMultiple, label=group.display_name, **common
         )
     return LabelChoiceField(
         widget=forms.RadioSelect,
-        label=group.name,
+        label=group.display_name,
         empty_label=None if group.required else _("none"),
         **common,
     )
@@ -111,7 +111,7 @@ class LabellingForm(forms.ModelForm):
             posted = self.data.getlist(name) if hasattr(self.data, "getlist") else []
             if not group.multiple and len(posted) > 1:
                 self.add_error(
-                    name, _("Choose a single label in “%(group)s”.") % {"group": group.name}
+                    name, _("Choose a single label in “%(group)s”.") % {"group": group.display_name}
                 )
         self.version_check()
         return cleaned_data

@@ -183,6 +183,16 @@ def grade_distribution(export: DatasetExport, field: str) -> dict[str, int]:
     return dict(sorted(rows))
 
 
+def bilingual(item) -> dict:
+    """A group's or label's key, description and names and descriptions in both languages."""
+    return {
+        "key": item.key,
+        "description": item.description,
+        **{f"{field}_{code}": getattr(item, f"{field}_{code}") for field in ("name", "description")
+           for code in ("de", "en")},
+    }  # fmt: skip
+
+
 def vocabulary(project: Project) -> list[dict]:
     """The project's schema: its groups (retired ones too, whose labels may be in the data)."""
     groups = project_label_groups(project)
@@ -190,12 +200,12 @@ def vocabulary(project: Project) -> list[dict]:
     return [
         {
             "name": group.name,
-            "description": group.description,
+            **bilingual(group),
             "multiple": group.multiple,
             "required": group.required,
             "position": group.position,
             "labels": [
-                {"name": label.name, "description": label.description, "position": label.position}
+                {"name": label.name, **bilingual(label), "position": label.position}
                 for label in sorted(
                     group.labels.all(), key=lambda label: (label.position, label.name)
                 )
@@ -295,8 +305,17 @@ def dataset_card(
             {
                 **group,
                 "table": (
-                    ["label", "meaning"],
-                    [[label["name"], label["description"]] for label in group["labels"]],
+                    ["label", "meaning", "key", "German", "English"],
+                    [
+                        [
+                            lab["name"],
+                            lab["description"],
+                            lab["key"],
+                            lab["name_de"],
+                            lab["name_en"],
+                        ]
+                        for lab in group["labels"]
+                    ],
                 ),
             }
             for group in facts["vocabulary"]

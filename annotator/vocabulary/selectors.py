@@ -3,7 +3,9 @@ are retired, never deleted)."""
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from ..labelling import label_groups_offered
 from ..models import Annotation, GoldLabel, Label, LabelGroup, Project, SchemaChange
+from .hotkeys import hotkeys_assign
 
 
 def labels_in_use(labels: QuerySet[Label]) -> QuerySet[Label]:
@@ -39,4 +41,23 @@ def schema_changes_since_start(project: Project) -> QuerySet[SchemaChange]:
         return SchemaChange.objects.none()
     return SchemaChange.objects.filter(project=project, changed_at__gt=first).order_by(
         "changed_at", "id"
+    )
+
+
+# --- hotkeys -----------------------------------------------------------------------------------
+
+
+def schema_hotkeys(project: Project, reserved: frozenset[str] = frozenset()) -> dict[int, str]:
+    """{label id: key} for every label the project's form offers, in the form's order (the
+    schema's groups, each group's labels), without conflicts (hotkeys_assign)."""
+    groups = label_groups_offered(project)
+    order = {group.pk: number for number, group in enumerate(groups)}
+    labels = sorted(
+        Label.objects.filter(group_id__in=order, retired_at__isnull=True).values_list(
+            "pk", "group_id", "position", "name", "hotkey"
+        ),
+        key=lambda row: (order[row[1]], row[2], row[3]),
+    )
+    return hotkeys_assign(
+        [(pk, hotkey) for pk, _group, _position, _name, hotkey in labels], reserved
     )

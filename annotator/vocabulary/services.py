@@ -61,9 +61,13 @@ def label_restore(*, labels: Iterable[Label]) -> int:
     return Label.objects.filter(pk__in=[label.pk for label in labels]).update(retired_at=None)
 
 
+BILINGUAL = ("key", "name_de", "name_en", "description_de", "description_en")
+
+
 @transaction.atomic
 def label_groups_load(*, records: Iterable[dict]) -> int:
-    """Create label groups and their labels by name; existing ones are left as leads edited them."""
+    """Create label groups and their labels by name (with their keys, names and descriptions
+    in both languages and hotkeys where given); existing ones are left as leads edited them."""
     created = 0
     for group_position, record in enumerate(records):
         group, was_created = LabelGroup.objects.get_or_create(
@@ -73,6 +77,7 @@ def label_groups_load(*, records: Iterable[dict]) -> int:
                 "multiple": record.get("multiple", False),
                 "required": record.get("required", False),
                 "position": group_position,
+                **{field: record[field] for field in BILINGUAL if field in record},
             },
         )
         created += was_created
@@ -80,7 +85,12 @@ def label_groups_load(*, records: Iterable[dict]) -> int:
             Label.objects.get_or_create(
                 group=group,
                 name=label["name"],
-                defaults={"description": label.get("description", ""), "position": label_position},
+                defaults={
+                    "description": label.get("description", ""),
+                    "position": label_position,
+                    "hotkey": label.get("hotkey"),
+                    **{field: label[field] for field in BILINGUAL if field in label},
+                },
             )
     return created
 
