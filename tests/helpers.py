@@ -32,6 +32,7 @@ from annotator.agreement import statistics
 from annotator.annotation.services import annotation_save
 from annotator.demo.loading import demo_load
 from annotator.ingestion.services import document_create
+from annotator.labelling import project_label_groups
 from annotator.models import (
     Annotation,
     GoldLabel,
@@ -227,9 +228,11 @@ def reference_alpha(annotations, key):
     )
 
 
-def all_field_keys():
+def all_field_keys(project=None):
+    """The agreement fields of the demo project's schema."""
+    project = project or Project.objects.get(name__startswith="Demo:")
     keys = ["source", "source_reliability", "info_credibility"]
-    for group in LabelGroup.objects.order_by("position", "name"):
+    for group in project_label_groups(project):
         keys.append(group.name)
         if group.multiple:
             keys += [f"{group.name}: {lab.name}" for lab in group.labels.all()]
@@ -390,7 +393,7 @@ def objects_of(project: Project) -> dict[str, models.Model]:
 def other_project_build(bob) -> Project:
     """A project alice is not in: its documents, statements and bob's labels stay unseen."""
     other = Project.objects.create(name="Other project", guidelines_version="2")
-    schema_copy(project=other, source=None)
+    schema_copy(project=other, source=Project.objects.get(name__startswith="Demo:"))
     other.annotators.add(bob)
     document, _ = document_create(
         project=other,

@@ -110,7 +110,9 @@ def test_repeated_filters_are_said_once_in_the_querysets(path):
 
 def test_the_querysets_say_it(demo):
     anna = demo.annotators.get(username="anna")
-    assert list(Project.objects.has_annotator(anna)) == [demo]
+    dora = demo.annotators.get(username="dora")
+    assert list(Project.objects.has_annotator(dora)) == [demo]
+    assert demo in Project.objects.has_annotator(anna)
     assert demo.has_annotator(anna)
     own = Annotation.objects.submitted().for_user(anna).in_project(demo)
     expected = Annotation.objects.filter(

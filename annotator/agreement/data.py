@@ -198,7 +198,7 @@ def label_group_fields(
     for group in groups:
         labels = list(group.labels.all())
         in_group = {label.pk for label in labels}
-        name = {label.pk: label.name for label in labels}
+        name = {label.pk: label.display_name for label in labels}
         chosen = [profile & in_group for profile in profiles]
         if not group.multiple:
             per_profile = np.array([min(c) if c else 0 for c in chosen], dtype=np.int64)
@@ -213,7 +213,9 @@ def label_group_fields(
             level = "masi"
         codes = profile_codes[profile_of_row] if len(profiles) else np.zeros(0, np.intp)
         fields.append(
-            Field(group.name, group.name, level, categories, names, codes, codes, names, group)
+            Field(
+                group.name, group.display_name, level, categories, names, codes, codes, names, group
+            )
         )
         if group.multiple:
             for label in labels:
@@ -223,7 +225,7 @@ def label_group_fields(
                 fields.append(
                     Field(
                         key=f"{group.name}: {label.name}",
-                        title=label.name,
+                        title=label.display_name,
                         level="nominal",
                         categories=[False, True],
                         names=yes_no,

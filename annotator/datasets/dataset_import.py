@@ -2,19 +2,17 @@
 ``PATH.documents.jsonl`` and, if present, its card ``PATH.card.md``.
 
 Into an empty database (or one without the project) this reproduces the documents, statements
-with their offsets and attribution suggestions, submitted annotations and gold labels.
+with their offsets and attribution suggestions, submitted annotations, gold labels and the
+project's label schema (the card's groups, keys and names in both languages).
 
 The file is not trusted. Every field of every line is checked first (dataset_import_checks) and
 every problem reported as ``line N: reason`` (up to MAX_ERRORS). Annotators and deciders are
 created as inactive placeholders without a password; an existing account is written under only
 with ``attach_existing_users``. Label groups, labels and sources must exist already unless
 ``create_vocabulary`` (then the card's kinds, descriptions and single/multiple choice are used;
-without the card a group is multiple choice when its values are lists).
-
-All or nothing: the whole import runs in one transaction and writes nothing when any line fails;
-a dry run does everything and rolls back, reporting what it would have created. Rows are written
-in batches with bulk inserts, and every annotation and gold label gets its "created" entry in
-the label history, as the services record it.
+without the card a group is multiple choice when its values are lists). All or nothing: one
+transaction, nothing written when any line fails; a dry run rolls back, reporting what it would
+have created. Rows are written in bulk, each annotation and gold label with its history entry.
 """
 
 from __future__ import annotations
@@ -42,7 +40,7 @@ from ..models import (
     Source,
     Statement,
 )
-from ..vocabulary.services import schema_from_card
+from ..vocabulary.services import bilingual_fields, schema_from_card
 from .bundle import companion_names
 from .card import card_front_matter
 from .dataset_import_checks import Names, date_value, statement_problems
@@ -159,6 +157,7 @@ class Vocabulary:
                 multiple=meta.get("multiple", name in names.multiple_groups),
                 required=meta.get("required", False),
                 position=meta.get("position", len(self.groups)),
+                **bilingual_fields(meta, LabelGroup),
             )
             self.created.append(f"label group “{name}”")
             for label in meta.get("labels", []):
@@ -183,6 +182,7 @@ class Vocabulary:
                 name=name,
                 description=meta.get("description", ""),
                 position=meta.get("position", 0),
+                **bilingual_fields(meta, Label, group=self.groups[group]),
             )
             self.created.append(f"label “{group}: {name}”")
         self.labels[group, name] = label

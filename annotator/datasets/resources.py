@@ -31,7 +31,7 @@ from import_export.formats import base_formats
 from ..adjudication.services import gold_label_save
 from ..annotation.services import annotation_save
 from ..ingestion.services import content_hash
-from ..labelling import labels_validate
+from ..labelling import labelling_project, labels_validate
 from ..models import (
     Annotation,
     Document,
@@ -385,7 +385,8 @@ class LabellingResource(AllOrNothingResource):
             ]
         try:
             instance.import_labels = self.row_labels(instance, row)
-            labels_validate(instance.import_labels)
+            project = labelling_project(instance)
+            labels_validate(instance.import_labels, project=project)
         except ValueError as error:
             errors["labels"] = [str(error)]
         except ValidationError as error:

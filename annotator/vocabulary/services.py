@@ -64,6 +64,15 @@ def label_restore(*, labels: Iterable[Label]) -> int:
 BILINGUAL = ("key", "name_de", "name_en", "description_de", "description_en")
 
 
+def bilingual_fields(record: dict, model, **scope) -> dict:
+    """The key, names and descriptions in both languages a record (a card's, a fixture's)
+    gives; a key already taken (in `scope`) is left to the model to derive."""
+    fields = {field: record[field] for field in BILINGUAL if record.get(field)}
+    if "key" in fields and model.objects.filter(key=fields["key"], **scope).exists():
+        del fields["key"]
+    return fields
+
+
 @transaction.atomic
 def label_groups_load(*, records: Iterable[dict]) -> int:
     """Create label groups and their labels by name (with their keys, names and descriptions
@@ -77,7 +86,7 @@ def label_groups_load(*, records: Iterable[dict]) -> int:
                 "multiple": record.get("multiple", False),
                 "required": record.get("required", False),
                 "position": group_position,
-                **{field: record[field] for field in BILINGUAL if field in record},
+                **bilingual_fields(record, LabelGroup),
             },
         )
         created += was_created
@@ -89,7 +98,7 @@ def label_groups_load(*, records: Iterable[dict]) -> int:
                     "description": label.get("description", ""),
                     "position": label_position,
                     "hotkey": label.get("hotkey"),
-                    **{field: label[field] for field in BILINGUAL if field in label},
+                    **bilingual_fields(label, Label, group=group),
                 },
             )
     return created

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from annotator.agreement.report import agreement_report, json_key
-from annotator.models import LabelGroup
+from annotator.labelling import project_label_groups
 from tests.helpers import reference_alpha, same, submitted
 
 FIELD_KEYS = {"alpha", "level", "units", "ci95"}
@@ -24,7 +24,7 @@ def run(*args) -> str:
 def test_json_has_exactly_the_documented_shape(demo):
     figures = json.loads(run("--project", demo.name, "--json"))
     assert set(figures) == {"fields", "pairs", "annotators"}
-    groups = list(LabelGroup.objects.order_by("position", "name"))
+    groups = project_label_groups(demo)
     keys = [group.key for group in groups]
     assert list(figures["fields"]) == ["source", "source_reliability", "info_credibility", *keys]
     name_of = {group.key: group.name for group in groups}

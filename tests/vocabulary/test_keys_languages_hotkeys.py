@@ -122,7 +122,7 @@ def test_hotkeys_keep_stored_keys_and_give_the_rest_free_ones_without_conflicts(
 @pytest.mark.parametrize("reserved", [frozenset(), frozenset({"1", "s", "n"})])
 def test_schema_hotkeys_are_unique_in_every_project(demo, reserved):
     other = ProjectFactory(name="Hotkeys", schema=[])
-    topic = LabelGroupFactory(name="Topic")
+    topic = LabelGroupFactory(name="Region")
     LabelFactory(group=topic, name="war", hotkey="1")
     LabelFactory(group=topic, name="trade")
     LabelFactory(group=LabelGroupFactory(name="Tone"), name="calm", hotkey="1")

@@ -21,21 +21,15 @@ from annotator.vocabulary.services import (
     schema_entries_remove,
     schema_entry_add,
 )
-from tests.factories import DocumentFactory, LabelFactory, LabelGroupFactory, ProjectFactory
+from tests.factories import DocumentFactory, LabelGroupFactory, ProjectFactory
 from tests.helpers import annotation_submit, group_field, label
 
 
 @pytest.fixture
-def stance_study(demo, annotator, lead):
-    """A second project beside the demo: only Stance (required here) and its own Topic group."""
-    topic = LabelGroupFactory(name="Topic", multiple=True)
-    LabelFactory(group=topic, name="military")
-    LabelFactory(group=topic, name="economy")
-    project = ProjectFactory(name="Stance study", annotators=[annotator], schema=[])
-    schema_entry_add(project=project, group=topic, position=0)
-    schema_entry_add(
-        project=project, group=LabelGroup.objects.get(name="Stance"), position=1, required=True
-    )
+def stance_study(demo, annotator):
+    """The demo's second project: its own Topic group and Stance, both required there."""
+    project = Project.objects.get(name="Themen und Haltung (Demo)")
+    project.annotators.add(annotator)
     return project
 
 
@@ -75,10 +69,11 @@ def test_a_label_outside_the_schema_is_refused_and_the_projects_required_group_h
             statement, annotator, labels=[label("Bias", "biased"), label("Stance", "neutral")]
         )
     with pytest.raises(ValidationError, match="“Stance” is required"):
-        annotation_submit(statement, annotator, labels=[label("Topic", "economy")])
+        annotation_submit(statement, annotator, labels=[label("Topic", "diplomacy")])
     assert not Annotation.objects.filter(statement=statement).exists()
-    saved = annotation_submit(statement, annotator, labels=[label("Stance", "neutral")])
-    assert {str(lab) for lab in saved.labels.all()} == {"Stance: neutral"}
+    chosen = [label("Stance", "neutral"), label("Topic", "military")]
+    saved = annotation_submit(statement, annotator, labels=chosen)
+    assert {str(lab) for lab in saved.labels.all()} == {"Stance: neutral", "Topic: military"}
 
 
 def test_the_gold_form_queue_filter_agreement_and_card_follow_the_schema(demo, stance_study):
@@ -155,7 +150,7 @@ def test_a_project_starts_from_a_copy_of_another_schema_or_the_template(demo, st
     copy = ProjectFactory(name="Copy", schema=[])
     assert schema_copy(project=copy, source=stance_study) == 2
     assert [(g.name, g.required) for g in label_groups_offered(copy)] == [
-        ("Topic", False),
+        ("Topic", True),
         ("Stance", True),
     ]
     template = ProjectFactory(name="From the template", schema=[])
@@ -193,10 +188,8 @@ def test_the_migration_gives_every_existing_project_the_groups_it_showed(demo):
     other = Project.objects.create(name="Before the schema")
     migration = importlib.import_module("annotator.migrations.0030_project_label_schema")
     migration.schemas_from_today(apps, None)
+    every = names(LabelGroup.objects.order_by("position", "name"))
+    assert {"Bias", "Stance", "Persuasion techniques", "Topic"} <= set(every)
     for project in (demo, other):
-        assert names(project_label_groups(project)) == [
-            "Bias",
-            "Stance",
-            "Persuasion techniques",
-        ]
-        assert names(label_groups_offered(project)) == ["Bias", "Persuasion techniques"]
+        assert names(project_label_groups(project)) == every
+        assert names(label_groups_offered(project)) == [name for name in every if name != "Stance"]
