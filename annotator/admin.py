@@ -27,6 +27,7 @@ from .datasets.resources import (
     SourceResource,
     StatementResource,
 )
+from .datasets.schema_resources import ProjectSchemaResource
 from .ingestion.admin import DocumentAdmin as DocumentPages
 from .ingestion.admin import StatementAdmin as StatementPages
 from .labelling_admin import LabelRevisionAdmin
@@ -38,12 +39,14 @@ from .models import (
     LabelGroup,
     LabelRevision,
     Project,
+    ProjectLabelGroup,
     Source,
     Statement,
 )
 from .registry.admin import SourceAdmin as SourcePages
 from .vocabulary.admin import LabelAdmin as LabelPages
 from .vocabulary.admin import LabelGroupAdmin as LabelGroupPages
+from .vocabulary.schema_admin import ProjectLabelGroupAdmin as ProjectLabelGroupPages
 from .vocabulary.schema_admin import ProjectSchemaAdminMixin
 
 admin.site.site_header = _("Source credibility annotation")
@@ -148,6 +151,11 @@ class LabelGroupAdmin(LeadImportExportMixin, LabelGroupPages):
 @admin.register(Label)
 class LabelAdmin(LeadImportExportMixin, LabelPages):
     resource_classes = [LabelResource]
+
+
+@admin.register(ProjectLabelGroup)
+class ProjectLabelGroupAdmin(LeadImportExportMixin, ProjectLabelGroupPages):
+    resource_classes = [ProjectSchemaResource]
 
 
 admin.site.register(LabelRevision, LabelRevisionAdmin)

@@ -242,23 +242,33 @@ class SourceResource(AllOrNothingResource):
         name = "Sources (matched by name)"
 
 
+BILINGUAL = ("key", "name_de", "name_en", "description_de", "description_en")
+
+
 class LabelGroupResource(AllOrNothingResource):
     class Meta:
         model = LabelGroup
-        fields = ("name", "description", "multiple", "required", "position")
+        fields = ("name", "description", "multiple", "required", "position", *BILINGUAL)
         export_order = fields
         import_id_fields = ("name",)
         name = "Label groups (matched by name)"
+
+
+class EmptyIsNoneWidget(widgets.CharWidget):
+    def clean(self, value, row=None, **kwargs):
+        return str(value).strip() or None if value is not None else None
 
 
 class LabelResource(AllOrNothingResource):
     group = fields.Field(
         attribute="group", column_name="group", widget=NameWidget(LabelGroup, "name", "label group")
     )
+    # No hotkey is None (an empty cell), never "": unchanged rows stay unchanged.
+    hotkey = fields.Field(attribute="hotkey", column_name="hotkey", widget=EmptyIsNoneWidget())
 
     class Meta:
         model = Label
-        fields = ("group", "name", "description", "position")
+        fields = ("group", "name", "description", "position", "hotkey", *BILINGUAL)
         export_order = fields
         import_id_fields = ("group", "name")
         name = "Labels (matched by group and name)"

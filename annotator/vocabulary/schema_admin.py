@@ -111,3 +111,22 @@ class ProjectSchemaAdminMixin:
             source = None if choice == TEMPLATE else Project.objects.filter(pk=choice).first()
             if choice == TEMPLATE or source is not None:
                 services.schema_copy(project=form.instance, source=source, changed_by=request.user)
+
+
+class ProjectLabelGroupAdmin(PolicyAdminMixin, admin.ModelAdmin):
+    """Every project's schema entries in one list, for import and export between
+    installations (leads); a schema is edited on its project's page, where taking out a group
+    in use retires it and every change is recorded."""
+
+    list_display = ("project", "group", "position", "required", "retired_at")
+    list_select_related = ("project", "group")
+    ordering = ("project__name", "position")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
