@@ -213,11 +213,19 @@ class LabellingAdminMixin:
         groups = self.label_groups(request, project)
         return labellingform_class(self.labelling_form, groups, **attrs)
 
-    def labelling_fieldsets(self, request, project: Project | None) -> list:
+    def labelling_fieldsets(self, request, project: Project | None, obj=None) -> list:
+        """The form's fieldsets; a page the user may only read shows each group's chosen
+        labels (in the interface language) instead of the form's fields."""
         groups = self.label_groups(request, project)
-        group_fields = [label_group_field_name(group) for group in groups]
+        read_only = obj is not None and not self.has_change_permission(request, obj)
+        if read_only:
+            group_fields = [chosen_labels_display(group) for group in groups]
+            who = ["source", "source_mention"]
+        else:
+            group_fields = [label_group_field_name(group) for group in groups]
+            who = ["source", "source_mention", "seen_version"]
         return [
-            (gettext_lazy("Who says it"), {"fields": ["source", "source_mention", "seen_version"]}),
+            (gettext_lazy("Who says it"), {"fields": who}),
             (
                 gettext_lazy("Admiralty grading"),
                 {
@@ -252,6 +260,19 @@ class LabellingAdminMixin:
         """Labels were saved with the annotation or gold label by its service."""
 
 
+def chosen_labels_display(group: LabelGroup):
+    """A read-only column: the labels of `group` a labelling has."""
+
+    def chosen(labelling) -> str:
+        names = [
+            label.display_name for label in labelling.labels.all() if label.group_id == group.pk
+        ]
+        return ", ".join(names) or "—"
+
+    chosen.short_description = group.display_name
+    return chosen
+
+
 class LabelRevisionAdmin(PolicyAdminMixin, admin.ModelAdmin):
     """The full history of labels, for leads: who changed what, when, before and after."""
 
@@ -268,7 +289,12 @@ class LabelRevisionAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_filter = ("kind", "action", "changed_by")
     list_select_related = ("statement", "annotator", "changed_by")
     search_fields = ("statement__text",)
-    readonly_fields = [field.name for field in LabelRevision._meta.fields]
+    readonly_fields = [
+        *(f.name for f in LabelRevision._meta.fields if f.name not in ("before", "after")),
+        "before_shown",
+        "after_shown",
+    ]
+    fields = readonly_fields
     raw_id_fields = ("statement",)
     show_full_result_count = False
     paginator = CappedCountPaginator
@@ -276,10 +302,51 @@ class LabelRevisionAdmin(PolicyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("changes"))
     def changes(self, revision):
-        """Only what differs, e.g. “source_reliability: C → E”."""
+        """Only what differs, e.g. “source reliability: C → E”."""
         before, after = revision.before or {}, revision.after or {}
         return "; ".join(
-            f"{key}: {before.get(key, '—')} → {after.get(key, '—')}"
+            f"{snapshot_name(key)}: {shown(before.get(key, '—'))} → {shown(after.get(key, '—'))}"
             for key in sorted(set(before) | set(after))
             if before.get(key) != after.get(key)
         )
+
+    @admin.display(description=gettext_lazy("before"))
+    def before_shown(self, revision):
+        return snapshot_lines(revision.before)
+
+    @admin.display(description=gettext_lazy("after"))
+    def after_shown(self, revision):
+        return snapshot_lines(revision.after)
+
+
+# The fields of a label history snapshot (labelling.labelling_snapshot), by their names on a page.
+SNAPSHOT_NAMES = {
+    "source": gettext_lazy("source"),
+    "source_mention": gettext_lazy("source as written"),
+    "source_reliability": gettext_lazy("source reliability"),
+    "info_credibility": gettext_lazy("information credibility"),
+    "labels": gettext_lazy("labels"),
+    "note": gettext_lazy("note"),
+    "status": gettext_lazy("status"),
+    "method": gettext_lazy("decision"),
+    "rationale": gettext_lazy("rationale"),
+}
+
+
+def snapshot_name(key: str) -> str:
+    return str(SNAPSHOT_NAMES.get(key, key))
+
+
+def shown(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "—"
+    return "—" if value in (None, "") else str(value)
+
+
+def snapshot_lines(snapshot: dict | None):
+    """A snapshot as "name: value" lines, escaped."""
+    if not snapshot:
+        return "—"
+    return format_html_join(
+        "", "{}: {}<br>", ((snapshot_name(key), shown(value)) for key, value in snapshot.items())
+    )

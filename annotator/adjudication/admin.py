@@ -237,7 +237,7 @@ class GoldLabelAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
         return gold.statement.document.project if gold is not None else None
 
     def get_fieldsets(self, request, obj=None):
-        fieldsets = self.labelling_fieldsets(request, self.gold_project(obj))
+        fieldsets = self.labelling_fieldsets(request, self.gold_project(obj), obj)
         decision = (_("Decision"), {"fields": ["statement", "method", "rationale"]})
         return [decision, *fieldsets]
 

@@ -216,7 +216,7 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         return self.labelling_fieldsets(
-            request, self.current_statement(request, obj).document.project
+            request, self.current_statement(request, obj).document.project, obj
         )
 
     def get_changeform_initial_data(self, request):
