@@ -382,6 +382,7 @@ def objects_of(project: Project) -> dict[str, models.Model]:
         "annotator.labelgroup": LabelGroup.objects.order_by("id").first(),
         "annotator.label": Label.objects.order_by("id").first(),
         "annotator.labelrevision": LabelRevision.objects.filter(object_id=annotation.pk).first(),
+        "annotator.projectlabelgroup": project.schema_entries.order_by("id").first(),
         "auth.user": annotation.annotator,
         "auth.group": Group.objects.get(name=LEADS_GROUP),
         "axes.accessattempt": AccessAttempt.objects.order_by("id").first(),
