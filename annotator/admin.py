@@ -8,6 +8,7 @@ that have a resource, and the Project page gets the pages of every capability. N
 
 from django.contrib import admin
 from django.db.models import Count
+from django.template.defaultfilters import linebreaksbr
 from django.utils.translation import gettext_lazy as _
 from django_tasks_db import admin as _tasks_admin  # noqa: F401  (registers DBTaskResult)
 from django_tasks_db.models import DBTaskResult
@@ -28,6 +29,7 @@ from .datasets.resources import (
     SourceResource,
     StatementResource,
 )
+from .datasets.schema_resources import ProjectSchemaResource
 from .ingestion.admin import DocumentAdmin as DocumentPages
 from .ingestion.admin import StatementAdmin as StatementPages
 from .jobs_admin import JobAdmin
@@ -41,12 +43,15 @@ from .models import (
     LabelGroup,
     LabelRevision,
     Project,
+    ProjectLabelGroup,
     Source,
     Statement,
 )
 from .registry.admin import SourceAdmin as SourcePages
 from .vocabulary.admin import LabelAdmin as LabelPages
 from .vocabulary.admin import LabelGroupAdmin as LabelGroupPages
+from .vocabulary.schema_admin import ProjectLabelGroupAdmin as ProjectLabelGroupPages
+from .vocabulary.schema_admin import ProjectSchemaAdminMixin
 
 admin.site.site_header = _("Source credibility annotation")
 admin.site.site_title = _("Source credibility annotation")
@@ -56,6 +61,7 @@ admin.site.index_title = _("Projects, statements and labels")
 @admin.register(Project)
 class ProjectAdmin(
     PolicyAdminMixin,
+    ProjectSchemaAdminMixin,
     ProjectAnnotationAdminMixin,
     AdjudicationAdminMixin,
     DatasetExportAdminMixin,
@@ -77,10 +83,26 @@ class ProjectAdmin(
             .order_by("name")
         )
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = self.schema_form(request, obj)
+        if form is not None:
+            kwargs["form"] = form
+        return super().get_form(request, obj, change=change, **kwargs)
+
     def get_fields(self, request, obj=None):
         if roles.is_lead(request.user):
-            return super().get_fields(request, obj)
-        return ("name", "description", "guidelines", "guidelines_version")
+            fields = [name for name in super().get_fields(request, obj) if name != "schema_from"]
+            return [*fields, *self.schema_fields(request, obj)]
+        return ("name", "description", "your_guidelines", "guidelines_version")
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if roles.is_lead(request.user) else (*readonly, "your_guidelines")
+
+    @admin.display(description=_("guidelines"))
+    def your_guidelines(self, project):
+        """The guidelines in the annotator's interface language."""
+        return linebreaksbr(project.display_guidelines)
 
     def get_list_display(self, request):
         return (
@@ -133,6 +155,11 @@ class LabelGroupAdmin(LeadImportExportMixin, LabelGroupPages):
 @admin.register(Label)
 class LabelAdmin(LeadImportExportMixin, LabelPages):
     resource_classes = [LabelResource]
+
+
+@admin.register(ProjectLabelGroup)
+class ProjectLabelGroupAdmin(LeadImportExportMixin, ProjectLabelGroupPages):
+    resource_classes = [ProjectSchemaResource]
 
 
 admin.site.register(LabelRevision, LabelRevisionAdmin)

@@ -27,6 +27,8 @@ from .models import (
     Label,
     LabelGroup,
     Labelling,
+    Project,
+    ProjectLabelGroup,
     SourceReliability,
 )
 
@@ -69,9 +71,46 @@ def is_judged(field: str, grade: str | None) -> bool:
 # --- the labels ------------------------------------------------------------------------------
 
 
-def label_groups_offered() -> list[LabelGroup]:
-    """The groups a form offers, in their order: retired ones are not."""
-    return list(LabelGroup.objects.filter(retired_at__isnull=True).order_by("position", "name"))
+def project_label_groups(
+    project: Project | None, *, offered_only: bool = False
+) -> list[LabelGroup]:
+    """The label groups of a project's schema, in its order, each carrying the project's rules:
+    `position` and `required` from the project's entry, `retired_at` the entry's (or the
+    group's own, if retired everywhere). Retired entries are included (their labels stay in
+    agreement, exports and the history) unless `offered_only`. The groups are read for this
+    use only: never save them. Without a project (a gold label added by hand, before its
+    statement is known): every group, as the vocabulary defines it."""
+    if project is None:
+        groups = list(LabelGroup.objects.order_by("position", "name"))
+    else:
+        groups = []
+        entries = (
+            ProjectLabelGroup.objects.filter(project=project)
+            .select_related("group")
+            .order_by("position", "id")
+        )
+        for entry in entries:
+            group = entry.group
+            group.position = entry.position
+            group.required = entry.required
+            group.retired_at = entry.retired_at or group.retired_at
+            group.schema_entry = entry
+            groups.append(group)
+    if offered_only:
+        groups = [group for group in groups if group.retired_at is None]
+    return groups
+
+
+def labelling_project(labelling: Labelling) -> Project | None:
+    """The project whose schema an annotation or gold label follows."""
+    if not labelling.statement_id:
+        return None
+    return Project.objects.filter(documents__statements=labelling.statement_id).first()
+
+
+def label_groups_offered(project: Project | None = None) -> list[LabelGroup]:
+    """The groups a project's form offers, in the schema's order: retired ones are not."""
+    return project_label_groups(project, offered_only=True)
 
 
 def labels_problem(
@@ -85,11 +124,11 @@ def labels_problem(
         chosen = [label for label in labels if label.group_id == group.pk]
         if not group.multiple and len(chosen) > 1:
             return _("“%(group)s” takes a single label, not %(count)d.") % {
-                "group": group.name,
+                "group": group.display_name,
                 "count": len(chosen),
             }
         if complete and group.required and group.retired_at is None and not chosen:
-            return _("“%(group)s” is required.") % {"group": group.name}
+            return _("“%(group)s” is required.") % {"group": group.display_name}
     return None
 
 
@@ -98,18 +137,26 @@ def labels_validate(
     kept: Iterable[Label] = (),
     groups: list[LabelGroup] | None = None,
     complete: bool = True,
+    project: Project | None = None,
 ) -> None:
-    """Raise ValidationError unless the labels may be given: the group rules above, and no
-    retired label or group unless it is among `kept`, the labels the annotation or gold label
-    already has (a re-save keeps what was given before the label was retired). `groups`: read
-    once by a caller that validates many rows."""
+    """Raise ValidationError unless the labels may be given: the group rules above, no label
+    outside the project's schema, and no retired label or group unless it is among `kept`, the
+    labels the annotation or gold label already has (a re-save keeps what was given before the
+    label was retired). `groups`: read once by a caller that validates many rows (default: the
+    project's schema, or every group without a project)."""
     labels = list(labels)
     kept_ids = {label.pk for label in kept}
-    groups = list(LabelGroup.objects.all()) if groups is None else groups
+    groups = project_label_groups(project) if groups is None else groups
+    in_schema = {group.pk for group in groups}
     retired_groups = {group.pk for group in groups if group.retired_at is not None}
     for label in labels:
-        retired = label.retired_at is not None or label.group_id in retired_groups
-        if retired and label.pk not in kept_ids:
+        if label.pk in kept_ids:
+            continue
+        if label.group_id not in in_schema:
+            raise ValidationError(
+                _("“%(label)s” is not part of this project's label schema.") % {"label": label}
+            )
+        if label.retired_at is not None or label.group_id in retired_groups:
             raise ValidationError(
                 _("“%(label)s” is retired and can no longer be chosen.") % {"label": label}
             )

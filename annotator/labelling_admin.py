@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .admin_policy import PolicyAdminMixin
-from .labelling import label_groups_offered
-from .models import Label, LabelGroup, LabelRevision
+from .labelling import project_label_groups
+from .models import Label, LabelGroup, LabelRevision, Project
 from .paginators import CappedCountPaginator
 from .request_ids import ValidIdsModelMultipleChoiceField
 from .revisions import LabellingConflict
@@ -32,7 +32,7 @@ class LabelNameMixin:
     """Show a label by its name alone: the group is already the field's label."""
 
     def label_from_instance(self, label: Label) -> str:
-        return label.name
+        return label.display_name
 
 
 class LabelChoiceField(LabelNameMixin, forms.ModelChoiceField):
@@ -55,15 +55,15 @@ def label_group_field(group: LabelGroup) -> forms.Field:
     common = {
         "queryset": labels,
         "required": group.required,
-        "help_text": escape(group.description),
+        "help_text": escape(group.display_description),
     }
     if group.multiple:
         return LabelMultipleChoiceField(
-            widget=forms.CheckboxSelectMultiple, label=group.name, **common
+            widget=forms.CheckboxSelectMultiple, label=group.display_name, **common
         )
     return LabelChoiceField(
         widget=forms.RadioSelect,
-        label=group.name,
+        label=group.display_name,
         empty_label=None if group.required else _("none"),
         **common,
     )
@@ -121,7 +121,7 @@ class LabellingForm(forms.ModelForm):
             posted = self.data.getlist(name) if hasattr(self.data, "getlist") else []
             if not group.multiple and len(posted) > 1:
                 self.add_error(
-                    name, _("Choose a single label in “%(group)s”.") % {"group": group.name}
+                    name, _("Choose a single label in “%(group)s”.") % {"group": group.display_name}
                 )
         self.version_check()
         return cleaned_data
@@ -186,11 +186,11 @@ def summary_rows(values: dict, labels: list[Label]) -> dict[str, str]:
 
 
 def labellingform_class(
-    base: type[LabellingForm], groups: list[LabelGroup] | None = None, **attrs
+    base: type[LabellingForm], groups: list[LabelGroup], **attrs
 ) -> type[LabellingForm]:
-    """A subclass of `base` with one declared field per label group, so the admin's
-    modelform_factory accepts the group fields listed in its fieldsets."""
-    groups = label_groups_offered() if groups is None else groups
+    """A subclass of `base` with one declared field per label group of the project's schema
+    (label_groups_offered), so the admin's modelform_factory accepts the group fields listed
+    in its fieldsets."""
     fields = {label_group_field_name(group): label_group_field(group) for group in groups}
     return type(base.__name__, (base,), {**fields, **attrs, "label_groups": groups})
 
@@ -210,28 +210,40 @@ class LabellingAdminMixin:
     }
     autocomplete_fields = ("source",)
 
-    def label_groups(self, request) -> list[LabelGroup]:
-        """The groups the form offers (retired ones are not), read once per request with
-        every other group: the admin asks for the form and for its fieldsets, and the save
-        validates the labels against all groups (`all_label_groups`)."""
+    def label_groups(self, request, project: Project | None) -> list[LabelGroup]:
+        """The groups of the project's schema the form offers (retired ones are not), read once
+        per request with the retired ones: the admin asks for the form and for its fieldsets,
+        and the save validates the labels against the whole schema (`all_label_groups`)."""
         if not hasattr(request, "label_groups"):
-            request.all_label_groups = list(LabelGroup.objects.order_by("position", "name"))
+            request.all_label_groups = project_label_groups(project)
             request.label_groups = [
                 group for group in request.all_label_groups if group.retired_at is None
             ]
         return request.label_groups
 
-    def all_label_groups(self, request) -> list[LabelGroup]:
-        self.label_groups(request)
+    def all_label_groups(self, request, project: Project | None) -> list[LabelGroup]:
+        self.label_groups(request, project)
         return request.all_label_groups
 
-    def labelling_form_class(self, request, **attrs) -> type[LabellingForm]:
-        return labellingform_class(self.labelling_form, self.label_groups(request), **attrs)
+    def labelling_form_class(
+        self, request, project: Project | None, **attrs
+    ) -> type[LabellingForm]:
+        groups = self.label_groups(request, project)
+        return labellingform_class(self.labelling_form, groups, **attrs)
 
-    def labelling_fieldsets(self, request) -> list:
-        group_fields = [label_group_field_name(group) for group in self.label_groups(request)]
+    def labelling_fieldsets(self, request, project: Project | None, obj=None) -> list:
+        """The form's fieldsets; a page the user may only read shows each group's chosen
+        labels (in the interface language) instead of the form's fields."""
+        groups = self.label_groups(request, project)
+        read_only = obj is not None and not self.has_change_permission(request, obj)
+        if read_only:
+            group_fields = [chosen_labels_display(group) for group in groups]
+            who = ["source", "source_mention"]
+        else:
+            group_fields = [label_group_field_name(group) for group in groups]
+            who = ["source", "source_mention", "seen_version"]
         return [
-            (gettext_lazy("Who says it"), {"fields": ["source", "source_mention", "seen_version"]}),
+            (gettext_lazy("Who says it"), {"fields": who}),
             (
                 gettext_lazy("Admiralty grading"),
                 {
@@ -266,6 +278,19 @@ class LabellingAdminMixin:
         """Labels were saved with the annotation or gold label by its service."""
 
 
+def chosen_labels_display(group: LabelGroup):
+    """A read-only column: the labels of `group` a labelling has."""
+
+    def chosen(labelling) -> str:
+        names = [
+            label.display_name for label in labelling.labels.all() if label.group_id == group.pk
+        ]
+        return ", ".join(names) or "—"
+
+    chosen.short_description = group.display_name
+    return chosen
+
+
 class LabelRevisionAdmin(PolicyAdminMixin, admin.ModelAdmin):
     """The full history of labels, for leads: who changed what, when, before and after."""
 
@@ -282,7 +307,12 @@ class LabelRevisionAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_filter = ("kind", "action", "changed_by")
     list_select_related = ("statement", "annotator", "changed_by")
     search_fields = ("statement__text",)
-    readonly_fields = [field.name for field in LabelRevision._meta.fields]
+    readonly_fields = [
+        *(f.name for f in LabelRevision._meta.fields if f.name not in ("before", "after")),
+        "before_shown",
+        "after_shown",
+    ]
+    fields = readonly_fields
     raw_id_fields = ("statement",)
     show_full_result_count = False
     paginator = CappedCountPaginator
@@ -290,10 +320,51 @@ class LabelRevisionAdmin(PolicyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("changes"))
     def changes(self, revision):
-        """Only what differs, e.g. “source_reliability: C → E”."""
+        """Only what differs, e.g. “source reliability: C → E”."""
         before, after = revision.before or {}, revision.after or {}
         return "; ".join(
-            f"{key}: {before.get(key, '—')} → {after.get(key, '—')}"
+            f"{snapshot_name(key)}: {shown(before.get(key, '—'))} → {shown(after.get(key, '—'))}"
             for key in sorted(set(before) | set(after))
             if before.get(key) != after.get(key)
         )
+
+    @admin.display(description=gettext_lazy("before"))
+    def before_shown(self, revision):
+        return snapshot_lines(revision.before)
+
+    @admin.display(description=gettext_lazy("after"))
+    def after_shown(self, revision):
+        return snapshot_lines(revision.after)
+
+
+# The fields of a label history snapshot (labelling.labelling_snapshot), by their names on a page.
+SNAPSHOT_NAMES = {
+    "source": gettext_lazy("source"),
+    "source_mention": gettext_lazy("source as written"),
+    "source_reliability": gettext_lazy("source reliability"),
+    "info_credibility": gettext_lazy("information credibility"),
+    "labels": gettext_lazy("labels"),
+    "note": gettext_lazy("note"),
+    "status": gettext_lazy("status"),
+    "method": gettext_lazy("decision"),
+    "rationale": gettext_lazy("rationale"),
+}
+
+
+def snapshot_name(key: str) -> str:
+    return str(SNAPSHOT_NAMES.get(key, key))
+
+
+def shown(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "—"
+    return "—" if value in (None, "") else str(value)
+
+
+def snapshot_lines(snapshot: dict | None):
+    """A snapshot as "name: value" lines, escaped."""
+    if not snapshot:
+        return "—"
+    return format_html_join(
+        "", "{}: {}<br>", ((snapshot_name(key), shown(value)) for key, value in snapshot.items())
+    )

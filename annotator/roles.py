@@ -44,6 +44,7 @@ ANNOTATOR_ACCESS: dict[str, frozenset[str]] = {
     "annotator.source": frozenset({VIEW}),
     "annotator.labelgroup": frozenset({VIEW}),
     "annotator.label": frozenset({VIEW}),
+    "annotator.projectlabelgroup": frozenset({VIEW}),
     "annotator.annotation": frozenset({VIEW, ADD, CHANGE}),
 }
 LEAD_ACCESS: dict[str, frozenset[str]] = {
@@ -61,6 +62,8 @@ LEAD_ACCESS: dict[str, frozenset[str]] = {
     "annotator.annotatorprogress": frozenset(),
     "annotator.openstatement": frozenset(),
     "annotator.job": frozenset({VIEW}),  # background jobs: started from their pages
+    "annotator.projectlabelgroup": EVERY_ACTION,
+    "annotator.schemachange": frozenset({VIEW}),  # written by the tool, never by hand
     "auth.user": frozenset({VIEW}),
 }
 # Nobody, not even a superuser: the label history and the login records are written by the
@@ -68,6 +71,7 @@ LEAD_ACCESS: dict[str, frozenset[str]] = {
 NOBODY_ACCESS: dict[str, frozenset[str]] = {
     "annotator.labelrevision": frozenset({ADD, CHANGE, DELETE}),
     "annotator.job": frozenset({ADD, CHANGE}),  # started from their pages, run by a worker
+    "annotator.schemachange": frozenset({ADD, CHANGE, DELETE}),
     "axes.accessattempt": frozenset({ADD}),
     "axes.accesslog": frozenset({ADD}),
     "axes.accessfailurelog": frozenset({ADD}),
@@ -212,6 +216,8 @@ ANNOTATOR_ROWS = {
     "annotator.projectprogress": lambda user: Q(project__annotators=user),
     "annotator.annotatorprogress": lambda user: Q(annotator=user),
     "annotator.openstatement": lambda user: Q(project__annotators=user),
+    "annotator.projectlabelgroup": lambda user: Q(project__annotators=user),
+    "annotator.schemachange": lambda user: Q(project__annotators=user),
     # The shared vocabulary.
     "annotator.source": lambda user: Q(),
     "annotator.labelgroup": lambda user: Q(),

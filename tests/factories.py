@@ -27,6 +27,7 @@ from annotator.models import (
     Statement,
 )
 from annotator.roles import ANNOTATORS_GROUP, LEADS_GROUP
+from annotator.vocabulary.services import schema_copy, schema_entry_add, schema_groups_add
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -59,6 +60,17 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     def annotators(project, create, extracted, **kwargs):
         if create and extracted:
             project.annotators.add(*extracted)
+
+    @factory.post_generation
+    def schema(project, create, extracted, **kwargs):
+        """The project's label schema: by default the template (every group not retired at
+        creation); `schema=[groups]` for these alone."""
+        if not create:
+            return
+        if extracted is None:
+            schema_copy(project=project, source=None)
+        else:
+            schema_groups_add(project=project, groups=list(extracted))
 
 
 class SourceFactory(factory.django.DjangoModelFactory):
@@ -137,10 +149,20 @@ def annotated(
         info_credibility=grades[1],
         status=status,
     )
+    schema_include(statement, labels)
     return annotation_save(annotation=annotation, labels=list(labels), changed_by=annotator)
+
+
+def schema_include(statement: Statement, labels) -> None:
+    """The labels' groups join the statement's project's schema (a group made in a test after
+    its project), as a lead would add them."""
+    project = statement.document.project
+    for label in labels:
+        schema_entry_add(project=project, group=label.group)
 
 
 def decided(statement: Statement, lead, *, grades: str = "C3", labels=()) -> GoldLabel:
     """A gold label a lead decided, saved through the service."""
     gold = GoldLabel(statement=statement, source_reliability=grades[0], info_credibility=grades[1])
+    schema_include(statement, labels)
     return gold_label_decide(gold=gold, labels=list(labels), decided_by=lead)

@@ -32,6 +32,7 @@ from annotator.agreement import statistics
 from annotator.annotation.services import annotation_save
 from annotator.demo.loading import demo_load
 from annotator.ingestion.services import document_create
+from annotator.labelling import project_label_groups
 from annotator.models import (
     Annotation,
     GoldLabel,
@@ -44,6 +45,7 @@ from annotator.models import (
 )
 from annotator.registry.selectors import source_index_build
 from annotator.roles import ANNOTATORS_GROUP, LEADS_GROUP
+from annotator.vocabulary.services import schema_copy
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "a-long-test-password-2026"
@@ -227,9 +229,11 @@ def reference_alpha(annotations, key):
     )
 
 
-def all_field_keys():
+def all_field_keys(project=None):
+    """The agreement fields of the demo project's schema."""
+    project = project or Project.objects.get(name__startswith="Demo:")
     keys = ["source", "source_reliability", "info_credibility"]
-    for group in LabelGroup.objects.order_by("position", "name"):
+    for group in project_label_groups(project):
         keys.append(group.name)
         if group.multiple:
             keys += [f"{group.name}: {lab.name}" for lab in group.labels.all()]
@@ -389,6 +393,7 @@ def objects_of(project: Project) -> dict[str, models.Model]:
         "annotator.label": Label.objects.order_by("id").first(),
         "annotator.labelrevision": LabelRevision.objects.filter(object_id=annotation.pk).first(),
         "annotator.job": Job.objects.order_by("id").first(),
+        "annotator.projectlabelgroup": project.schema_entries.order_by("id").first(),
         "auth.user": annotation.annotator,
         "auth.group": Group.objects.get(name=LEADS_GROUP),
         "axes.accessattempt": AccessAttempt.objects.order_by("id").first(),
@@ -400,6 +405,7 @@ def objects_of(project: Project) -> dict[str, models.Model]:
 def other_project_build(bob) -> Project:
     """A project alice is not in: its documents, statements and bob's labels stay unseen."""
     other = Project.objects.create(name="Other project", guidelines_version="2")
+    schema_copy(project=other, source=Project.objects.get(name__startswith="Demo:"))
     other.annotators.add(bob)
     document, _ = document_create(
         project=other,

@@ -61,6 +61,7 @@ def selector_arguments(demo) -> dict:
         "groups": LabelGroup.objects.all(),
         "drafts": True,
         "limit": 10,
+        "reserved": frozenset({"s"}),
     }
 
 
@@ -111,7 +112,9 @@ def test_repeated_filters_are_said_once_in_the_querysets(path):
 
 def test_the_querysets_say_it(demo):
     anna = demo.annotators.get(username="anna")
-    assert list(Project.objects.has_annotator(anna)) == [demo]
+    dora = demo.annotators.get(username="dora")
+    assert list(Project.objects.has_annotator(dora)) == [demo]
+    assert demo in Project.objects.has_annotator(anna)
     assert demo.has_annotator(anna)
     own = Annotation.objects.submitted().for_user(anna).in_project(demo)
     expected = Annotation.objects.filter(

@@ -105,7 +105,7 @@ class AdjudicationAdminMixin(AgreementAdminMixin):
         )
         queue_filters = QueueFilterForm(request.GET or None, project=project)
         gold = GoldLabel.objects.filter(statement=statement).first()
-        form_class = gold_form_class()
+        form_class = gold_form_class(project)
         annotations = list(
             Annotation.objects.submitted()
             .filter(statement=statement)
@@ -227,11 +227,17 @@ class GoldLabelAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
     ordering = ("-id",)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        kwargs["form"] = self.labelling_form_class(request)
+        kwargs["form"] = self.labelling_form_class(request, self.gold_project(obj))
         return super().get_form(request, obj, change=change, **kwargs)
 
+    def gold_project(self, gold: GoldLabel | None) -> Project | None:
+        """The project whose schema the form follows; a gold label added here by hand (its
+        statement not chosen yet) is offered every group and checked against its project's
+        schema when saved."""
+        return gold.statement.document.project if gold is not None else None
+
     def get_fieldsets(self, request, obj=None):
-        fieldsets = self.labelling_fieldsets(request)
+        fieldsets = self.labelling_fieldsets(request, self.gold_project(obj), obj)
         decision = (_("Decision"), {"fields": ["statement", "method", "rationale"]})
         return [decision, *fieldsets]
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 
 from ..agreement.forms import ManyOptionsSelect
-from ..labelling import LABELLING_FIELDS
+from ..labelling import LABELLING_FIELDS, label_groups_offered, project_label_groups
 from ..labelling_admin import LabellingForm, label_group_field_name, labellingform_class
-from ..models import Document, GoldLabel, LabelGroup, Project, Source
+from ..models import Document, GoldLabel, Project, Source
 from ..request_ids import ValidIdsAutocompleteSelect
 from .consensus import Consensus
 from .queue import QueueFilters
@@ -58,8 +59,11 @@ class GoldDecisionForm(GoldLabelForm):
             self.fields[name].choices = [c for c in self.fields[name].choices if c[0]]
 
 
-def gold_form_class() -> type[GoldDecisionForm]:
-    return labellingform_class(GoldDecisionForm)
+def gold_form_class(project: Project) -> type[GoldDecisionForm]:
+    """The gold-label form of the project's schema (the groups it offers)."""
+    groups = label_groups_offered(project)
+    prefetch_related_objects(groups, "labels")
+    return labellingform_class(GoldDecisionForm, groups)
 
 
 def gold_form_initial(gold: GoldLabel | None, agreed: Consensus) -> dict:
@@ -116,7 +120,7 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, data, *, project: Project):
         super().__init__(data)
-        groups = LabelGroup.objects.order_by("position", "name").values_list("name", flat=True)
+        groups = [group.name for group in project_label_groups(project)]
         self.fields["field"].choices = [
             ("", _("any field")),
             ("source", _("source")),

@@ -8,10 +8,11 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 
-from ..labelling import labels_validate
-from ..models import GoldLabel, Label, LabelGroup, Project, Statement
+from ..labelling import labelling_project, labels_validate, project_label_groups
+from ..models import GoldLabel, Label, Project, Statement
 from ..revisions import (
     LabellingConflict,
     labelling_before,
@@ -28,7 +29,7 @@ def gold_label_save(
     *, gold: GoldLabel, labels: Iterable[Label], changed_by, expected_version: int | None = None
 ) -> GoldLabel:
     labels = list(labels)
-    labels_validate(labels, kept=labelling_kept_labels(gold))
+    labels_validate(labels, kept=labelling_kept_labels(gold), project=labelling_project(gold))
     labelling_version_claim(gold, expected_version)
     before = labelling_before(gold)
     gold.full_clean(exclude=["labels"], validate_unique=False)
@@ -125,7 +126,8 @@ def gold_labels_accept(*, project: Project, majority: bool, decided_by=None) -> 
     Returns how many were created. Statements whose consensus no longer passes validation
     (e.g. a label group made required since) are left for adjudication."""
     statements = Statement.objects.filter(document__project=project, gold__isnull=True)
-    groups = list(LabelGroup.objects.prefetch_related("labels"))
+    groups = project_label_groups(project)
+    prefetch_related_objects(groups, "labels")
     required = project.annotations_per_statement
     created = 0
     for statement_id, votes in statement_votes(statements.values("pk")).items():

@@ -20,6 +20,7 @@ from .. import roles
 from ..admin_policy import visible_object_or_404
 from ..jobs import job_enqueue
 from ..models import Job, Project
+from ..vocabulary.selectors import schema_changes_since_start
 from .breakdowns import DOMINANT_SHARE, MIN_UNITS, source_profiles
 from .data import agreement_data
 from .forms import AgreementFilterForm
@@ -123,6 +124,7 @@ class AgreementAdminMixin:
             names=[user.get_username() for user in report.data.coders],
             min_units=MIN_UNITS,
             dominant_share=DOMINANT_SHARE,
+            schema_changes=list(schema_changes_since_start(project)),
         )
 
     def agreement_background(self, request: HttpRequest, project: Project, form):

@@ -23,11 +23,11 @@ from datetime import date
 import numpy as np
 from django.contrib.auth import get_user_model
 from django.db import connections
-from django.db.models import Aggregate, CharField, QuerySet, Value
+from django.db.models import Aggregate, CharField, QuerySet, Value, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from ..labelling import CANNOT_JUDGE, GRADES, ORDINAL_SCALES
+from ..labelling import CANNOT_JUDGE, GRADES, ORDINAL_SCALES, project_label_groups
 from ..models import Annotation, GoldLabel, Label, LabelGroup, Project, Source
 from . import statistics
 
@@ -198,7 +198,7 @@ def label_group_fields(
     for group in groups:
         labels = list(group.labels.all())
         in_group = {label.pk for label in labels}
-        name = {label.pk: label.name for label in labels}
+        name = {label.pk: label.display_name for label in labels}
         chosen = [profile & in_group for profile in profiles]
         if not group.multiple:
             per_profile = np.array([min(c) if c else 0 for c in chosen], dtype=np.int64)
@@ -213,7 +213,9 @@ def label_group_fields(
             level = "masi"
         codes = profile_codes[profile_of_row] if len(profiles) else np.zeros(0, np.intp)
         fields.append(
-            Field(group.name, group.name, level, categories, names, codes, codes, names, group)
+            Field(
+                group.name, group.display_name, level, categories, names, codes, codes, names, group
+            )
         )
         if group.multiple:
             for label in labels:
@@ -223,7 +225,7 @@ def label_group_fields(
                 fields.append(
                     Field(
                         key=f"{group.name}: {label.name}",
-                        title=label.name,
+                        title=label.display_name,
                         level="nominal",
                         categories=[False, True],
                         names=yes_no,
@@ -311,7 +313,8 @@ def row_table(rows: list[tuple], padding: tuple = ()) -> np.ndarray:
 def agreement_data(*, project: Project, filters: Filters = Filters()) -> AgreementData:
     rows = row_table(annotation_rows(project=project, filters=filters))
     golds = row_table(gold_rows(project=project, filters=filters), padding=(0, 0))
-    groups = list(LabelGroup.objects.prefetch_related("labels").order_by("position", "name"))
+    groups = project_label_groups(project)
+    prefetch_related_objects(groups, "labels")
     sources = {source.pk: source for source in Source.objects.all()}
     n = rows.size
     both = np.concatenate([rows, golds])  # gold coded with the annotations: same categories

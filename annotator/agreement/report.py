@@ -290,11 +290,23 @@ def number(value: float) -> float | None:
     return None if value is None or math.isnan(value) else float(value)
 
 
+def json_key(field) -> str:
+    """A field by stable keys: the grades as they are, a label group by its key ("bias"), a
+    label of a multiple-choice group as "group:label" ("persuasion-techniques:doubt")."""
+    if field.label is not None:
+        return f"{field.group.key}:{field.label.key}"
+    if field.group is not None:
+        return field.group.key
+    return field.key
+
+
 def report_json(report: AgreementReport) -> dict:
+    """The figures for scripts: fields named by their stable keys (json_key)."""
     names = [user.get_username() for user in report.data.coders]
+    keys = {field.key: json_key(field) for field in report.data.fields}
     return {
         "fields": {
-            figure.field.key: {
+            keys[figure.field.key]: {
                 "alpha": number(figure.alpha),
                 "level": figure.field.level,
                 "units": figure.units,
@@ -306,7 +318,7 @@ def report_json(report: AgreementReport) -> dict:
             {
                 "annotators": [names[pair.first], names[pair.second]],
                 "units": pair.units,
-                "kappa": {key: number(value) for key, value in pair.kappa.items()},
+                "kappa": {keys[key]: number(value) for key, value in pair.kappa.items()},
             }
             for pair in report.pairs
         ],
@@ -314,9 +326,11 @@ def report_json(report: AgreementReport) -> dict:
             {
                 "annotator": names[figure.coder],
                 "units": figure.units,
-                "mean_kappa": {key: number(value) for key, value in figure.mean_kappa.items()},
+                "mean_kappa": {
+                    keys[key]: number(value) for key, value in figure.mean_kappa.items()
+                },
                 "gold_units": figure.gold_units,
-                "accuracy": {key: number(value) for key, value in figure.accuracy.items()},
+                "accuracy": {keys[key]: number(value) for key, value in figure.accuracy.items()},
             }
             for figure in report.annotators
         ],

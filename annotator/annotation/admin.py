@@ -286,11 +286,13 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
         preset = {}
         if obj is None:
             preset = {"statement": request.annotator_statement, "annotator": request.user}
-        kwargs["form"] = self.labelling_form_class(request, preset_values=preset)
+        project = self.current_statement(request, obj).document.project
+        kwargs["form"] = self.labelling_form_class(request, project, preset_values=preset)
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
-        fieldsets = self.labelling_fieldsets(request)
+        project = self.current_statement(request, obj).document.project
+        fieldsets = self.labelling_fieldsets(request, project)
         if obj is not None and not self.has_change_permission(request, obj):
             # Read only (a lead): the labels under their groups, not one empty field per group.
             return [
@@ -355,7 +357,7 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
             hotkeys=ACTION_HOTKEYS,
             suggested_span=suggested_span(statement),
             neighbours=document_neighbours(statement),
-            label_definitions=label_definitions(self.label_groups(request)),
+            label_definitions=label_definitions(self.label_groups(request, project)),
             # One screen: the statement, the choices and the buttons without the sidebar.
             is_nav_sidebar_enabled=False,
             may_skip=obj is None or obj.status != Annotation.Status.SUBMITTED,
@@ -381,7 +383,7 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
             labels=form.chosen_labels(),
             changed_by=request.user,
             expected_version=form.expected_version(),
-            groups=self.all_label_groups(request),
+            groups=self.all_label_groups(request, obj.statement.document.project),
             seconds_spent=form.seconds_spent(),
         )
 

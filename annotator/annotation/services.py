@@ -56,8 +56,13 @@ def annotation_save(
     """
     labels = list(labels)
     complete = annotation.status == Annotation.Status.SUBMITTED
+    project = annotation.statement.document.project
     labels_validate(
-        labels, kept=labelling_kept_labels(annotation), groups=groups, complete=complete
+        labels,
+        kept=labelling_kept_labels(annotation),
+        groups=groups,
+        complete=complete,
+        project=project,
     )
     stored = labelling_version_claim(annotation, expected_version)
     was_submitted = stored is not None and stored.status == Annotation.Status.SUBMITTED
@@ -67,7 +72,7 @@ def annotation_save(
     annotation.seconds_spent = (annotation.seconds_spent or 0) + max(
         0, min(int(seconds_spent), MAX_SECONDS_PER_SAVE)
     )
-    annotation.guidelines_version = annotation.statement.document.project.guidelines_version
+    annotation.guidelines_version = project.guidelines_version
     unfilled = (
         [] if complete else [field for field in GRADE_FIELDS if not getattr(annotation, field)]
     )

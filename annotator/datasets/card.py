@@ -23,12 +23,12 @@ from datetime import UTC, datetime
 
 import numpy as np
 import yaml
-from django.db.models import Count
+from django.db.models import Count, prefetch_related_objects
 from django.template.loader import render_to_string
 
 from ..agreement.statistics import CodedRatings, krippendorff_alpha
-from ..labelling import GRADES, ORDINAL_SCALES
-from ..models import Annotation, InfoCredibility, LabelGroup, Source, SourceReliability
+from ..labelling import GRADES, ORDINAL_SCALES, project_label_groups
+from ..models import Annotation, InfoCredibility, LabelGroup, Project, Source, SourceReliability
 from .coded import NO_VALUE, CodedAnnotations, coded_annotations
 from .selection import DatasetExport
 
@@ -127,20 +127,35 @@ def grade_distribution(codes: np.ndarray, field: str) -> dict[str, int]:
     return {grade: int(n) for grade, n in zip(grades, tally.tolist(), strict=False) if n}
 
 
-def vocabulary() -> list[dict]:
+def bilingual(item) -> dict:
+    """A group's or label's key, description and names and descriptions in both languages."""
+    return {
+        "key": item.key,
+        "description": item.description,
+        **{f"{field}_{code}": getattr(item, f"{field}_{code}") for field in ("name", "description")
+           for code in ("de", "en")},
+    }  # fmt: skip
+
+
+def vocabulary(project: Project) -> list[dict]:
+    """The project's schema: its groups (retired ones too, whose labels may be in the data)."""
+    groups = project_label_groups(project)
+    prefetch_related_objects(groups, "labels")
     return [
         {
             "name": group.name,
-            "description": group.description,
+            **bilingual(group),
             "multiple": group.multiple,
             "required": group.required,
             "position": group.position,
             "labels": [
-                {"name": label.name, "description": label.description, "position": label.position}
-                for label in group.labels.order_by("position", "name")
+                {"name": label.name, **bilingual(label), "position": label.position}
+                for label in sorted(
+                    group.labels.all(), key=lambda label: (label.position, label.name)
+                )
             ],
         }
-        for group in LabelGroup.objects.order_by("position", "name").prefetch_related("labels")
+        for group in groups
     ]
 
 
@@ -205,7 +220,7 @@ def dataset_card(
     facts = {
         "counts": counts(export, data),
         "agreement": agreement_figures(export, data),
-        "vocabulary": vocabulary(),
+        "vocabulary": vocabulary(export.project),
         "sources": sources_used(export, data),
     }
     number = facts["counts"]
@@ -241,8 +256,17 @@ def dataset_card(
             {
                 **group,
                 "table": (
-                    ["label", "meaning"],
-                    [[label["name"], label["description"]] for label in group["labels"]],
+                    ["label", "meaning", "key", "German", "English"],
+                    [
+                        [
+                            lab["name"],
+                            lab["description"],
+                            lab["key"],
+                            lab["name_de"],
+                            lab["name_en"],
+                        ]
+                        for lab in group["labels"]
+                    ],
                 ),
             }
             for group in facts["vocabulary"]

@@ -46,7 +46,9 @@ def label_bits(export: DatasetExport) -> tuple[dict[int, tuple[int, int]], list[
     index_of_group = {group.pk: index for index, group in enumerate(export.groups)}
     bits: list[list[int]] = [[] for _group in export.groups]
     where: dict[int, tuple[int, int]] = {}
-    for pk, group_id in Label.objects.order_by("pk").values_list("pk", "group_id"):
+    # Only the labels of the project's schema: another project's groups are not in the export.
+    labels = Label.objects.filter(group_id__in=index_of_group).order_by("pk")
+    for pk, group_id in labels.values_list("pk", "group_id"):
         group = index_of_group[group_id]
         if len(bits[group]) >= 63:
             raise ValueError("A label group with more than 63 labels: the card cannot code it.")

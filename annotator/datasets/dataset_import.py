@@ -2,19 +2,17 @@
 ``PATH.documents.jsonl`` and, if present, its card ``PATH.card.md``.
 
 Into an empty database (or one without the project) this reproduces the documents, statements
-with their offsets and attribution suggestions, submitted annotations and gold labels.
+with their offsets and attribution suggestions, submitted annotations, gold labels and the
+project's label schema (the card's groups, keys and names in both languages).
 
 The file is not trusted. Every field of every line is checked first (dataset_import_checks) and
 every problem reported as ``line N: reason`` (up to MAX_ERRORS). Annotators and deciders are
 created as inactive placeholders without a password; an existing account is written under only
 with ``attach_existing_users``. Label groups, labels and sources must exist already unless
 ``create_vocabulary`` (then the card's kinds, descriptions and single/multiple choice are used;
-without the card a group is multiple choice when its values are lists).
-
-All or nothing: the whole import runs in one transaction and writes nothing when any line fails;
-a dry run does everything and rolls back, reporting what it would have created. Rows are written
-in batches with bulk inserts, and every annotation and gold label gets its "created" entry in
-the label history, as the services record it.
+without the card a group is multiple choice when its values are lists). All or nothing: one
+transaction, nothing written when any line fails; a dry run rolls back, reporting what it would
+have created. Rows are written in bulk, each annotation and gold label with its history entry.
 """
 
 from __future__ import annotations
@@ -30,7 +28,7 @@ from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
 from ..ingestion.services import content_hash
-from ..labelling import labelling_snapshot, labels_problem
+from ..labelling import labelling_snapshot, labels_problem, project_label_groups
 from ..models import (
     Annotation,
     Document,
@@ -43,6 +41,7 @@ from ..models import (
     Statement,
 )
 from ..progress import progress_recount
+from ..vocabulary.services import bilingual_fields, schema_from_card
 from .bundle import companion_names
 from .card import card_front_matter
 from .dataset_import_checks import Names, date_value, labelling_extras_read, statement_problems
@@ -159,6 +158,7 @@ class Vocabulary:
                 multiple=meta.get("multiple", name in names.multiple_groups),
                 required=meta.get("required", False),
                 position=meta.get("position", len(self.groups)),
+                **bilingual_fields(meta, LabelGroup),
             )
             self.created.append(f"label group “{name}”")
             for label in meta.get("labels", []):
@@ -183,6 +183,7 @@ class Vocabulary:
                 name=name,
                 description=meta.get("description", ""),
                 position=meta.get("position", 0),
+                **bilingual_fields(meta, Label, group=self.groups[group]),
             )
             self.created.append(f"label “{group}: {name}”")
         self.labels[group, name] = label
@@ -278,7 +279,7 @@ class RecordWriter:
         self.vocabulary = vocabulary
         self.documents = documents
         self.changed_by = changed_by
-        self.groups = list(LabelGroup.objects.all())
+        self.groups = project_label_groups(project)
         self.counts = {"statements": 0, "annotations": 0, "gold_labels": 0}
         self.annotators: set[int] = set()
 
@@ -457,6 +458,8 @@ def dataset_import(
     documents = documents_load(project, documents_path, errors)
     if errors:
         raise DatasetImportError(errors[:MAX_ERRORS])
+    schema_from_card(project=project, groups=vocabulary.groups,
+                     card_groups=vocabulary.meta_groups, changed_by=changed_by)  # fmt: skip
     writer = RecordWriter(
         project=project, vocabulary=vocabulary, documents=documents, changed_by=changed_by
     )

@@ -31,7 +31,7 @@ from import_export.formats import base_formats
 from ..adjudication.services import gold_label_save
 from ..annotation.services import annotation_save
 from ..ingestion.services import content_hash
-from ..labelling import labels_validate
+from ..labelling import labelling_project, labels_validate
 from ..models import (
     Annotation,
     Document,
@@ -242,23 +242,33 @@ class SourceResource(AllOrNothingResource):
         name = "Sources (matched by name)"
 
 
+BILINGUAL = ("key", "name_de", "name_en", "description_de", "description_en")
+
+
 class LabelGroupResource(AllOrNothingResource):
     class Meta:
         model = LabelGroup
-        fields = ("name", "description", "multiple", "required", "position")
+        fields = ("name", "description", "multiple", "required", "position", *BILINGUAL)
         export_order = fields
         import_id_fields = ("name",)
         name = "Label groups (matched by name)"
+
+
+class EmptyIsNoneWidget(widgets.CharWidget):
+    def clean(self, value, row=None, **kwargs):
+        return str(value).strip() or None if value is not None else None
 
 
 class LabelResource(AllOrNothingResource):
     group = fields.Field(
         attribute="group", column_name="group", widget=NameWidget(LabelGroup, "name", "label group")
     )
+    # No hotkey is None (an empty cell), never "": unchanged rows stay unchanged.
+    hotkey = fields.Field(attribute="hotkey", column_name="hotkey", widget=EmptyIsNoneWidget())
 
     class Meta:
         model = Label
-        fields = ("group", "name", "description", "position")
+        fields = ("group", "name", "description", "position", "hotkey", *BILINGUAL)
         export_order = fields
         import_id_fields = ("group", "name")
         name = "Labels (matched by group and name)"
@@ -385,7 +395,8 @@ class LabellingResource(AllOrNothingResource):
             ]
         try:
             instance.import_labels = self.row_labels(instance, row)
-            labels_validate(instance.import_labels)
+            project = labelling_project(instance)
+            labels_validate(instance.import_labels, project=project)
         except ValueError as error:
             errors["labels"] = [str(error)]
         except ValidationError as error:

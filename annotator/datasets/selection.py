@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from ..agreement.statistics import masi_distance
-from ..labelling import GRADE_FIELDS, LABELLING_COLUMNS, is_judged
+from ..labelling import GRADE_FIELDS, LABELLING_COLUMNS, is_judged, project_label_groups
 from ..models import (
     Annotation,
     Document,
@@ -152,11 +152,12 @@ class DatasetExport:
         self.gold_only = gold_only
         self.since = since
         self.real_names = real_names
-        self.groups = list(LabelGroup.objects.order_by("position", "name"))
+        self.groups = project_label_groups(project)
         group_by_id = {group.pk: group for group in self.groups}
+        # A label outside the schema (never given in this project) keeps its own group.
         self.labels = {
-            label.pk: (group_by_id[label.group_id], label.name, label.position)
-            for label in Label.objects.only("pk", "group_id", "name", "position")
+            label.pk: (group_by_id.get(label.group_id, label.group), label.name, label.position)
+            for label in Label.objects.select_related("group")
         }
         self.source_names = dict(Source.objects.values_list("pk", "name"))
         self.people = self.pseudonyms()

@@ -1,5 +1,7 @@
-"""The demo: the example article in a demo project, with a lead, three annotators who already
-annotated it (disagreeing the way real annotators do) and one with a full queue.
+"""The demo: the example article in a demo project (a bias-and-stance study), with a lead, three
+annotators who already annotated it (disagreeing the way real annotators do) and one with a full
+queue; and beside it a second project with its own label schema (a study of topic and stance:
+Topic and Stance, both required), which two of the annotators annotated.
 
 Idempotent: users, sources, label groups, the document and annotations are created only where
 missing, so running it twice loses nothing and duplicates nothing.
@@ -19,11 +21,11 @@ from ..annotation.services import annotation_save
 from ..ingestion.segmentation import parse_article_text
 from ..ingestion.services import document_create
 from ..labelling import GRADES, ORDINAL_SCALES
-from ..models import Annotation, Label, Project, Source, Statement
+from ..models import Annotation, Label, LabelGroup, Project, Source, Statement
 from ..registry.selectors import source_index_build
 from ..registry.services import sources_load
 from ..roles import ANNOTATORS_GROUP, LEADS_GROUP
-from ..vocabulary.services import label_groups_load
+from ..vocabulary.services import label_groups_load, schema_groups_add
 
 # Package data: the example article, the source registry, the label vocabularies, the project.
 DATA = files(__package__) / "data"
@@ -174,10 +176,12 @@ def demo_data_load() -> DemoResult:
     project, _ = Project.objects.get_or_create(
         name=demo["project"]["name"], defaults=demo["project"]
     )
+    schema_ensure(project, demo["schema"])
     demo_articles_import(project, demo["articles"])
     created = 0
+    users = {}
     for record in demo["users"]:
-        user = demo_user_ensure(record)
+        user = users[record["username"]] = demo_user_ensure(record)
         if record["role"] == "lead":
             continue  # the Leads group is the whole role: leads lead every project
         project.annotators.add(user)
@@ -185,5 +189,68 @@ def demo_data_load() -> DemoResult:
             created += demo_annotations_create(
                 project, user, record["style"], demo["typical_grades"]
             )
+    study_load(users, demo["typical_grades"])
     accounts = [(u["username"], u["password"], u["role"]) for u in demo["users"]]
     return DemoResult(project=project, accounts=accounts, annotations_created=created)
+
+
+# --- the second project -------------------------------------------------------------------
+
+
+def schema_ensure(project: Project, schema: list[dict]) -> None:
+    """The project's schema as the fixture lists it, where the project has none yet."""
+    if project.schema_entries.exists():
+        return
+    groups = [LabelGroup.objects.get(name=entry["group"]) for entry in schema]
+    required = {entry["group"]: entry["required"] for entry in schema}
+    schema_groups_add(project=project, groups=groups, required=required)
+
+
+def study_labels(statement: Statement, style: str, words: dict, rng: random.Random) -> list:
+    labels = {(label.group.name, label.name): label for label in Label.objects.select_related()}
+    topics = [
+        labels[("Topic", topic)]
+        for topic, cues in words.items()
+        if any(cue.lower() in statement.text.lower() for cue in cues)
+    ]
+    if not topics or (style == "lenient" and rng.random() < 0.2):
+        topics = [labels[("Topic", "military" if rng.random() < 0.6 else "diplomacy")]]
+    stance = "pro-Russia" if "Befreiung" in statement.text else "neutral"
+    if style == "lenient" and rng.random() < 0.2:
+        stance = "pro-Ukraine" if "Ukraine" in statement.text else "neutral"
+    return [*topics, labels[("Stance", stance)]]
+
+
+def study_load(users: dict, typical: dict) -> Project:
+    """The second demo project, its schema, the article and two annotators' annotations."""
+    study = fixture("topic_study.json")
+    label_groups_load(records=study["label_groups"])
+    project, _ = Project.objects.get_or_create(
+        name=study["project"]["name"], defaults=study["project"]
+    )
+    schema_ensure(project, study["schema"])
+    articles = fixture("demo_project.json")["articles"]
+    if not project.documents.exists():
+        demo_articles_import(project, articles)
+    for record in study["annotators"]:
+        user = users[record["username"]]
+        project.annotators.add(user)
+        statements = Statement.objects.filter(document__project=project)
+        for statement in statements.select_related("suggested_source"):
+            if Annotation.objects.for_user(user).filter(statement=statement).exists():
+                continue
+            rng = random.Random(f"study:{user.username}:{statement.position}")
+            source = demo_source(statement.suggested_source, record["style"], rng)
+            grades = typical.get(source.name if source else "", typical[""])
+            reliability, credibility = demo_grades(record["style"], tuple(grades), rng)
+            annotation = Annotation(
+                statement=statement,
+                annotator=user,
+                source=source,
+                source_mention=statement.suggested_mention if source else "",
+                source_reliability=reliability,
+                info_credibility=credibility,
+            )
+            labels = study_labels(statement, record["style"], study["topic_words"], rng)
+            annotation_save(annotation=annotation, labels=labels, changed_by=user)
+    return project

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,239 +15,669 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='LabelGroup',
+            name="LabelGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('multiple', models.BooleanField(default=False, help_text='Annotators may pick several labels.', verbose_name='multiple choice')),
-                ('required', models.BooleanField(default=False, verbose_name='required')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="name")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "multiple",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Annotators may pick several labels.",
+                        verbose_name="multiple choice",
+                    ),
+                ),
+                ("required", models.BooleanField(default=False, verbose_name="required")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
             ],
             options={
-                'verbose_name': 'label group',
-                'verbose_name_plural': 'label groups',
-                'ordering': ['position', 'name'],
+                "verbose_name": "label group",
+                "verbose_name_plural": "label groups",
+                "ordering": ["position", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Source',
+            name="Source",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True, verbose_name='name')),
-                ('kind', models.CharField(choices=[('state_media', 'state media'), ('government', 'government'), ('military', 'military'), ('intelligence', 'intelligence service'), ('expert', 'expert'), ('ngo', 'NGO'), ('media', 'media outlet'), ('anonymous', 'anonymous'), ('other', 'other')], default='other', max_length=20, verbose_name='kind')),
-                ('country', models.CharField(blank=True, max_length=200, verbose_name='country or affiliation')),
-                ('aliases', models.TextField(blank=True, help_text='How texts name this source, one per line (German and English).', verbose_name='aliases')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("state_media", "state media"),
+                            ("government", "government"),
+                            ("military", "military"),
+                            ("intelligence", "intelligence service"),
+                            ("expert", "expert"),
+                            ("ngo", "NGO"),
+                            ("media", "media outlet"),
+                            ("anonymous", "anonymous"),
+                            ("other", "other"),
+                        ],
+                        default="other",
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "country",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="country or affiliation"
+                    ),
+                ),
+                (
+                    "aliases",
+                    models.TextField(
+                        blank=True,
+                        help_text="How texts name this source, one per line (German and English).",
+                        verbose_name="aliases",
+                    ),
+                ),
+                ("description", models.TextField(blank=True, verbose_name="description")),
             ],
             options={
-                'verbose_name': 'source',
-                'verbose_name_plural': 'sources',
-                'ordering': ['name'],
+                "verbose_name": "source",
+                "verbose_name_plural": "sources",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Label',
+            name="Label",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='labels', to='annotator.labelgroup', verbose_name='group')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="labels",
+                        to="annotator.labelgroup",
+                        verbose_name="group",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'label',
-                'verbose_name_plural': 'labels',
-                'ordering': ['group__position', 'group__name', 'position', 'name'],
+                "verbose_name": "label",
+                "verbose_name_plural": "labels",
+                "ordering": ["group__position", "group__name", "position", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Project',
+            name="Project",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True, verbose_name='name')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('guidelines', models.TextField(blank=True, verbose_name='guidelines')),
-                ('guidelines_version', models.CharField(default='1.0', max_length=50, verbose_name='guidelines version')),
-                ('annotations_per_statement', models.PositiveSmallIntegerField(default=3, help_text='How many annotators label each statement (the overlap).', validators=[django.core.validators.MinValueValidator(1)], verbose_name='annotations per statement')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('annotators', models.ManyToManyField(blank=True, related_name='annotator_projects', to=settings.AUTH_USER_MODEL, verbose_name='annotators')),
-                ('leads', models.ManyToManyField(blank=True, related_name='lead_projects', to=settings.AUTH_USER_MODEL, verbose_name='leads')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True, verbose_name="name")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("guidelines", models.TextField(blank=True, verbose_name="guidelines")),
+                (
+                    "guidelines_version",
+                    models.CharField(
+                        default="1.0", max_length=50, verbose_name="guidelines version"
+                    ),
+                ),
+                (
+                    "annotations_per_statement",
+                    models.PositiveSmallIntegerField(
+                        default=3,
+                        help_text="How many annotators label each statement (the overlap).",
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="annotations per statement",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "annotators",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="annotator_projects",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="annotators",
+                    ),
+                ),
+                (
+                    "leads",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="lead_projects",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="leads",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'project',
-                'verbose_name_plural': 'projects',
-                'ordering': ['name'],
-                'permissions': [('view_agreement', 'Can view agreement figures'), ('adjudicate', 'Can decide gold labels'), ('import_articles', 'Can import articles'), ('export_dataset', 'Can export datasets')],
+                "verbose_name": "project",
+                "verbose_name_plural": "projects",
+                "ordering": ["name"],
+                "permissions": [
+                    ("view_agreement", "Can view agreement figures"),
+                    ("adjudicate", "Can decide gold labels"),
+                    ("import_articles", "Can import articles"),
+                    ("export_dataset", "Can export datasets"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Document',
+            name="Document",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=500, verbose_name='title')),
-                ('text', models.TextField(verbose_name='text')),
-                ('language', models.CharField(choices=[('de', 'German'), ('en', 'English')], max_length=8, verbose_name='language')),
-                ('url', models.URLField(blank=True, max_length=1000, verbose_name='URL')),
-                ('place', models.CharField(blank=True, max_length=200, verbose_name='place')),
-                ('published_at', models.DateField(blank=True, null=True, verbose_name='published')),
-                ('outlet', models.CharField(blank=True, max_length=200, verbose_name='outlet')),
-                ('listed_sources', models.TextField(blank=True, verbose_name='sources listed by the article')),
-                ('external_id', models.CharField(blank=True, max_length=200, verbose_name='external id')),
-                ('content_hash', models.CharField(editable=False, help_text='SHA-256 of title and text: finds a re-import of an article without id.', max_length=64, verbose_name='content hash')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='annotator.project', verbose_name='project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=500, verbose_name="title")),
+                ("text", models.TextField(verbose_name="text")),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("de", "German"), ("en", "English")],
+                        max_length=8,
+                        verbose_name="language",
+                    ),
+                ),
+                ("url", models.URLField(blank=True, max_length=1000, verbose_name="URL")),
+                ("place", models.CharField(blank=True, max_length=200, verbose_name="place")),
+                ("published_at", models.DateField(blank=True, null=True, verbose_name="published")),
+                ("outlet", models.CharField(blank=True, max_length=200, verbose_name="outlet")),
+                (
+                    "listed_sources",
+                    models.TextField(blank=True, verbose_name="sources listed by the article"),
+                ),
+                (
+                    "external_id",
+                    models.CharField(blank=True, max_length=200, verbose_name="external id"),
+                ),
+                (
+                    "content_hash",
+                    models.CharField(
+                        editable=False,
+                        help_text="SHA-256 of title and text: finds a re-import of an article without id.",
+                        max_length=64,
+                        verbose_name="content hash",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="documents",
+                        to="annotator.project",
+                        verbose_name="project",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'document',
-                'verbose_name_plural': 'documents',
-                'ordering': ['project', 'id'],
+                "verbose_name": "document",
+                "verbose_name_plural": "documents",
+                "ordering": ["project", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Statement',
+            name="Statement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(verbose_name='position')),
-                ('paragraph', models.PositiveIntegerField(default=0, verbose_name='paragraph')),
-                ('text', models.TextField(verbose_name='text')),
-                ('start', models.PositiveIntegerField(verbose_name='start')),
-                ('end', models.PositiveIntegerField(verbose_name='end')),
-                ('suggested_mention', models.CharField(blank=True, max_length=500, verbose_name='suggested mention')),
-                ('suggested_cue', models.CharField(blank=True, max_length=200, verbose_name='attribution cue')),
-                ('suggested_cue_start', models.PositiveIntegerField(blank=True, null=True, verbose_name='cue start')),
-                ('suggested_cue_end', models.PositiveIntegerField(blank=True, null=True, verbose_name='cue end')),
-                ('suggested_mention_start', models.PositiveIntegerField(blank=True, null=True, verbose_name='mention start')),
-                ('suggested_mention_end', models.PositiveIntegerField(blank=True, null=True, verbose_name='mention end')),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='statements', to='annotator.document', verbose_name='document')),
-                ('suggested_source', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='suggested_statements', to='annotator.source', verbose_name='suggested source')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(verbose_name="position")),
+                ("paragraph", models.PositiveIntegerField(default=0, verbose_name="paragraph")),
+                ("text", models.TextField(verbose_name="text")),
+                ("start", models.PositiveIntegerField(verbose_name="start")),
+                ("end", models.PositiveIntegerField(verbose_name="end")),
+                (
+                    "suggested_mention",
+                    models.CharField(blank=True, max_length=500, verbose_name="suggested mention"),
+                ),
+                (
+                    "suggested_cue",
+                    models.CharField(blank=True, max_length=200, verbose_name="attribution cue"),
+                ),
+                (
+                    "suggested_cue_start",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="cue start"),
+                ),
+                (
+                    "suggested_cue_end",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="cue end"),
+                ),
+                (
+                    "suggested_mention_start",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="mention start"
+                    ),
+                ),
+                (
+                    "suggested_mention_end",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="mention end"),
+                ),
+                (
+                    "document",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="statements",
+                        to="annotator.document",
+                        verbose_name="document",
+                    ),
+                ),
+                (
+                    "suggested_source",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="suggested_statements",
+                        to="annotator.source",
+                        verbose_name="suggested source",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'statement',
-                'verbose_name_plural': 'statements',
-                'ordering': ['document', 'position'],
+                "verbose_name": "statement",
+                "verbose_name_plural": "statements",
+                "ordering": ["document", "position"],
             },
         ),
         migrations.CreateModel(
-            name='LabelRevision',
+            name="LabelRevision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('annotation', 'annotation'), ('gold', 'gold label')], max_length=10, verbose_name='kind')),
-                ('object_id', models.PositiveBigIntegerField(verbose_name='object id')),
-                ('changed_at', models.DateTimeField(auto_now_add=True, verbose_name='changed')),
-                ('action', models.CharField(choices=[('created', 'created'), ('changed', 'changed'), ('deleted', 'deleted')], max_length=10, verbose_name='action')),
-                ('before', models.JSONField(blank=True, null=True, verbose_name='before')),
-                ('after', models.JSONField(blank=True, null=True, verbose_name='after')),
-                ('annotator', models.ForeignKey(blank=True, help_text='Whose annotation this is (empty for gold labels).', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='annotator')),
-                ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='changed by')),
-                ('statement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='annotator.statement', verbose_name='statement')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("annotation", "annotation"), ("gold", "gold label")],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("object_id", models.PositiveBigIntegerField(verbose_name="object id")),
+                ("changed_at", models.DateTimeField(auto_now_add=True, verbose_name="changed")),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("created", "created"),
+                            ("changed", "changed"),
+                            ("deleted", "deleted"),
+                        ],
+                        max_length=10,
+                        verbose_name="action",
+                    ),
+                ),
+                ("before", models.JSONField(blank=True, null=True, verbose_name="before")),
+                ("after", models.JSONField(blank=True, null=True, verbose_name="after")),
+                (
+                    "annotator",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Whose annotation this is (empty for gold labels).",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="annotator",
+                    ),
+                ),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="changed by",
+                    ),
+                ),
+                (
+                    "statement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="revisions",
+                        to="annotator.statement",
+                        verbose_name="statement",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'label revision',
-                'verbose_name_plural': 'label revisions',
-                'ordering': ['-changed_at', '-id'],
+                "verbose_name": "label revision",
+                "verbose_name_plural": "label revisions",
+                "ordering": ["-changed_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='GoldLabel',
+            name="GoldLabel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source_mention', models.CharField(blank=True, help_text='The words naming the source, e.g. “laut KCNA”.', max_length=500, verbose_name='source as written')),
-                ('source_reliability', models.CharField(choices=[('A', 'A – completely reliable'), ('B', 'B – usually reliable'), ('C', 'C – fairly reliable'), ('D', 'D – not usually reliable'), ('E', 'E – unreliable'), ('F', 'F – reliability cannot be judged')], max_length=1, verbose_name='source reliability')),
-                ('info_credibility', models.CharField(choices=[('1', '1 – confirmed by other sources'), ('2', '2 – probably true'), ('3', '3 – possibly true'), ('4', '4 – doubtful'), ('5', '5 – improbable'), ('6', '6 – truth cannot be judged')], max_length=1, verbose_name='information credibility')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('method', models.CharField(choices=[('unanimous', 'unanimous'), ('majority', 'majority'), ('adjudicated', 'adjudicated')], max_length=12, verbose_name='decided by')),
-                ('rationale', models.TextField(blank=True, verbose_name='rationale')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='gold_labels', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
-                ('labels', models.ManyToManyField(blank=True, related_name='%(class)ss', to='annotator.label', verbose_name='labels')),
-                ('source', models.ForeignKey(blank=True, help_text="Empty: no attributed source, the author's own voice.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='%(class)ss', to='annotator.source', verbose_name='source')),
-                ('statement', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='gold', to='annotator.statement', verbose_name='statement')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source_mention",
+                    models.CharField(
+                        blank=True,
+                        help_text="The words naming the source, e.g. “laut KCNA”.",
+                        max_length=500,
+                        verbose_name="source as written",
+                    ),
+                ),
+                (
+                    "source_reliability",
+                    models.CharField(
+                        choices=[
+                            ("A", "A – completely reliable"),
+                            ("B", "B – usually reliable"),
+                            ("C", "C – fairly reliable"),
+                            ("D", "D – not usually reliable"),
+                            ("E", "E – unreliable"),
+                            ("F", "F – reliability cannot be judged"),
+                        ],
+                        max_length=1,
+                        verbose_name="source reliability",
+                    ),
+                ),
+                (
+                    "info_credibility",
+                    models.CharField(
+                        choices=[
+                            ("1", "1 – confirmed by other sources"),
+                            ("2", "2 – probably true"),
+                            ("3", "3 – possibly true"),
+                            ("4", "4 – doubtful"),
+                            ("5", "5 – improbable"),
+                            ("6", "6 – truth cannot be judged"),
+                        ],
+                        max_length=1,
+                        verbose_name="information credibility",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("unanimous", "unanimous"),
+                            ("majority", "majority"),
+                            ("adjudicated", "adjudicated"),
+                        ],
+                        max_length=12,
+                        verbose_name="decided by",
+                    ),
+                ),
+                ("rationale", models.TextField(blank=True, verbose_name="rationale")),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="gold_labels",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="decided by",
+                    ),
+                ),
+                (
+                    "labels",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="%(class)ss",
+                        to="annotator.label",
+                        verbose_name="labels",
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty: no attributed source, the author's own voice.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="%(class)ss",
+                        to="annotator.source",
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "statement",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="gold",
+                        to="annotator.statement",
+                        verbose_name="statement",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'gold label',
-                'verbose_name_plural': 'gold labels',
-                'ordering': ['statement__document', 'statement__position'],
+                "verbose_name": "gold label",
+                "verbose_name_plural": "gold labels",
+                "ordering": ["statement__document", "statement__position"],
             },
         ),
         migrations.CreateModel(
-            name='Annotation',
+            name="Annotation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source_mention', models.CharField(blank=True, help_text='The words naming the source, e.g. “laut KCNA”.', max_length=500, verbose_name='source as written')),
-                ('source_reliability', models.CharField(choices=[('A', 'A – completely reliable'), ('B', 'B – usually reliable'), ('C', 'C – fairly reliable'), ('D', 'D – not usually reliable'), ('E', 'E – unreliable'), ('F', 'F – reliability cannot be judged')], max_length=1, verbose_name='source reliability')),
-                ('info_credibility', models.CharField(choices=[('1', '1 – confirmed by other sources'), ('2', '2 – probably true'), ('3', '3 – possibly true'), ('4', '4 – doubtful'), ('5', '5 – improbable'), ('6', '6 – truth cannot be judged')], max_length=1, verbose_name='information credibility')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('status', models.CharField(choices=[('draft', 'draft'), ('submitted', 'submitted')], default='submitted', max_length=10, verbose_name='status')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='submitted')),
-                ('annotator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='annotations', to=settings.AUTH_USER_MODEL, verbose_name='annotator')),
-                ('labels', models.ManyToManyField(blank=True, related_name='%(class)ss', to='annotator.label', verbose_name='labels')),
-                ('source', models.ForeignKey(blank=True, help_text="Empty: no attributed source, the author's own voice.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='%(class)ss', to='annotator.source', verbose_name='source')),
-                ('statement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='annotations', to='annotator.statement', verbose_name='statement')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source_mention",
+                    models.CharField(
+                        blank=True,
+                        help_text="The words naming the source, e.g. “laut KCNA”.",
+                        max_length=500,
+                        verbose_name="source as written",
+                    ),
+                ),
+                (
+                    "source_reliability",
+                    models.CharField(
+                        choices=[
+                            ("A", "A – completely reliable"),
+                            ("B", "B – usually reliable"),
+                            ("C", "C – fairly reliable"),
+                            ("D", "D – not usually reliable"),
+                            ("E", "E – unreliable"),
+                            ("F", "F – reliability cannot be judged"),
+                        ],
+                        max_length=1,
+                        verbose_name="source reliability",
+                    ),
+                ),
+                (
+                    "info_credibility",
+                    models.CharField(
+                        choices=[
+                            ("1", "1 – confirmed by other sources"),
+                            ("2", "2 – probably true"),
+                            ("3", "3 – possibly true"),
+                            ("4", "4 – doubtful"),
+                            ("5", "5 – improbable"),
+                            ("6", "6 – truth cannot be judged"),
+                        ],
+                        max_length=1,
+                        verbose_name="information credibility",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "draft"), ("submitted", "submitted")],
+                        default="submitted",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "submitted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="submitted"),
+                ),
+                (
+                    "annotator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="annotations",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="annotator",
+                    ),
+                ),
+                (
+                    "labels",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="%(class)ss",
+                        to="annotator.label",
+                        verbose_name="labels",
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty: no attributed source, the author's own voice.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="%(class)ss",
+                        to="annotator.source",
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "statement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="annotations",
+                        to="annotator.statement",
+                        verbose_name="statement",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'annotation',
-                'verbose_name_plural': 'annotations',
-                'ordering': ['statement__document', 'statement__position', 'annotator'],
+                "verbose_name": "annotation",
+                "verbose_name_plural": "annotations",
+                "ordering": ["statement__document", "statement__position", "annotator"],
             },
         ),
         migrations.AddConstraint(
-            model_name='label',
-            constraint=models.UniqueConstraint(fields=('group', 'name'), name='label_unique_name_per_group'),
+            model_name="label",
+            constraint=models.UniqueConstraint(
+                fields=("group", "name"), name="label_unique_name_per_group"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='document',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('project', 'external_id'), name='document_unique_external_id_per_project'),
+            model_name="document",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id", ""), _negated=True),
+                fields=("project", "external_id"),
+                name="document_unique_external_id_per_project",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='document',
-            constraint=models.UniqueConstraint(fields=('project', 'content_hash'), name='document_unique_content_per_project'),
+            model_name="document",
+            constraint=models.UniqueConstraint(
+                fields=("project", "content_hash"), name="document_unique_content_per_project"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statement',
-            constraint=models.UniqueConstraint(fields=('document', 'position'), name='statement_unique_position'),
+            model_name="statement",
+            constraint=models.UniqueConstraint(
+                fields=("document", "position"), name="statement_unique_position"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statement',
-            constraint=models.CheckConstraint(condition=models.Q(('end__gt', models.F('start'))), name='statement_span'),
+            model_name="statement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end__gt", models.F("start"))), name="statement_span"
+            ),
         ),
         migrations.AddIndex(
-            model_name='labelrevision',
-            index=models.Index(fields=['kind', 'object_id'], name='revision_object'),
+            model_name="labelrevision",
+            index=models.Index(fields=["kind", "object_id"], name="revision_object"),
         ),
         migrations.AddConstraint(
-            model_name='goldlabel',
-            constraint=models.CheckConstraint(condition=models.Q(('source_reliability__in', ['A', 'B', 'C', 'D', 'E', 'F'])), name='goldlabel_reliability_a_to_f'),
+            model_name="goldlabel",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("source_reliability__in", ["A", "B", "C", "D", "E", "F"])),
+                name="goldlabel_reliability_a_to_f",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='goldlabel',
-            constraint=models.CheckConstraint(condition=models.Q(('info_credibility__in', ['1', '2', '3', '4', '5', '6'])), name='goldlabel_credibility_1_to_6'),
+            model_name="goldlabel",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("info_credibility__in", ["1", "2", "3", "4", "5", "6"])),
+                name="goldlabel_credibility_1_to_6",
+            ),
         ),
         migrations.AddIndex(
-            model_name='annotation',
-            index=models.Index(fields=['annotator', 'status'], name='annotation_annotator_status'),
+            model_name="annotation",
+            index=models.Index(fields=["annotator", "status"], name="annotation_annotator_status"),
         ),
         migrations.AddIndex(
-            model_name='annotation',
-            index=models.Index(fields=['statement', 'status'], name='annotation_statement_status'),
+            model_name="annotation",
+            index=models.Index(fields=["statement", "status"], name="annotation_statement_status"),
         ),
         migrations.AddIndex(
-            model_name='annotation',
-            index=models.Index(fields=['-updated_at'], name='annotation_updated'),
+            model_name="annotation",
+            index=models.Index(fields=["-updated_at"], name="annotation_updated"),
         ),
         migrations.AddConstraint(
-            model_name='annotation',
-            constraint=models.UniqueConstraint(fields=('statement', 'annotator'), name='annotation_one_per_annotator'),
+            model_name="annotation",
+            constraint=models.UniqueConstraint(
+                fields=("statement", "annotator"), name="annotation_one_per_annotator"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='annotation',
-            constraint=models.CheckConstraint(condition=models.Q(('source_reliability__in', ['A', 'B', 'C', 'D', 'E', 'F'])), name='annotation_reliability_a_to_f'),
+            model_name="annotation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("source_reliability__in", ["A", "B", "C", "D", "E", "F"])),
+                name="annotation_reliability_a_to_f",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='annotation',
-            constraint=models.CheckConstraint(condition=models.Q(('info_credibility__in', ['1', '2', '3', '4', '5', '6'])), name='annotation_credibility_1_to_6'),
+            model_name="annotation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("info_credibility__in", ["1", "2", "3", "4", "5", "6"])),
+                name="annotation_credibility_1_to_6",
+            ),
         ),
     ]

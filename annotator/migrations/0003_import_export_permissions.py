@@ -34,39 +34,94 @@ def revoke_from_leads(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('annotator', '0002_roles'),
+        ("annotator", "0002_roles"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='annotation',
-            options={'ordering': ['statement__document', 'statement__position', 'annotator'], 'permissions': [('import_annotation', 'Can import annotations'), ('export_annotation', 'Can export annotations')], 'verbose_name': 'annotation', 'verbose_name_plural': 'annotations'},
+            name="annotation",
+            options={
+                "ordering": ["statement__document", "statement__position", "annotator"],
+                "permissions": [
+                    ("import_annotation", "Can import annotations"),
+                    ("export_annotation", "Can export annotations"),
+                ],
+                "verbose_name": "annotation",
+                "verbose_name_plural": "annotations",
+            },
         ),
         migrations.AlterModelOptions(
-            name='document',
-            options={'ordering': ['project', 'id'], 'permissions': [('import_document', 'Can import documents'), ('export_document', 'Can export documents')], 'verbose_name': 'document', 'verbose_name_plural': 'documents'},
+            name="document",
+            options={
+                "ordering": ["project", "id"],
+                "permissions": [
+                    ("import_document", "Can import documents"),
+                    ("export_document", "Can export documents"),
+                ],
+                "verbose_name": "document",
+                "verbose_name_plural": "documents",
+            },
         ),
         migrations.AlterModelOptions(
-            name='goldlabel',
-            options={'ordering': ['statement__document', 'statement__position'], 'permissions': [('import_goldlabel', 'Can import gold labels'), ('export_goldlabel', 'Can export gold labels')], 'verbose_name': 'gold label', 'verbose_name_plural': 'gold labels'},
+            name="goldlabel",
+            options={
+                "ordering": ["statement__document", "statement__position"],
+                "permissions": [
+                    ("import_goldlabel", "Can import gold labels"),
+                    ("export_goldlabel", "Can export gold labels"),
+                ],
+                "verbose_name": "gold label",
+                "verbose_name_plural": "gold labels",
+            },
         ),
         migrations.AlterModelOptions(
-            name='label',
-            options={'ordering': ['group__position', 'group__name', 'position', 'name'], 'permissions': [('import_label', 'Can import labels'), ('export_label', 'Can export labels')], 'verbose_name': 'label', 'verbose_name_plural': 'labels'},
+            name="label",
+            options={
+                "ordering": ["group__position", "group__name", "position", "name"],
+                "permissions": [
+                    ("import_label", "Can import labels"),
+                    ("export_label", "Can export labels"),
+                ],
+                "verbose_name": "label",
+                "verbose_name_plural": "labels",
+            },
         ),
         migrations.AlterModelOptions(
-            name='labelgroup',
-            options={'ordering': ['position', 'name'], 'permissions': [('import_labelgroup', 'Can import label groups'), ('export_labelgroup', 'Can export label groups')], 'verbose_name': 'label group', 'verbose_name_plural': 'label groups'},
+            name="labelgroup",
+            options={
+                "ordering": ["position", "name"],
+                "permissions": [
+                    ("import_labelgroup", "Can import label groups"),
+                    ("export_labelgroup", "Can export label groups"),
+                ],
+                "verbose_name": "label group",
+                "verbose_name_plural": "label groups",
+            },
         ),
         migrations.AlterModelOptions(
-            name='source',
-            options={'ordering': ['name'], 'permissions': [('import_source', 'Can import sources'), ('export_source', 'Can export sources')], 'verbose_name': 'source', 'verbose_name_plural': 'sources'},
+            name="source",
+            options={
+                "ordering": ["name"],
+                "permissions": [
+                    ("import_source", "Can import sources"),
+                    ("export_source", "Can export sources"),
+                ],
+                "verbose_name": "source",
+                "verbose_name_plural": "sources",
+            },
         ),
         migrations.AlterModelOptions(
-            name='statement',
-            options={'ordering': ['document', 'position'], 'permissions': [('import_statement', 'Can import statements'), ('export_statement', 'Can export statements')], 'verbose_name': 'statement', 'verbose_name_plural': 'statements'},
+            name="statement",
+            options={
+                "ordering": ["document", "position"],
+                "permissions": [
+                    ("import_statement", "Can import statements"),
+                    ("export_statement", "Can export statements"),
+                ],
+                "verbose_name": "statement",
+                "verbose_name_plural": "statements",
+            },
         ),
         migrations.RunPython(grant_to_leads, revoke_from_leads),
     ]

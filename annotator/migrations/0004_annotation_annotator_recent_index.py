@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('annotator', '0003_import_export_permissions'),
+        ("annotator", "0003_import_export_permissions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='annotation',
-            index=models.Index(fields=['annotator', '-id'], name='annotation_annotator_recent'),
+            model_name="annotation",
+            index=models.Index(fields=["annotator", "-id"], name="annotation_annotator_recent"),
         ),
     ]

@@ -4,26 +4,57 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('annotator', '0004_annotation_annotator_recent_index'),
+        ("annotator", "0004_annotation_annotator_recent_index"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='annotation',
-            options={'ordering': ['statement_id', 'annotator_id'], 'permissions': [('import_annotation', 'Can import annotations'), ('export_annotation', 'Can export annotations')], 'verbose_name': 'annotation', 'verbose_name_plural': 'annotations'},
+            name="annotation",
+            options={
+                "ordering": ["statement_id", "annotator_id"],
+                "permissions": [
+                    ("import_annotation", "Can import annotations"),
+                    ("export_annotation", "Can export annotations"),
+                ],
+                "verbose_name": "annotation",
+                "verbose_name_plural": "annotations",
+            },
         ),
         migrations.AlterModelOptions(
-            name='document',
-            options={'ordering': ['project_id', 'id'], 'permissions': [('import_document', 'Can import documents'), ('export_document', 'Can export documents')], 'verbose_name': 'document', 'verbose_name_plural': 'documents'},
+            name="document",
+            options={
+                "ordering": ["project_id", "id"],
+                "permissions": [
+                    ("import_document", "Can import documents"),
+                    ("export_document", "Can export documents"),
+                ],
+                "verbose_name": "document",
+                "verbose_name_plural": "documents",
+            },
         ),
         migrations.AlterModelOptions(
-            name='goldlabel',
-            options={'ordering': ['statement_id'], 'permissions': [('import_goldlabel', 'Can import gold labels'), ('export_goldlabel', 'Can export gold labels')], 'verbose_name': 'gold label', 'verbose_name_plural': 'gold labels'},
+            name="goldlabel",
+            options={
+                "ordering": ["statement_id"],
+                "permissions": [
+                    ("import_goldlabel", "Can import gold labels"),
+                    ("export_goldlabel", "Can export gold labels"),
+                ],
+                "verbose_name": "gold label",
+                "verbose_name_plural": "gold labels",
+            },
         ),
         migrations.AlterModelOptions(
-            name='statement',
-            options={'ordering': ['document_id', 'position'], 'permissions': [('import_statement', 'Can import statements'), ('export_statement', 'Can export statements')], 'verbose_name': 'statement', 'verbose_name_plural': 'statements'},
+            name="statement",
+            options={
+                "ordering": ["document_id", "position"],
+                "permissions": [
+                    ("import_statement", "Can import statements"),
+                    ("export_statement", "Can export statements"),
+                ],
+                "verbose_name": "statement",
+                "verbose_name_plural": "statements",
+            },
         ),
     ]

@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('annotator', '0006_retiring_versions_protected_history'),
+        ("annotator", "0006_retiring_versions_protected_history"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='statement',
-            name='suggested_mention_resolved',
-            field=models.CharField(blank=True, max_length=500, verbose_name='mention resolved from a pronoun'),
+            model_name="statement",
+            name="suggested_mention_resolved",
+            field=models.CharField(
+                blank=True, max_length=500, verbose_name="mention resolved from a pronoun"
+            ),
         ),
     ]

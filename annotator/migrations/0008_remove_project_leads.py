@@ -6,14 +6,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('annotator', '0007_statement_suggested_mention_resolved'),
+        ("annotator", "0007_statement_suggested_mention_resolved"),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='project',
-            name='leads',
+            model_name="project",
+            name="leads",
         ),
     ]

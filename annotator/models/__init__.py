@@ -15,6 +15,7 @@ from .labels import (
 )
 from .progress import AnnotatorProgress, OpenStatement
 from .projects import Document, Project, ProjectProgress, Statement
+from .schema import ProjectLabelGroup, SchemaChange
 from .sources import Source
 from .vocabulary import Label, LabelGroup
 
@@ -33,6 +34,8 @@ __all__ = [
     "Labelling",
     "Project",
     "ProjectProgress",
+    "ProjectLabelGroup",
+    "SchemaChange",
     "Source",
     "SourceReliability",
     "Statement",

@@ -247,7 +247,7 @@ class GoldLabel(Labelling):
     statement = models.OneToOneField(
         Statement, on_delete=models.PROTECT, related_name="gold", verbose_name=_("statement")
     )
-    method = models.CharField(_("decided by"), max_length=12, choices=Method.choices)
+    method = models.CharField(_("decision"), max_length=12, choices=Method.choices)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .languages import localized
 from .querysets import ProjectQuerySet
 from .sources import Source
 
@@ -16,6 +17,16 @@ class Project(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     description = models.TextField(_("description"), blank=True)
     guidelines = models.TextField(_("guidelines"), blank=True)
+    guidelines_de = models.TextField(
+        _("guidelines (German)"),
+        blank=True,
+        help_text=_("Shown to annotators working in German; empty: the guidelines above."),
+    )
+    guidelines_en = models.TextField(
+        _("guidelines (English)"),
+        blank=True,
+        help_text=_("Shown to annotators working in English; empty: the guidelines above."),
+    )
     guidelines_version = models.CharField(_("guidelines version"), max_length=50, default="1.0")
     annotations_per_statement = models.PositiveSmallIntegerField(
         _("annotations per statement"),
@@ -56,6 +67,12 @@ class Project(models.Model):
             ProjectProgress.objects.get_or_create(
                 project=self, defaults={"counted_for": self.annotations_per_statement}
             )
+
+    @property
+    def display_guidelines(self) -> str:
+        """The guidelines in the interface language (the other language's, else the common
+        ones, where that is all there is)."""
+        return localized(self, "guidelines")
 
     def has_annotator(self, user) -> bool:
         return self.annotators.filter(pk=user.pk).exists()

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .languages import localized
+
 
 class Source(models.Model):
     class Kind(models.TextChoices):
@@ -17,6 +19,8 @@ class Source(models.Model):
         OTHER = "other", _("other")
 
     name = models.CharField(_("name"), max_length=200, unique=True)
+    display_name_de = models.CharField(_("display name (German)"), max_length=200, blank=True)
+    display_name_en = models.CharField(_("display name (English)"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
     country = models.CharField(_("country or affiliation"), max_length=200, blank=True)
     aliases = models.TextField(
@@ -37,6 +41,11 @@ class Source(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The source's name for people, in the interface language (its name if none)."""
+        return localized(self, "display_name", fallback="name")
 
     @property
     def alias_list(self) -> list[str]:

@@ -20,10 +20,15 @@ from .services import mention_alias, source_create_from_mention, sources_create_
 
 
 class SourceAdmin(PolicyAdminMixin, admin.ModelAdmin):
-    list_display = ("name", "kind", "country", "alias_preview")
+    list_display = ("name", "display_name", "kind", "country", "alias_preview")
     list_filter = ("kind",)
     annotator_lookups = frozenset({"kind__exact"})
     search_fields = ("name", "aliases", "country")
+
+    @admin.display(description=_("display name"))
+    def display_name(self, source):
+        """The source's name for people, in the interface language."""
+        return source.display_name
 
     @admin.display(description=_("aliases"))
     def alias_preview(self, source):

@@ -1,8 +1,12 @@
-"""Showing agreement figures: undefined values as a dash, never as "nan"."""
+"""Showing agreement figures: undefined values as a dash, never as "nan"; numbers in the
+interface language's style ("0.780" in English, "0,780" in German; percent the same way, "85%"
+and "85 %")."""
 
 import math
 
 from django import template
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -13,13 +17,25 @@ def undefined(value) -> bool:
 
 @register.filter
 def figure(value, digits: int = 3) -> str:
-    """0.84962 -> "0.850"; nan -> "—"."""
-    return "—" if undefined(value) else f"{float(value):.{int(digits)}f}"
+    """0.84962 -> "0.850" ("0,850" in German); nan -> "—"."""
+    return "—" if undefined(value) else number_format(float(value), int(digits))
+
+
+def percent_text(number) -> str:
+    """A whole percentage as the language writes it: "85%", "85 %"."""
+    return gettext("%(number)s%%") % {"number": number_format(number, 0)}
 
 
 @register.filter
 def percent(value) -> str:
-    return "—" if undefined(value) else f"{100 * float(value):.0f}%"
+    """A share (0.85) as a percentage."""
+    return "—" if undefined(value) else percent_text(round(100 * float(value)))
+
+
+@register.filter
+def percent_number(value) -> str:
+    """A percentage already counted (85) in the language's style."""
+    return "—" if undefined(value) else percent_text(value)
 
 
 @register.filter
@@ -27,7 +43,10 @@ def interval(values) -> str:
     low, high = values
     if undefined(low) or undefined(high):
         return "—"
-    return f"[{low:.2f}, {high:.2f}]"
+    return gettext("[%(low)s, %(high)s]") % {
+        "low": number_format(low, 2),
+        "high": number_format(high, 2),
+    }
 
 
 @register.filter
@@ -40,4 +59,4 @@ def count(value) -> str:
     """Coincidence counts are whole numbers except where a statement has 3+ values."""
     if undefined(value) or value == 0:
         return "·"
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+    return number_format(value, 0 if float(value).is_integer() else 1)

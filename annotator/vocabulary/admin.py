@@ -125,11 +125,11 @@ class LabelInline(PolicyAdminMixin, admin.TabularInline):
     model = Label
     formset = RetiringLabelFormSet
     extra = 1
-    fields = ("name", "description", "position", "retired_at")
+    fields = ("name", "key", "name_de", "name_en", "position", "hotkey", "retired_at")
 
 
 class LabelGroupAdmin(PolicyAdminMixin, LabelGroupRetireAdminMixin, admin.ModelAdmin):
-    list_display = ("name", "multiple", "required", "position", "retired", "label_names")
+    list_display = ("name", "key", "multiple", "required", "position", "retired", "label_names")
     list_editable = ("position",)
     search_fields = ("name",)
     inlines = [LabelInline]
@@ -143,7 +143,7 @@ class LabelGroupAdmin(PolicyAdminMixin, LabelGroupRetireAdminMixin, admin.ModelA
 
 
 class LabelAdmin(PolicyAdminMixin, LabelRetireAdminMixin, admin.ModelAdmin):
-    list_display = ("name", "group", "position", "retired")
+    list_display = ("name", "key", "group", "position", "hotkey", "retired")
     list_filter = ("group", "retired_at")
     annotator_lookups = frozenset(
         {"group__id__exact", "retired_at__gte", "retired_at__lt", "retired_at__isnull"}

@@ -1,9 +1,11 @@
 """Reads of the vocabularies: which labels and label groups annotations or gold labels use (those
 are retired, never deleted)."""
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from ..models import Annotation, GoldLabel, Label, LabelGroup
+from ..labelling import label_groups_offered
+from ..models import Annotation, GoldLabel, Label, LabelGroup, Project, SchemaChange
+from .hotkeys import hotkeys_assign
 
 
 def labels_in_use(labels: QuerySet[Label]) -> QuerySet[Label]:
@@ -15,3 +17,47 @@ def labels_in_use(labels: QuerySet[Label]) -> QuerySet[Label]:
 
 def label_groups_in_use(groups: QuerySet[LabelGroup]) -> QuerySet[LabelGroup]:
     return groups.filter(pk__in=labels_in_use(Label.objects.all()).values("group_id"))
+
+
+def project_groups_in_use(project: Project) -> QuerySet[LabelGroup]:
+    """The label groups of which the project's annotations or gold labels have a label."""
+    given = Label.objects.filter(
+        Q(annotations__statement__document__project=project)
+        | Q(goldlabels__statement__document__project=project)
+    )
+    return LabelGroup.objects.filter(pk__in=given.values("group_id"))
+
+
+def schema_changes_since_start(project: Project) -> QuerySet[SchemaChange]:
+    """The schema changes made after the project's first annotation was saved: agreement
+    figures across them are not comparable."""
+    first = (
+        Annotation.objects.filter(statement__document__project=project)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if first is None:
+        return SchemaChange.objects.none()
+    return SchemaChange.objects.filter(project=project, changed_at__gt=first).order_by(
+        "changed_at", "id"
+    )
+
+
+# --- hotkeys -----------------------------------------------------------------------------------
+
+
+def schema_hotkeys(project: Project, reserved: frozenset[str] = frozenset()) -> dict[int, str]:
+    """{label id: key} for every label the project's form offers, in the form's order (the
+    schema's groups, each group's labels), without conflicts (hotkeys_assign)."""
+    groups = label_groups_offered(project)
+    order = {group.pk: number for number, group in enumerate(groups)}
+    labels = sorted(
+        Label.objects.filter(group_id__in=order, retired_at__isnull=True).values_list(
+            "pk", "group_id", "position", "name", "hotkey"
+        ),
+        key=lambda row: (order[row[1]], row[2], row[3]),
+    )
+    return hotkeys_assign(
+        [(pk, hotkey) for pk, _group, _position, _name, hotkey in labels], reserved
+    )

@@ -10,8 +10,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from ..models import Label, LabelGroup
-from .selectors import label_groups_in_use, labels_in_use
+from ..models import Label, LabelGroup, Project, ProjectLabelGroup, SchemaChange
+from .selectors import label_groups_in_use, labels_in_use, project_groups_in_use
 
 
 @dataclass(frozen=True)
@@ -39,11 +39,20 @@ def label_groups_delete_or_retire(*, groups: QuerySet[LabelGroup]) -> Outcome:
     more); a group none of whose labels was ever given is deleted with them."""
     in_use = label_groups_in_use(groups)
     retired = [group.name for group in in_use]
+    schema_changes_record(in_use.filter(retired_at__isnull=True), SchemaChange.Action.RETIRED)
     in_use.filter(retired_at__isnull=True).update(retired_at=timezone.now())
     unused = groups.exclude(pk__in=in_use.values("pk"))
     deleted = [group.name for group in unused]
+    schema_changes_record(unused, SchemaChange.Action.REMOVED)
     unused.delete()
     return Outcome(deleted=tuple(deleted), retired=tuple(retired))
+
+
+def schema_changes_record(groups: QuerySet[LabelGroup], action: str) -> None:
+    """A group retired or deleted everywhere changes the schema of every project offering it."""
+    entries = ProjectLabelGroup.objects.filter(group__in=groups, retired_at__isnull=True)
+    for entry in entries.select_related("project", "group"):
+        schema_change_record(project=entry.project, action=action, group=entry.group)
 
 
 @transaction.atomic
@@ -52,9 +61,22 @@ def label_restore(*, labels: Iterable[Label]) -> int:
     return Label.objects.filter(pk__in=[label.pk for label in labels]).update(retired_at=None)
 
 
+BILINGUAL = ("key", "name_de", "name_en", "description_de", "description_en")
+
+
+def bilingual_fields(record: dict, model, **scope) -> dict:
+    """The key, names and descriptions in both languages a record (a card's, a fixture's)
+    gives; a key already taken (in `scope`) is left to the model to derive."""
+    fields = {field: record[field] for field in BILINGUAL if record.get(field)}
+    if "key" in fields and model.objects.filter(key=fields["key"], **scope).exists():
+        del fields["key"]
+    return fields
+
+
 @transaction.atomic
 def label_groups_load(*, records: Iterable[dict]) -> int:
-    """Create label groups and their labels by name; existing ones are left as leads edited them."""
+    """Create label groups and their labels by name (with their keys, names and descriptions
+    in both languages and hotkeys where given); existing ones are left as leads edited them."""
     created = 0
     for group_position, record in enumerate(records):
         group, was_created = LabelGroup.objects.get_or_create(
@@ -64,6 +86,7 @@ def label_groups_load(*, records: Iterable[dict]) -> int:
                 "multiple": record.get("multiple", False),
                 "required": record.get("required", False),
                 "position": group_position,
+                **bilingual_fields(record, LabelGroup),
             },
         )
         created += was_created
@@ -71,6 +94,144 @@ def label_groups_load(*, records: Iterable[dict]) -> int:
             Label.objects.get_or_create(
                 group=group,
                 name=label["name"],
-                defaults={"description": label.get("description", ""), "position": label_position},
+                defaults={
+                    "description": label.get("description", ""),
+                    "position": label_position,
+                    "hotkey": label.get("hotkey"),
+                    **bilingual_fields(label, Label, group=group),
+                },
             )
     return created
+
+
+# --- a project's schema ------------------------------------------------------------------------
+
+
+def schema_change_record(
+    *, project: Project, action: str, group: LabelGroup, changed_by=None, detail: str = ""
+) -> SchemaChange:
+    return SchemaChange.objects.create(
+        project=project, action=action, group_name=group.name, changed_by=changed_by, detail=detail
+    )
+
+
+@transaction.atomic
+def schema_entry_add(
+    *,
+    project: Project,
+    group: LabelGroup,
+    position: int | None = None,
+    required: bool | None = None,
+    changed_by=None,
+) -> ProjectLabelGroup:
+    """Put a group into the project's schema (at the end unless `position`; `required` as the
+    group defines it unless given); a retired entry is offered again."""
+    entry = ProjectLabelGroup.objects.filter(project=project, group=group).first()
+    if entry is not None:
+        if entry.retired_at is not None:
+            entry.retired_at = None
+            entry.save(update_fields=["retired_at"])
+            schema_change_record(
+                project=project,
+                action=SchemaChange.Action.RESTORED,
+                group=group,
+                changed_by=changed_by,
+            )
+        return entry
+    if position is None:
+        last = project.schema_entries.order_by("-position").values_list("position", flat=True)
+        last = last.first()
+        position = 0 if last is None else last + 1
+    entry = ProjectLabelGroup.objects.create(
+        project=project,
+        group=group,
+        position=position,
+        required=group.required if required is None else required,
+    )
+    schema_change_record(
+        project=project, action=SchemaChange.Action.ADDED, group=group, changed_by=changed_by
+    )
+    return entry
+
+
+@transaction.atomic
+def schema_groups_add(
+    *, project: Project, groups: list[LabelGroup], required: dict | None = None, changed_by=None
+) -> None:
+    """Several groups in this order; `required`: by group name (None: the group's own)."""
+    required = required or {}
+    for position, group in enumerate(groups):
+        schema_entry_add(
+            project=project,
+            group=group,
+            position=position,
+            required=required.get(group.name),
+            changed_by=changed_by,
+        )
+
+
+def schema_from_card(
+    *, project: Project, groups: dict[str, LabelGroup], card_groups: dict[str, dict], changed_by
+) -> None:
+    """An imported dataset's schema: the groups its card lists, in the card's order and with
+    its "required", then the other groups its records use."""
+    order = {name: number for number, name in enumerate(card_groups)}
+    names = sorted(groups, key=lambda name: (order.get(name, len(order)), name))
+    schema_groups_add(
+        project=project,
+        groups=[groups[name] for name in names],
+        required={name: card_groups.get(name, {}).get("required") for name in names},
+        changed_by=changed_by,
+    )
+
+
+@transaction.atomic
+def schema_copy(*, project: Project, source: Project | None, changed_by=None) -> int:
+    """Start a project's schema from another project's (the groups it offers, their order and
+    rules) or, without `source`, from the template: every label group not retired, in the
+    vocabulary's order. Returns how many groups were added."""
+    if source is None:
+        template = [
+            (group, group.required) for group in LabelGroup.objects.filter(retired_at__isnull=True)
+        ]
+    else:
+        entries = source.schema_entries.filter(
+            retired_at__isnull=True, group__retired_at__isnull=True
+        ).select_related("group")
+        template = [(entry.group, entry.required) for entry in entries]
+    added = 0
+    for group, required in template:
+        if not project.schema_entries.filter(group=group).exists():
+            added += 1
+        schema_entry_add(project=project, group=group, required=required, changed_by=changed_by)
+    return added
+
+
+@transaction.atomic
+def schema_entries_remove(*, entries: QuerySet[ProjectLabelGroup], changed_by=None) -> Outcome:
+    """Take groups out of their projects' schemas: a group whose labels the project's
+    annotations or gold labels have is retired there (kept in its history, agreement and
+    exports), any other is removed. Every change is recorded with its date."""
+    deleted, retired = [], []
+    for entry in entries.select_related("project", "group"):
+        if project_groups_in_use(entry.project).filter(pk=entry.group_id).exists():
+            if entry.retired_at is None:
+                entry.retired_at = timezone.now()
+                entry.save(update_fields=["retired_at"])
+                schema_change_record(
+                    project=entry.project,
+                    action=SchemaChange.Action.RETIRED,
+                    group=entry.group,
+                    changed_by=changed_by,
+                )
+            retired.append(entry.group.name)
+        else:
+            entry.delete()
+            schema_change_record(
+                project=entry.project,
+                action=SchemaChange.Action.REMOVED,
+                group=entry.group,
+                changed_by=changed_by,
+            )
+            deleted.append(entry.group.name)
+    return Outcome(deleted=tuple(deleted), retired=tuple(retired))

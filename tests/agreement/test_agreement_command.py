@@ -8,8 +8,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from annotator.agreement.report import agreement_report
-from annotator.models import LabelGroup
+from annotator.agreement.report import agreement_report, json_key
+from annotator.labelling import project_label_groups
 from tests.helpers import reference_alpha, same, submitted
 
 FIELD_KEYS = {"alpha", "level", "units", "ci95"}
@@ -24,10 +24,13 @@ def run(*args) -> str:
 def test_json_has_exactly_the_documented_shape(demo):
     figures = json.loads(run("--project", demo.name, "--json"))
     assert set(figures) == {"fields", "pairs", "annotators"}
-    groups = list(LabelGroup.objects.order_by("position", "name").values_list("name", flat=True))
-    assert list(figures["fields"]) == ["source", "source_reliability", "info_credibility", *groups]
+    groups = project_label_groups(demo)
+    keys = [group.key for group in groups]
+    assert list(figures["fields"]) == ["source", "source_reliability", "info_credibility", *keys]
+    name_of = {group.key: group.name for group in groups}
     annotations = list(submitted(demo))
-    for key, field in figures["fields"].items():
+    for figure_key, field in figures["fields"].items():
+        key = name_of.get(figure_key, figure_key)
         assert set(field) == FIELD_KEYS
         assert isinstance(field["units"], int)
         assert field["level"] in ("nominal", "ordinal", "masi")
@@ -38,14 +41,14 @@ def test_json_has_exactly_the_documented_shape(demo):
         if field["alpha"] is not None and low is not None:
             assert low <= field["alpha"] <= high
     assert figures["fields"]["source_reliability"]["level"] == "ordinal"
-    assert figures["fields"]["Persuasion techniques"]["level"] == "masi"
+    assert figures["fields"]["persuasion-techniques"]["level"] == "masi"
     assert figures["fields"]["source_reliability"]["units"] == 21
 
     assert len(figures["pairs"]) == 3
     for pair in figures["pairs"]:
         assert set(pair) == {"annotators", "units", "kappa"}
         assert len(pair["annotators"]) == 2 and pair["units"] == 21
-        assert {"source", "source_reliability", "info_credibility", "Bias"} <= set(pair["kappa"])
+        assert {"source", "source_reliability", "info_credibility", "bias"} <= set(pair["kappa"])
     names = [row["annotator"] for row in figures["annotators"]]
     assert names == ["anna", "ben", "carla"]
     for row in figures["annotators"]:
@@ -58,7 +61,7 @@ def test_json_matches_the_page(demo):
     figures = json.loads(run("--project", demo.name, "--json"))
     report = agreement_report(project=demo)
     for figure in report.fields:
-        field = figures["fields"][figure.field.key]
+        field = figures["fields"][json_key(figure.field)]
         assert field["units"] == figure.units
         assert same(field["alpha"], figure.alpha)
         assert field["ci95"] == pytest.approx(list(figure.ci95))

@@ -39,8 +39,8 @@ def test_every_change_of_an_annotation_is_kept_for_the_lead(client_for, project,
     )
     assert history.status_code == 200
     body = history.content.decode()
-    assert "source_reliability: C → E" in body
-    assert "info_credibility: 3 → 5" in body
+    assert "source reliability: C → E" in body
+    assert "information credibility: 3 → 5" in body
 
 
 def test_annotators_cannot_read_the_label_history(client_for, project, annotator):

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from annotator.adjudication.services import gold_label_save
-from annotator.labelling import labelling_snapshot
+from annotator.labelling import labelling_snapshot, project_label_groups
 from annotator.models import (
     Annotation,
     Document,
@@ -31,6 +31,18 @@ def with_labels(model, row: dict) -> dict:
     """The row without its database id, plus the object's labels as "group: label"."""
     instance = model.objects.get(pk=row.pop("pk"))
     return {**row, "labels": sorted(str(label) for label in instance.labels.all())}
+
+
+GROUP_FIELDS = (
+    "name",
+    "key",
+    "name_de",
+    "name_en",
+    "description",
+    "multiple",
+    "required",
+    "position",
+)
 
 
 def snapshot(project_name: str) -> dict:
@@ -113,9 +125,10 @@ def snapshot(project_name: str) -> dict:
             .order_by("name")
             .values("name", "kind", "country", "aliases", "description")
         ),
-        "groups": list(
-            LabelGroup.objects.values("name", "description", "multiple", "required", "position")
-        ),
+        "groups": [  # the project's schema, with its order and rules
+            {field: getattr(group, field) for field in GROUP_FIELDS}
+            for group in project_label_groups(Project.objects.get(name=project_name))
+        ],
     }
 
 
@@ -165,6 +178,7 @@ def empty_the_database(project: Project) -> None:
     """What an empty database lacks: the project, its people, sources and vocabularies."""
     labels_erase()
     project.delete()
+    Project.objects.all().delete()  # the demo's second project too
     get_user_model().objects.all().delete()
     Source.objects.all().delete()
     LabelGroup.objects.all().delete()

@@ -71,7 +71,7 @@ def test_leads_see_the_figures_on_the_project_page_and_annotators_do_not(
     html = client_for(lead).get(url).content.decode()
     assert 'id="suggestion-acceptance"' in html
     share = acceptance.accepted
-    assert f"{share.percent} % ({share.part} of {share.total})" in html
+    assert f"{share.percent}% ({share.part} of {share.total})" in html
     assert "KCNA" in html
     html = client_for(annotator).get(url).content.decode()
     assert 'id="suggestion-acceptance"' not in html

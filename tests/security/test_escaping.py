@@ -11,7 +11,9 @@ ESCAPED = "&lt;img src=x onerror=alert(1)&gt;&quot;&gt;&lt;script&gt;alert(1)&lt
 
 
 def test_a_label_group_description_is_escaped_in_every_labelling_form(world):
-    LabelGroup.objects.filter(name="Bias").update(description=PAYLOAD)
+    LabelGroup.objects.filter(name="Bias").update(
+        description=PAYLOAD, description_en=PAYLOAD, description_de=PAYLOAD
+    )
     statement = objects_of(world.project)["annotator.statement"]
     pages = [
         (world.client("annotator"), f"/admin/annotator/annotation/add/?statement={statement.pk}"),

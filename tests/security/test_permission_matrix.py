@@ -37,6 +37,16 @@ ANNOTATOR_MAY_OPEN = {
     "annotator_label_changelist",
     "annotator_label_change",
     "annotator_label_history",
+    # A project's schema, read-only: the groups of the projects the annotator works in.
+    "annotator_projectlabelgroup_changelist",
+    "annotator_projectlabelgroup_change",
+    "annotator_projectlabelgroup_history",
+}
+# A schema is edited on its project's page (retiring groups in use, recording each change); the
+# list of schema entries is for import and export.
+SCHEMA_LIST_REFUSED = {
+    "annotator_projectlabelgroup_add": 403,
+    "annotator_projectlabelgroup_delete": 403,
 }
 # Logging in and out are not pages of the matrix.
 NOT_PAGES = {"login", "logout"}
@@ -45,6 +55,7 @@ NO_SITE = {"view_on_site": 404}
 # What a lead is refused, by design (besides GET on the POST-only "process_import" URLs).
 LEAD_REFUSED = {
     **NO_SITE,
+    **SCHEMA_LIST_REFUSED,
     # Annotations are added from one's own queue; the lead is not an annotator of the project.
     "annotator_annotation_add": 403,
     "annotator_project_annotate": 403,
@@ -73,6 +84,7 @@ LEAD_REFUSED = {
 # Nobody adds login records or label history by hand, not even a superuser.
 SUPERUSER_REFUSED = {
     **NO_SITE,
+    **SCHEMA_LIST_REFUSED,
     "annotator_annotation_add": 403,
     "annotator_project_annotate": 403,
     "annotator_labelrevision_add": 403,

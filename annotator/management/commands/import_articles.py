@@ -8,6 +8,7 @@ from annotator.ingestion.reading import article_files_read, article_paths
 from annotator.ingestion.records import LANGUAGES, SUPPORTED_SUFFIXES
 from annotator.ingestion.running import ImportProgress, articles_import
 from annotator.models import Project
+from annotator.vocabulary.services import schema_copy
 
 EXIT_FAILED_FILES = 1
 EXIT_USAGE = 2
@@ -107,6 +108,8 @@ class Command(BaseCommand):
         if create:
             project, created = Project.objects.get_or_create(name=name)
             if created:
+                # A new project starts from the template schema (every label group).
+                schema_copy(project=project, source=None)
                 self.stdout.write(f"Created the project “{name}”.")
             return project
         try:
