@@ -8,10 +8,10 @@ work from the note or the source picker.
 
 from __future__ import annotations
 
-import string
 from collections.abc import Iterable
 
 from ..models import InfoCredibility, LabelGroup, SourceReliability
+from ..vocabulary.hotkeys import hotkeys_assign
 
 # The grades are typed as themselves.
 GRADE_HOTKEYS = {
@@ -35,43 +35,24 @@ RESERVED = frozenset(
     {key for keys in GRADE_HOTKEYS.values() for key in keys.values()}
     | {key for key in ACTION_HOTKEYS.values() if "+" not in key}
 )
-# What labels take when their own letters are used up: the other letters, then digits 7–9, 0,
-# then Shift with a letter.
-SPARE_KEYS = (
-    [letter for letter in string.ascii_uppercase if letter not in RESERVED]
-    + ["7", "8", "9", "0"]
-    + [f"Shift+{letter}" for letter in string.ascii_uppercase]
-)
 
 
 def label_hotkeys(groups: Iterable[LabelGroup], labels=None) -> dict[int, str]:
     """A hotkey for every label of `groups` (label pk -> key), none of them twice and none
-    reserved for a grade or an action. A label takes the first free letter of its name, else
-    the first spare key; groups and labels in their order, so the keys stay put while the schema
-    does. `labels`: {group pk: [labels]} when already read (default: the group's offered ones).
+    reserved for a grade or an action: the schema's stored key, else the first free letter of
+    the label's name, else a spare key (vocabulary/hotkeys.py); groups and labels in their
+    order, so the keys stay put while the schema does. `labels`: {group pk: [labels]} when
+    already read (default: the group's offered ones).
     """
-    taken: set[str] = set(RESERVED)
-    keys: dict[int, str] = {}
+    ordered = []
     for group in groups:
         group_labels = (
             labels[group.pk]
             if labels is not None
             else group.labels.filter(retired_at__isnull=True).order_by("position", "name")
         )
-        for label in group_labels:
-            key = first_free(label.name, taken)
-            if key is None:
-                continue  # more labels than keys: the rest are chosen by Tab and Space
-            taken.add(key)
-            keys[label.pk] = key
-    return keys
-
-
-def first_free(name: str, taken: set[str]) -> str | None:
-    for char in name.upper():
-        if char in string.ascii_uppercase and char not in taken:
-            return char
-    return next((key for key in SPARE_KEYS if key not in taken), None)
+        ordered.extend((label.pk, label.hotkey, label.name) for label in group_labels)
+    return hotkeys_assign(ordered, RESERVED)
 
 
 class HotkeyOptionsMixin:

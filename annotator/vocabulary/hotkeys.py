@@ -1,29 +1,47 @@
-"""Default hotkeys for the labels of a form: one key per label, none twice (schema_hotkeys in
-selectors applies it to a project's schema)."""
+"""Hotkeys for the labels of a form: one key per label, none twice, none of the keys the page
+reserves (the grades' letters and digits, the actions' keys). The one assignment both the
+annotation page (annotation/hotkeys.py) and the schema (selectors.schema_hotkeys) use.
 
-from ..models.vocabulary import HOTKEYS
+Keys are written as `aria-keyshortcuts` names: upper-case letters, digits, "Shift+X".
+"""
 
-# Default keys, in the order labels receive them: digits first, then letters.
-HOTKEY_POOL = HOTKEYS
+import string
+
+# What labels take when neither a stored key nor a letter of their name is free: the other
+# letters, then the digits the credibility grades leave, then Shift with a letter.
+SPARE_KEYS = (
+    list(string.ascii_uppercase)
+    + ["7", "8", "9", "0"]
+    + [f"Shift+{c}" for c in string.ascii_uppercase]
+)
 
 
 def hotkeys_assign(
-    labels: list[tuple[int, str | None]], reserved: frozenset[str] = frozenset()
+    labels: list[tuple[int, str | None, str]], reserved: frozenset[str] = frozenset()
 ) -> dict[int, str]:
-    """One key per label, no key twice, none of `reserved`: (label id, stored hotkey) in the
-    order of the form. A stored key is kept unless an earlier label or `reserved` has it; the
-    others get the first free keys of HOTKEY_POOL. Labels beyond the pool get none."""
-    taken = set(reserved)
+    """{label id: key} for (label id, stored hotkey, name) in the form's order. A stored key
+    (the schema's choice) is kept unless `reserved` or an earlier label has it; the others take
+    the first free letter of their name, else the first free spare key. Labels beyond the keys
+    get none (they are chosen by Tab and Space)."""
+    taken = {key.upper() for key in reserved}
     keys: dict[int, str] = {}
-    for pk, stored in labels:
-        if stored and stored not in taken:
-            keys[pk] = stored
-            taken.add(stored)
-    free = iter(key for key in HOTKEY_POOL if key not in taken)
-    for pk, _stored in labels:
-        if pk not in keys:
-            key = next(free, None)
-            if key is None:
-                break
-            keys[pk] = key
+    for pk, stored, _name in labels:
+        if stored and stored.upper() not in taken:
+            keys[pk] = stored.upper()
+            taken.add(keys[pk])
+    for pk, _stored, name in labels:
+        if pk in keys:
+            continue
+        key = first_free(name, taken)
+        if key is None:
+            break
+        keys[pk] = key
+        taken.add(key)
     return keys
+
+
+def first_free(name: str, taken: set[str]) -> str | None:
+    for char in name.upper():
+        if char in string.ascii_uppercase and char not in taken:
+            return char
+    return next((key for key in SPARE_KEYS if key not in taken), None)

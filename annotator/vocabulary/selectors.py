@@ -59,5 +59,5 @@ def schema_hotkeys(project: Project, reserved: frozenset[str] = frozenset()) -> 
         key=lambda row: (order[row[1]], row[2], row[3]),
     )
     return hotkeys_assign(
-        [(pk, hotkey) for pk, _group, _position, _name, hotkey in labels], reserved
+        [(pk, hotkey, name) for pk, _group, _position, name, hotkey in labels], reserved
     )

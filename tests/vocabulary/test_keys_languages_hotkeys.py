@@ -10,7 +10,7 @@ from django.utils import translation
 from annotator.agreement.report import agreement_report, json_key
 from annotator.datasets.card import vocabulary
 from annotator.models import Label, LabelGroup, Source
-from annotator.vocabulary.hotkeys import HOTKEY_POOL, hotkeys_assign
+from annotator.vocabulary.hotkeys import SPARE_KEYS, hotkeys_assign
 from annotator.vocabulary.selectors import schema_hotkeys
 from annotator.vocabulary.services import schema_entry_add
 from tests.factories import LabelFactory, LabelGroupFactory, ProjectFactory
@@ -109,17 +109,18 @@ def test_agreement_json_names_label_groups_and_labels_by_key(demo):
 
 
 def test_hotkeys_keep_stored_keys_and_give_the_rest_free_ones_without_conflicts():
-    keys = hotkeys_assign([(1, None), (2, "1"), (3, "1"), (4, "x"), (5, None)], frozenset({"2"}))
-    assert keys[2] == "1" and keys[4] == "x"  # stored, first come first served
-    assert keys[3] not in ("1", "2", "x")  # the conflicting stored key is replaced
+    labels = [(1, None, "alpha"), (2, "1", "beta"), (3, "1", "gamma"), (4, "x", "xenon")]
+    keys = hotkeys_assign([*labels, (5, None, "alpha")], frozenset({"2"}))
+    assert keys[2] == "1" and keys[4] == "X"  # stored, first come first served
+    assert keys[3] not in ("1", "2", "X")  # the conflicting stored key is replaced
     assert len(set(keys.values())) == len(keys) == 5
     assert "2" not in keys.values()  # reserved by the page
-    assert [keys[1], keys[3], keys[5]] == ["3", "4", "5"]
-    many = hotkeys_assign([(pk, None) for pk in range(len(HOTKEY_POOL) + 3)])
-    assert len(many) == len(HOTKEY_POOL) and len(set(many.values())) == len(HOTKEY_POOL)
+    assert (keys[1], keys[5]) == ("A", "L")  # the first free letters of their names
+    many = hotkeys_assign([(pk, None, "a") for pk in range(len(SPARE_KEYS) + 3)])
+    assert len(many) == len(SPARE_KEYS) and len(set(many.values())) == len(SPARE_KEYS)
 
 
-@pytest.mark.parametrize("reserved", [frozenset(), frozenset({"1", "s", "n"})])
+@pytest.mark.parametrize("reserved", [frozenset(), frozenset({"1", "S", "N"})])
 def test_schema_hotkeys_are_unique_in_every_project(demo, reserved):
     other = ProjectFactory(name="Hotkeys", schema=[])
     topic = LabelGroupFactory(name="Region")
