@@ -62,3 +62,13 @@ def test_numbers_percentages_and_decisions_follow_the_language(
         assert str(GoldLabel._meta.get_field("method").verbose_name) == (
             "Entscheidung" if language == "de" else "decision"
         )
+
+
+@pytest.mark.parametrize(
+    "language,alpha,interval_text",
+    [("de", "0,757", "[0,13; 0,46]"), ("en", "0.757", "[0.13, 0.46]")],
+)
+def test_figures_are_rounded_not_cut_off(language, alpha, interval_text):
+    with translation.override(language):
+        assert figure(0.7568) == alpha
+        assert interval((0.1261, 0.4599)) == interval_text

@@ -3,6 +3,7 @@ interface language's style ("0.780" in English, "0,780" in German; percent the s
 and "85 %")."""
 
 import math
+from decimal import Decimal
 
 from django import template
 from django.utils.formats import number_format
@@ -15,10 +16,16 @@ def undefined(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+def rounded(value, digits: int) -> str:
+    """The number rounded to `digits` places in the language's style. Django's number_format
+    cuts a float's further digits off (0.7568 -> "0.756"), so the rounding happens first."""
+    return number_format(Decimal(f"{float(value):.{int(digits)}f}"), int(digits))
+
+
 @register.filter
 def figure(value, digits: int = 3) -> str:
     """0.84962 -> "0.850" ("0,850" in German); nan -> "—"."""
-    return "—" if undefined(value) else number_format(float(value), int(digits))
+    return "—" if undefined(value) else rounded(value, digits)
 
 
 def percent_text(number) -> str:
@@ -44,8 +51,8 @@ def interval(values) -> str:
     if undefined(low) or undefined(high):
         return "—"
     return gettext("[%(low)s, %(high)s]") % {
-        "low": number_format(low, 2),
-        "high": number_format(high, 2),
+        "low": rounded(low, 2),
+        "high": rounded(high, 2),
     }
 
 
