@@ -35,6 +35,7 @@ from annotator.progress import (
     progress_open_document_id,
     progress_recount,
 )
+from tests.factories import ProjectFactory
 from tests.helpers import annotation_submit, label, make_user
 
 
@@ -68,7 +69,7 @@ def article(project, number: int, sentences: int = 3) -> Document:
 @pytest.fixture
 def small(db):
     """A project with an overlap of 2, two short articles and three annotators."""
-    project = Project.objects.create(name="Counts", annotations_per_statement=2)
+    project = ProjectFactory(name="Counts", annotations_per_statement=2)
     article(project, 1)
     article(project, 2)
     team = [make_user(name, "Annotators") for name in ("ada", "bea", "cyd")]
@@ -157,6 +158,8 @@ def test_a_changed_overlap_is_counted_not_read_until_recounted(small, client_for
             "guidelines_version": "1.0",
             "annotations_per_statement": 2,
             "annotators": [ada.pk, bea.pk, cyd.pk],
+            "schema_entries-TOTAL_FORMS": 0,  # the schema left as it is
+            "schema_entries-INITIAL_FORMS": 0,
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -216,7 +219,7 @@ def test_the_migration_fills_the_counts_of_existing_projects(demo):
 
 @pytest.mark.postgres
 def test_concurrent_saves_keep_the_counts_exact(postgres_only, transactional_demo):
-    project = Project.objects.create(name="Race", annotations_per_statement=2)
+    project = ProjectFactory(name="Race", annotations_per_statement=2)
     for number in range(3):
         article(project, number, sentences=4)
     team = [make_user(f"racer{number}", "Annotators") for number in range(4)]
