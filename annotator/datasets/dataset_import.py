@@ -42,7 +42,7 @@ from ..vocabulary.services import schema_from_card
 from .bundle import companion_names
 from .card import card_front_matter
 from .dataset_import_checks import Names, date_value, labelling_extras_read, statement_problems
-from .dataset_import_vocabulary import Vocabulary
+from .dataset_import_vocabulary import ImportOptions, Vocabulary
 from .selection import BATCH, batched
 
 MAX_ERRORS = 50
@@ -53,13 +53,6 @@ class DatasetImportError(Exception):
     def __init__(self, errors: list[str]):
         super().__init__("\n".join(errors))
         self.errors = errors
-
-
-@dataclass(frozen=True)
-class ImportOptions:
-    attach_existing_users: bool = False
-    create_vocabulary: bool = False
-    dry_run: bool = False
 
 
 @dataclass

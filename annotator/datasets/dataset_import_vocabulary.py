@@ -4,7 +4,7 @@ line that named it."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -13,8 +13,12 @@ from ..models import Label, LabelGroup, Source
 from ..vocabulary.services import bilingual_fields
 from .dataset_import_checks import Names
 
-if TYPE_CHECKING:
-    from .dataset_import import ImportOptions
+
+@dataclass(frozen=True)
+class ImportOptions:
+    attach_existing_users: bool = False
+    create_vocabulary: bool = False
+    dry_run: bool = False
 
 
 class Vocabulary:
