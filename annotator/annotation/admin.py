@@ -357,7 +357,10 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
             hotkeys=ACTION_HOTKEYS,
             suggested_span=suggested_span(statement),
             neighbours=document_neighbours(statement),
-            label_definitions=label_definitions(self.label_groups(request, project)),
+            label_definitions=label_definitions(
+                self.label_groups(request, project),
+                getattr(context["adminform"].form, "offered_labels", None),
+            ),
             # One screen: the statement, the choices and the buttons without the sidebar.
             is_nav_sidebar_enabled=False,
             may_skip=obj is None or obj.status != Annotation.Status.SUBMITTED,

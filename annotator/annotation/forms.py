@@ -14,6 +14,7 @@ from ..labelling import GRADE_FIELDS, LABELLING_FIELDS, MENTION_SPAN_FIELDS, lab
 from ..labelling_admin import LabellingForm, label_group_field_name
 from ..models import Annotation, Statement
 from .hotkeys import GRADE_HOTKEYS, label_hotkeys, with_hotkeys
+from .selectors import labels_offered
 
 # The buttons (and the automatic save) that keep an unfinished annotation.
 UNFINISHED_ACTIONS = ("_save_draft", "_skip", "_autosave")
@@ -80,21 +81,28 @@ class AnnotationForm(LabellingForm):
         self.hotkeys_apply()
 
     def hotkeys_apply(self) -> None:
+        """Hotkeys and definitions on every choice. The labels of all groups are read in one
+        query (kept as `offered_labels` for the definitions panel), with the retired labels the
+        instance already has (offer_retired_labels), as each group's field lists them."""
         for name, keys in GRADE_HOTKEYS.items():
             if name in self.fields:
                 with_hotkeys(self.fields[name].widget, keys)
-        fields = {
-            group.pk: self.fields[label_group_field_name(group)]
-            for group in self.label_groups
-            if label_group_field_name(group) in self.fields
-        }
-        labels = {pk: list(field.queryset) for pk, field in fields.items()}
-        keys = label_hotkeys(self.label_groups, labels=labels)
-        for pk, field in fields.items():
+        groups = [
+            group for group in self.label_groups if label_group_field_name(group) in self.fields
+        ]
+        self.offered_labels = labels_offered(groups)
+        labels = {pk: list(offered) for pk, offered in self.offered_labels.items()}
+        for label in self.stored_labels:
+            if label.retired_at is not None and label.group_id in labels:
+                labels[label.group_id].append(label)
+        for in_group in labels.values():
+            in_group.sort(key=lambda label: (label.position, label.name))
+        keys = label_hotkeys(groups, labels=labels)
+        for group in groups:
             with_hotkeys(
-                field.widget,
-                {str(label.pk): keys[label.pk] for label in labels[pk] if label.pk in keys},
-                {str(label.pk): label.description for label in labels[pk]},
+                self.fields[label_group_field_name(group)].widget,
+                {str(label.pk): keys[label.pk] for label in labels[group.pk] if label.pk in keys},
+                {str(label.pk): label.display_description for label in labels[group.pk]},
             )
 
     def seconds_spent(self) -> int:

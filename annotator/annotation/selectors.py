@@ -213,12 +213,19 @@ def document_neighbours(statement: Statement) -> dict[str, Statement | None]:
     }
 
 
-def label_definitions(groups) -> list[tuple]:
-    """Each offered group with its definition and its labels' (name, definition)."""
+def labels_offered(groups) -> dict[int, list[Label]]:
+    """The labels (not retired) of these groups, by group pk, in their order: one query."""
+    by_group: dict[int, list[Label]] = {group.pk: [] for group in groups}
     labels = Label.objects.filter(group__in=groups, retired_at__isnull=True).order_by(
         "position", "name"
     )
-    by_group: dict[int, list] = {}
     for label in labels:
-        by_group.setdefault(label.group_id, []).append((label.name, label.description))
-    return [(group, by_group.get(group.pk, [])) for group in groups]
+        by_group[label.group_id].append(label)
+    return by_group
+
+
+def label_definitions(groups, labels: dict[int, list[Label]] | None = None) -> list[tuple]:
+    """Each offered group with its labels, for the definitions panel (names and definitions
+    in the interface language); `labels` as labels_offered gives them, when already read."""
+    labels = labels_offered(groups) if labels is None else labels
+    return [(group, labels.get(group.pk, [])) for group in groups]
