@@ -59,6 +59,7 @@ def selector_arguments(demo) -> dict:
         "end": statement.end,
         "labels": Label.objects.all(),
         "groups": LabelGroup.objects.all(),
+        "labels_by_group": None,
         "drafts": True,
         "limit": 10,
         "reserved": frozenset({"s"}),

@@ -224,8 +224,9 @@ def labels_offered(groups) -> dict[int, list[Label]]:
     return by_group
 
 
-def label_definitions(groups, labels: dict[int, list[Label]] | None = None) -> list[tuple]:
+def label_definitions(groups, labels_by_group: dict[int, list[Label]] | None = None) -> list[tuple]:
     """Each offered group with its labels, for the definitions panel (names and definitions
-    in the interface language); `labels` as labels_offered gives them, when already read."""
-    labels = labels_offered(groups) if labels is None else labels
-    return [(group, labels.get(group.pk, [])) for group in groups]
+    in the interface language); `labels_by_group` as labels_offered gives them, when read."""
+    if labels_by_group is None:
+        labels_by_group = labels_offered(groups)
+    return [(group, labels_by_group.get(group.pk, [])) for group in groups]
