@@ -87,11 +87,12 @@ class AnnotationForm(LabellingForm):
         for name, keys in GRADE_HOTKEYS.items():
             if name in self.fields:
                 with_hotkeys(self.fields[name].widget, keys)
+        # Every group's labels (a read-only page has no label fields, but the panel lists them).
+        self.offered_labels = labels_offered(self.label_groups)
         groups = [
             group for group in self.label_groups if label_group_field_name(group) in self.fields
         ]
-        self.offered_labels = labels_offered(groups)
-        labels = {pk: list(offered) for pk, offered in self.offered_labels.items()}
+        labels = {group.pk: list(self.offered_labels[group.pk]) for group in groups}
         for label in self.stored_labels:
             if label.retired_at is not None and label.group_id in labels:
                 labels[label.group_id].append(label)
