@@ -18,7 +18,8 @@ def undefined(value) -> bool:
 @register.filter
 def figure(value, digits: int = 3) -> str:
     """0.84962 -> "0.850" ("0,850" in German); nan -> "—"."""
-    return "—" if undefined(value) else number_format(float(value), int(digits))
+    # Rounded as Python rounds (the figures the JSON and the command print), then localised.
+    return "—" if undefined(value) else number_format(f"{float(value):.{int(digits)}f}")
 
 
 def percent_text(number) -> str:
