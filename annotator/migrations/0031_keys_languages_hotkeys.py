@@ -95,6 +95,7 @@ class Migration(migrations.Migration):
             model_name="labelgroup",
             name="key",
             field=models.SlugField(
+                db_index=False,  # the unique index comes with the keys (below)
                 blank=True,
                 help_text="A stable name for exports and agreement figures (lower case, digits, hyphens).",
                 max_length=100,
