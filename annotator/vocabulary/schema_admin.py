@@ -120,6 +120,7 @@ class ProjectLabelGroupAdmin(PolicyAdminMixin, admin.ModelAdmin):
 
     list_display = ("project", "group", "position", "required", "retired_at")
     list_select_related = ("project", "group")
+    search_fields = ("project__name", "group__name", "group__key")
     ordering = ("project__name", "position")
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -128,5 +129,10 @@ class ProjectLabelGroupAdmin(PolicyAdminMixin, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    # Deleting (leads, the policy decides; also when a label group is deleted) retires an
+    # entry in use instead, and records every change.
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, ProjectLabelGroup.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        services.schema_entries_remove(entries=queryset, changed_by=request.user)

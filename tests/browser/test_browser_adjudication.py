@@ -21,7 +21,8 @@ def test_a_lead_goes_from_agreement_to_a_gold_label(page, live_server, demo_live
     worst = disagreement_queue(project=demo_live)[0]
     browser_login(page, live_server, "lead", "lead-demo-2026")
     page.goto(f"{live_server.url}/admin/annotator/project/")
-    page.get_by_role("link", name="Agreement", exact=True).click()
+    row = page.locator("tr", has_text=demo_live.name)  # the demo's second project is listed too
+    row.get_by_role("link", name="Agreement", exact=True).click()
 
     page.wait_for_selector("table.heatmap")
     assert page.locator("table.heatmap").first.is_visible()

@@ -42,12 +42,8 @@ ANNOTATOR_MAY_OPEN = {
     "annotator_projectlabelgroup_change",
     "annotator_projectlabelgroup_history",
 }
-# A schema is edited on its project's page (retiring groups in use, recording each change); the
-# list of schema entries is for import and export.
-SCHEMA_LIST_REFUSED = {
-    "annotator_projectlabelgroup_add": 403,
-    "annotator_projectlabelgroup_delete": 403,
-}
+# A schema is edited on its project's page; the list of schema entries is for import and export.
+SCHEMA_LIST_REFUSED = {"annotator_projectlabelgroup_add": 403}
 # Logging in and out are not pages of the matrix.
 NOT_PAGES = {"login", "logout"}
 # No model has a page on a site of its own: "view on site" is a 404 for everybody.
