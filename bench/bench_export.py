@@ -187,7 +187,7 @@ def build_postgres(annotations: int) -> dict:
             WHERE doc.project_id = {ids["project"]}""",
         f"""INSERT INTO annotator_annotation (statement_id, annotator_id, source_id,
             source_mention, source_reliability, info_credibility, note, status, submitted_at,
-            created_at, updated_at, version)
+            created_at, updated_at, version, guidelines_version, seconds_spent, skip_reason)
             SELECT s.id, u.id, CASE WHEN (s.id + u.id) % 4 = 0 THEN NULL
                                     ELSE {kcna} END,
                    CASE WHEN (s.id + u.id) % 4 = 0 THEN '' ELSE 'laut KCNA' END,
@@ -196,7 +196,8 @@ def build_postgres(annotations: int) -> dict:
                    substr('123456', (1 + CASE WHEN (s.id * 11 + u.id * 5) % 3 = 0
                                              THEN (s.id * u.id) % 6 ELSE s.id % 5 END)::int, 1),
                    CASE WHEN (s.id + u.id) % 1000 = 0 THEN '=1+1 "quoted", note' ELSE '' END,
-                   'submitted', now() - (s.id % 1000) * interval '1 minute', now(), now(), 1
+                   'submitted', now() - (s.id % 1000) * interval '1 minute', now(), now(), 1,
+                   '1.0', 60, ''
             FROM annotator_statement s CROSS JOIN (VALUES {users}) AS u(id)
             ORDER BY s.id, u.id
             LIMIT {annotations}""",
