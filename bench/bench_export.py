@@ -128,7 +128,7 @@ def child_query(output: str) -> None:
     django_setup()
     from django.db import connection
 
-    from annotator.datasets.postgres import WORK_MEM, copy_query
+    from annotator.datasets.postgres import SETTINGS, copy_query
     from annotator.datasets.selection import DatasetExport
     from annotator.models import Project
 
@@ -136,7 +136,7 @@ def child_query(output: str) -> None:
     with connection.cursor() as cursor:
         query = cursor.cursor.mogrify(sql, params).decode()
     Path(output).write_text(" ".join(query.split()), encoding="utf-8")
-    print(WORK_MEM)
+    print("".join(f"SET {name} = '{value}'; " for name, value in SETTINGS.items()))
 
 
 # --------------------------------------------------------------------------------------------
@@ -248,11 +248,11 @@ def query_copy_run(work: Path, url: str, env: dict) -> dict:
     """psql's \\copy of the export's own SELECT, with the session setting the export uses."""
     query_file = work / "query.sql"
     command = [sys.executable, __file__, "--child", "query", "--output", str(query_file)]
-    work_mem = run(command, env).stdout.strip()
+    settings = run(command, env).stdout.strip()
     output = work / "query.csv"
     copy = f"\\copy ({query_file.read_text()}) TO '{output}' WITH (FORMAT csv)"
     psql_command = ["psql", url, "-q", "-v", "ON_ERROR_STOP=1"]
-    wall, peak, _ = measured([*psql_command, "-c", f"SET work_mem = '{work_mem}'", "-c", copy], {})
+    wall, peak, _ = measured([*psql_command, "-c", settings, "-c", copy], {})
     return {"seconds": wall, "peak": peak, "mb": output.stat().st_size / 1e6}
 
 
