@@ -49,8 +49,8 @@ def many_statements(project) -> int:
         cursor.execute(
             """INSERT INTO annotator_annotation (statement_id, annotator_id, source_mention,
                source_reliability, info_credibility, note, status, submitted_at, created_at,
-               updated_at, version)
-               SELECT s.id, u, '', 'B', '2', '', 'submitted', now(), now(), now(), 1
+               updated_at, version, guidelines_version, seconds_spent, skip_reason)
+               SELECT s.id, u, '', 'B', '2', '', 'submitted', now(), now(), now(), 1, '1.0', 0, ''
                FROM annotator_statement s JOIN annotator_document d ON d.id = s.document_id
                CROSS JOIN unnest(%s::bigint[]) u
                WHERE d.external_id LIKE 'killed-%%'""",
