@@ -128,7 +128,7 @@ def child_query(output: str) -> None:
     django_setup()
     from django.db import connection
 
-    from annotator.datasets.postgres import WORK_MEM, copy_query
+    from annotator.datasets.postgres import SETTINGS, copy_query
     from annotator.datasets.selection import DatasetExport
     from annotator.models import Project
 
@@ -136,7 +136,7 @@ def child_query(output: str) -> None:
     with connection.cursor() as cursor:
         query = cursor.cursor.mogrify(sql, params).decode()
     Path(output).write_text(" ".join(query.split()), encoding="utf-8")
-    print(WORK_MEM)
+    print("".join(f"SET {name} = '{value}'; " for name, value in SETTINGS.items()))
 
 
 # --------------------------------------------------------------------------------------------
@@ -187,7 +187,7 @@ def build_postgres(annotations: int) -> dict:
             WHERE doc.project_id = {ids["project"]}""",
         f"""INSERT INTO annotator_annotation (statement_id, annotator_id, source_id,
             source_mention, source_reliability, info_credibility, note, status, submitted_at,
-            created_at, updated_at, version)
+            created_at, updated_at, version, guidelines_version, seconds_spent, skip_reason)
             SELECT s.id, u.id, CASE WHEN (s.id + u.id) % 4 = 0 THEN NULL
                                     ELSE {kcna} END,
                    CASE WHEN (s.id + u.id) % 4 = 0 THEN '' ELSE 'laut KCNA' END,
@@ -196,7 +196,8 @@ def build_postgres(annotations: int) -> dict:
                    substr('123456', (1 + CASE WHEN (s.id * 11 + u.id * 5) % 3 = 0
                                              THEN (s.id * u.id) % 6 ELSE s.id % 5 END)::int, 1),
                    CASE WHEN (s.id + u.id) % 1000 = 0 THEN '=1+1 "quoted", note' ELSE '' END,
-                   'submitted', now() - (s.id % 1000) * interval '1 minute', now(), now(), 1
+                   'submitted', now() - (s.id % 1000) * interval '1 minute', now(), now(), 1,
+                   '1.0', 60, ''
             FROM annotator_statement s CROSS JOIN (VALUES {users}) AS u(id)
             ORDER BY s.id, u.id
             LIMIT {annotations}""",
@@ -247,11 +248,11 @@ def query_copy_run(work: Path, url: str, env: dict) -> dict:
     """psql's \\copy of the export's own SELECT, with the session setting the export uses."""
     query_file = work / "query.sql"
     command = [sys.executable, __file__, "--child", "query", "--output", str(query_file)]
-    work_mem = run(command, env).stdout.strip()
+    settings = run(command, env).stdout.strip()
     output = work / "query.csv"
     copy = f"\\copy ({query_file.read_text()}) TO '{output}' WITH (FORMAT csv)"
     psql_command = ["psql", url, "-q", "-v", "ON_ERROR_STOP=1"]
-    wall, peak, _ = measured([*psql_command, "-c", f"SET work_mem = '{work_mem}'", "-c", copy], {})
+    wall, peak, _ = measured([*psql_command, "-c", settings, "-c", copy], {})
     return {"seconds": wall, "peak": peak, "mb": output.stat().st_size / 1e6}
 
 

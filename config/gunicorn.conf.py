@@ -10,6 +10,7 @@ Every setting reads an environment variable, with a default for a small machine:
   (100 by default: 5 x 4 = 20);
 - GUNICORN_TIMEOUT (120 s): a worker that sends no heartbeat for this long is restarted;
   GUNICORN_GRACEFUL_TIMEOUT (30 s): how long a restart waits for requests in flight;
+- GUNICORN_KEEPALIVE (5 s): how long an idle client connection is kept;
 - GUNICORN_MAX_REQUESTS (2000, with jitter): a worker is replaced after this many requests, so
   memory cannot creep up over weeks;
 - GUNICORN_ACCESS_LOG (-, standard output; empty: none) and GUNICORN_LOG_LEVEL (info).
