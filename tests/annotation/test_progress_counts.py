@@ -212,7 +212,7 @@ def test_the_migration_fills_the_counts_of_existing_projects(demo):
     ProjectProgress.objects.all().delete()
     OpenStatement.objects.all().delete()
     assert progress_differences(project=demo)
-    migration = importlib.import_module("annotator.migrations.0051_progress_counts_fill")
+    migration = importlib.import_module("annotator.migrations.0012_progress_counts_fill")
     migration.fill(apps, None)
     assert_counts_agree(demo, list(demo.annotators.all()))
 

@@ -35,7 +35,7 @@ def test_the_migration_gives_keys_and_english_names(demo):
     LabelGroup.objects.update(name_en="")
     for number, group in enumerate(LabelGroup.objects.all()):
         LabelGroup.objects.filter(pk=group.pk).update(key=f"old-{number}")
-    migration = importlib.import_module("annotator.migrations.0031_keys_languages_hotkeys")
+    migration = importlib.import_module("annotator.migrations.0014_keys_languages_hotkeys")
     migration.keys_and_english_names(apps, None)
     bias = LabelGroup.objects.get(name="Bias")
     assert (bias.key, bias.name_en) == ("bias", "Bias")

@@ -186,7 +186,7 @@ def test_the_migration_gives_every_existing_project_the_groups_it_showed(demo):
     ProjectLabelGroup.objects.all().delete()
     LabelGroup.objects.filter(name="Stance").update(retired_at="2026-01-01T00:00Z")
     other = Project.objects.create(name="Before the schema")
-    migration = importlib.import_module("annotator.migrations.0030_project_label_schema")
+    migration = importlib.import_module("annotator.migrations.0013_project_label_schema")
     migration.schemas_from_today(apps, None)
     every = names(LabelGroup.objects.order_by("position", "name"))
     assert {"Bias", "Stance", "Persuasion techniques", "Topic"} <= set(every)

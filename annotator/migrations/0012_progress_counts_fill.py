@@ -62,6 +62,6 @@ def fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("annotator", "0050_progress_counts")]
+    dependencies = [("annotator", "0011_progress_counts")]
 
     operations = [migrations.RunPython(fill, migrations.RunPython.noop)]

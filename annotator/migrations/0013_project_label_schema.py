@@ -31,7 +31,7 @@ def schemas_from_today(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("annotator", "0051_progress_counts_fill"),
+        ("annotator", "0012_progress_counts_fill"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotator', '0020_annotation_skip_time_mention_span'),
+        ('annotator', '0009_annotation_skip_time_mention_span'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

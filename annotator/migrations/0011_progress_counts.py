@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotator', '0040_jobs'),
+        ('annotator', '0010_jobs'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

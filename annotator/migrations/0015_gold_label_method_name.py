@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("annotator", "0031_keys_languages_hotkeys"),
+        ("annotator", "0014_keys_languages_hotkeys"),
     ]
 
     operations = [

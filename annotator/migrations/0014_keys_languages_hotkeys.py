@@ -35,7 +35,7 @@ def keys_and_english_names(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("annotator", "0030_project_label_schema"),
+        ("annotator", "0013_project_label_schema"),
     ]
 
     operations = [
