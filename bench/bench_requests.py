@@ -36,7 +36,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchdata import data_build, database_drop, database_recreate, django_setup  # noqa: E402
+from benchdata import (  # noqa: E402
+    annotation_form_fields,
+    data_build,
+    database_drop,
+    database_recreate,
+    django_setup,
+)
 
 ANNOTATORS = 10
 TARGET_MS = 15.0
@@ -117,7 +123,7 @@ def measure(args) -> dict:
     from django.test import Client
     from django.urls import reverse
 
-    from annotator.models import Annotation, Label, Project, Statement
+    from annotator.models import Annotation, Project, Statement
     from annotator.progress import progress_recount
 
     build_seconds = None
@@ -139,16 +145,7 @@ def measure(args) -> dict:
     project.annotators.add(measured)
     finished = users.get(username="bench_annotator_0")  # annotated every statement
 
-    bias = Label.objects.get(group__name="Bias", name="non-biased")
-    form = {
-        "source": "",
-        "source_mention": "",
-        "source_reliability": "C",
-        "info_credibility": "3",
-        f"label_group_{bias.group_id}": bias.pk,
-        "note": "",
-        "_annotate_next": "Save and annotate next",
-    }
+    form = annotation_form_fields()
     annotate_next = reverse("admin:annotator_project_annotate", args=[project.pk])
     client, done_client = Client(), Client()
     client.force_login(measured)

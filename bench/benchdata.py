@@ -156,3 +156,19 @@ def generation_sql(project_id: int, documents: int) -> list[tuple[str, str]]:
             """,
         ),
     ]
+
+
+def annotation_form_fields() -> dict:
+    """What the benchmarks post to save an annotation: grades C3, the required Bias label."""
+    from annotator.models import Label
+
+    bias = Label.objects.get(group__name="Bias", name="non-biased")
+    return {
+        "source": "",
+        "source_mention": "",
+        "source_reliability": "C",
+        "info_credibility": "3",
+        f"label_group_{bias.group_id}": bias.pk,
+        "note": "",
+        "_annotate_next": "Save and annotate next",
+    }

@@ -35,6 +35,7 @@ from urllib.parse import urlencode, urlsplit
 
 from benchdata import (
     ROOT,
+    annotation_form_fields,
     data_build,
     database_drop,
     database_recreate,
@@ -208,21 +209,6 @@ def users_create(count: int, project) -> list[str]:
     return usernames
 
 
-def form_fields() -> dict:
-    from annotator.models import Label
-
-    bias = Label.objects.get(group__name="Bias", name="non-biased")
-    return {
-        "source": "",
-        "source_mention": "",
-        "source_reliability": "C",
-        "info_credibility": "3",
-        f"label_group_{bias.group_id}": bias.pk,
-        "note": "",
-        "_annotate_next": "Save and annotate next",
-    }
-
-
 # --- CPU of the server's processes ---------------------------------------------------------
 
 
@@ -387,7 +373,7 @@ def main() -> None:
     project.save()
     progress_recount(project=project)
     usernames = users_create(args.annotators, project)
-    fields = form_fields()
+    fields = annotation_form_fields()
     server = gunicorn_start(args)
     results = Results()
     generator = random.Random(args.seed)
