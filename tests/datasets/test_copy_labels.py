@@ -12,15 +12,17 @@ from annotator.datasets.postgres import MASK_BITS
 from annotator.datasets.selection import DatasetExport
 from annotator.datasets.writers import csv_chunks, write_csv
 from annotator.models import Annotation, Label, LabelGroup
+from annotator.vocabulary.services import schema_entry_add
 
 # Same position, so the order falls to the names by code point ("B" < "a" < "b" < "ä").
 TIED = ["b", "B", "ä", "a"]
 
 
-def grown_vocabulary(total: int) -> list[Label]:
-    """A new group filling the vocabulary up to `total` labels; the returned labels are the
-    tied names and the group's last label (highest position)."""
+def grown_vocabulary(project, total: int) -> list[Label]:
+    """A new group in the project's schema, filling the vocabulary up to `total` labels; the
+    returned labels are the tied names and the group's last label (highest position)."""
     group = LabelGroup.objects.create(name="Zusatz", position=99, multiple=True)
+    schema_entry_add(project=project, group=group)
     missing = total - Label.objects.count()
     assert missing > len(TIED)
     tied = [Label.objects.create(group=group, name=name, position=1) for name in TIED]
@@ -33,7 +35,7 @@ def grown_vocabulary(total: int) -> list[Label]:
 
 @pytest.mark.parametrize("total", [MASK_BITS, MASK_BITS + 1])
 def test_label_columns_match_the_streaming_writer(postgres_only, demo, total):
-    chosen = grown_vocabulary(total)
+    chosen = grown_vocabulary(demo, total)
     annotations = list(Annotation.objects.filter(statement__document__project=demo))
     assert len(annotations) >= 3
     annotations[0].labels.add(*chosen)
