@@ -184,6 +184,12 @@
   if (focusSource && jQuery && sourceSelect) {
     focusSource.addEventListener("click", function () {
       jQuery(sourceSelect).select2("open");
+      // Focus the search field now, not when the picker gets to it: letters typed at once
+      // must reach the search, not the page's hotkeys.
+      const search = document.querySelector(".select2-container--open .select2-search__field");
+      if (search) {
+        search.focus();
+      }
     });
   }
 
