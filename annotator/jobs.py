@@ -37,7 +37,10 @@ from .models import Job
 
 logger = logging.getLogger(__name__)
 
-HEARTBEAT_SECONDS = 2.0
+
+def heartbeat_seconds() -> float:
+    """How often a running job's worker writes its heartbeat and progress."""
+    return float(getattr(settings, "JOB_HEARTBEAT_SECONDS", 2.0))
 
 
 def stale_after() -> timedelta:
@@ -148,7 +151,7 @@ class Heartbeat(threading.Thread):
 
     def run(self) -> None:
         try:
-            while not self.stopped.wait(HEARTBEAT_SECONDS):
+            while not self.stopped.wait(heartbeat_seconds()):
                 self.beat()
         finally:
             connection.close()  # this thread's own connection

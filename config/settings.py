@@ -168,6 +168,8 @@ TASKS = {
 # A running job whose heartbeat is older than this many seconds is stale (its worker died)
 # and may be retried from the admin.
 JOB_STALE_SECONDS = int(os.environ.get("DJANGO_JOB_STALE_SECONDS", "60"))
+# How often a running job writes its heartbeat and progress (the admin's job list shows both).
+JOB_HEARTBEAT_SECONDS = float(os.environ.get("DJANGO_JOB_HEARTBEAT_SECONDS", "2"))
 # Article uploads of more files or bytes than this, and agreement pages of projects with more
 # submitted annotations, run as background jobs.
 JOB_IMPORT_FILES = int(os.environ.get("DJANGO_JOB_IMPORT_FILES", "20"))

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
-from django.db.models import F
 
 from annotator.datasets.tasks import dataset_export_task
 from annotator.jobs import can_retry, job_directory, job_enqueue, job_retry
@@ -65,8 +64,10 @@ def worker(storage: Path, *extra: str) -> subprocess.Popen:
         f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:"
         f"{settings['PORT'] or 5432}/{settings['NAME']}"
     )
+    # A heartbeat every 0.1 s: the export is killed after one, long before it can finish
+    # (a fast machine writes the whole file within the default 2 s).
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_DEBUG": "1",
-           "DJANGO_MEDIA_ROOT": str(storage)}  # fmt: skip
+           "DJANGO_MEDIA_ROOT": str(storage), "DJANGO_JOB_HEARTBEAT_SECONDS": "0.1"}  # fmt: skip
     command = [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay",
                "--interval", "0.1", *extra]  # fmt: skip
     return subprocess.Popen(
@@ -84,6 +85,14 @@ def wait_for(condition, seconds: float = 60.0):
     raise AssertionError("timed out")
 
 
+def beating_or_finished(job_pk: int) -> bool:
+    """Running with at least one heartbeat written after the start; a job that ended before it
+    could be killed fails the test at once, with its state, rather than after the timeout."""
+    job = Job.objects.get(pk=job_pk)
+    assert job.state in (Job.State.QUEUED, Job.State.RUNNING), f"ended first: {job.state}"
+    return job.state == Job.State.RUNNING and job.heartbeat_at > job.started_at
+
+
 def test_a_killed_worker_leaves_no_file_and_the_stale_job_is_retried(
     transactional_demo, settings, tmp_path
 ):
@@ -97,18 +106,11 @@ def test_a_killed_worker_leaves_no_file_and_the_stale_job_is_retried(
     )  # fmt: skip
     process = worker(settings.MEDIA_ROOT)
     try:
-        # Running, and at least one heartbeat written by the worker after it started.
-        wait_for(
-            lambda: (
-                Job.objects.filter(
-                    pk=job.pk, state=Job.State.RUNNING, heartbeat_at__gt=job.created_at
-                )
-                .exclude(heartbeat_at=F("started_at"))
-                .exists()
-            )
-        )
+        wait_for(lambda: beating_or_finished(job.pk))
         os.kill(process.pid, signal.SIGKILL)
     finally:
+        if process.poll() is None:
+            process.kill()  # also when the wait failed: no worker outlives the test
         process.wait(30)
     job.refresh_from_db()
     assert job.state == Job.State.RUNNING  # nobody said otherwise
