@@ -4,7 +4,7 @@ the demo project, plus the rule that a browser or PostgreSQL test never silently
 import os
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 from annotator.models import Project
 from annotator.roles import ANNOTATORS_GROUP, LEADS_GROUP
@@ -152,6 +152,11 @@ def page(request, live_server):
             )
         context.close()
         browser.close()
+        # While Playwright's context is open this thread has a running event loop, so Django
+        # keeps the connections opened in it apart from the thread's own (asgiref's Local acts
+        # as a context variable then). Close them here, or one stays open past the session
+        # and the test database cannot be dropped.
+        connections.close_all()
 
 
 @pytest.fixture(autouse=True)
