@@ -171,18 +171,18 @@ def schema_groups_add(
 
 
 def schema_from_card(
-    *, project: Project, groups: dict[str, LabelGroup], card_groups: dict[str, dict], changed_by
+    *, project: Project, groups: list[tuple[LabelGroup, dict]], changed_by
 ) -> None:
-    """An imported dataset's schema: the groups its card lists, in the card's order and with
-    its "required", then the other groups its records use."""
-    order = {name: number for number, name in enumerate(card_groups)}
-    names = sorted(groups, key=lambda name: (order.get(name, len(order)), name))
-    schema_groups_add(
-        project=project,
-        groups=[groups[name] for name in names],
-        required={name: card_groups.get(name, {}).get("required") for name in names},
-        changed_by=changed_by,
-    )
+    """An imported dataset's schema: its groups in this order (the card's, then the other
+    groups its records use), each with its card entry's "required" (none: the group's own)."""
+    for position, (group, card_entry) in enumerate(groups):
+        schema_entry_add(
+            project=project,
+            group=group,
+            position=position,
+            required=card_entry.get("required"),
+            changed_by=changed_by,
+        )
 
 
 @transaction.atomic
