@@ -300,6 +300,8 @@ def project_create(name: str, meta: dict) -> Project:
         name=name,
         description=fields.get("description", ""),
         guidelines=fields.get("guidelines", ""),
+        guidelines_de=fields.get("guidelines_de", ""),
+        guidelines_en=fields.get("guidelines_en", ""),
         guidelines_version=fields.get("guidelines_version", "1.0"),
         annotations_per_statement=fields.get("annotations_per_statement", 3),
     )

@@ -56,7 +56,12 @@ def snapshot(project_name: str) -> dict:
     key = ("document__external_id", "position")
     return {
         "project": Project.objects.filter(pk=project.pk).values(
-            "description", "guidelines", "guidelines_version", "annotations_per_statement"
+            "description",
+            "guidelines",
+            "guidelines_de",
+            "guidelines_en",
+            "guidelines_version",
+            "annotations_per_statement",
         )[0],
         "documents": list(
             documents.order_by("external_id").values(
