@@ -75,8 +75,9 @@ def project_label_groups(
     project: Project | None, *, offered_only: bool = False
 ) -> list[LabelGroup]:
     """The label groups of a project's schema, in its order, each carrying the project's rules:
-    `position` and `required` from the project's entry, `retired_at` the entry's (or the
-    group's own, if retired everywhere). Retired entries are included (their labels stay in
+    `position` and `required` from the project's entry, `multiple` the entry's where it sets
+    one (else the group's own), `retired_at` the entry's (or the group's own, if retired
+    everywhere). Retired entries are included (their labels stay in
     agreement, exports and the history) unless `offered_only`. The groups are read for this
     use only: never save them. Without a project (a gold label added by hand, before its
     statement is known): every group, as the vocabulary defines it."""
@@ -93,6 +94,8 @@ def project_label_groups(
             group = entry.group
             group.position = entry.position
             group.required = entry.required
+            if entry.multiple is not None:
+                group.multiple = entry.multiple
             group.retired_at = entry.retired_at or group.retired_at
             group.schema_entry = entry
             groups.append(group)

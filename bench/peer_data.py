@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import unicodedata
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -69,6 +70,15 @@ NOTES = ["cue unclear", "mention refers to two sources", "=SUM(1,2) looks like a
          "quote inside a quote", "source named only later in the article"]  # fmt: skip
 
 
+def key_of(item: dict) -> str:
+    """A label group's or label's key: its own, else derived from its name as the vocabulary
+    derives it (Django's slugify: "Persuasion techniques" -> "persuasion-techniques")."""
+    if item.get("key"):
+        return item["key"]
+    ascii_name = unicodedata.normalize("NFKD", item["name"]).encode("ascii", "ignore").decode()
+    return re.sub(r"[-\s]+", "-", re.sub(r"[^\w\s-]", "", ascii_name.lower())).strip("-_")
+
+
 def fixture(name: str):
     return json.loads((DEMO_DATA / name).read_text(encoding="utf-8"))
 
@@ -121,27 +131,27 @@ class Generator:
     def labels(self, base: dict) -> dict:
         chosen = {}
         for group in self.groups:
-            names = [label["name"] for label in group["labels"]]
+            keys = [key_of(label) for label in group["labels"]]
             if group["multiple"]:
-                keep = [name for name in base[group["name"]] if self.random.random() < 0.8]
+                keep = [key for key in base[key_of(group)] if self.random.random() < 0.8]
                 if self.random.random() < 0.2:
-                    keep.append(self.random.choice(names))
-                chosen[group["name"]] = sorted(set(keep), key=names.index)
-            elif group["required"] or base[group["name"]] is not None:
+                    keep.append(self.random.choice(keys))
+                chosen[key_of(group)] = sorted(set(keep), key=keys.index)
+            elif group["required"] or base[key_of(group)] is not None:
                 agree = self.random.random() < 0.8
-                chosen[group["name"]] = base[group["name"]] if agree else self.random.choice(names)
+                chosen[key_of(group)] = base[key_of(group)] if agree else self.random.choice(keys)
         return chosen
 
     def base_labels(self) -> dict:
         base = {}
         for group in self.groups:
-            names = [label["name"] for label in group["labels"]]
+            keys = [key_of(label) for label in group["labels"]]
             if group["multiple"]:
-                base[group["name"]] = self.random.sample(names, self.random.choice((0, 0, 1, 2)))
+                base[key_of(group)] = self.random.sample(keys, self.random.choice((0, 0, 1, 2)))
             elif group["required"] or self.random.random() < 0.6:
-                base[group["name"]] = self.random.choice(names)
+                base[key_of(group)] = self.random.choice(keys)
             else:
-                base[group["name"]] = None
+                base[key_of(group)] = None
         return base
 
     def annotations(self, suggestion: dict | None) -> list[dict]:
@@ -254,9 +264,9 @@ def card_write(path: Path, *, project: str, annotators: int) -> None:
     label groups and sources (JSON is YAML), so --create-vocabulary recreates them in full."""
     groups = fixture("label_groups.json")
     for position, group in enumerate(groups):
-        group["position"] = position
+        group["position"], group["key"] = position, key_of(group)
         for label_position, label in enumerate(group["labels"]):
-            label["position"] = label_position
+            label["position"], label["key"] = label_position, key_of(label)
     meta = {
         "project": {
             "name": project,
@@ -277,16 +287,17 @@ def card_write(path: Path, *, project: str, annotators: int) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def control_name(group_name: str) -> str:
-    """A label group's name as a Label Studio control name ("Persuasion techniques" ->
+def control_name(group_key: str) -> str:
+    """A label group's key as a Label Studio control name ("persuasion-techniques" ->
     "labels_persuasion_techniques")."""
-    return "labels_" + re.sub(r"[^0-9a-z]+", "_", group_name.lower()).strip("_")
+    return "labels_" + re.sub(r"[^0-9a-z]+", "_", group_key.lower()).strip("_")
 
 
 def label_config(label_groups: list[dict]) -> str:
     """A labeling config with one control per field of our schema: the source and its mention
     as text areas, the two Admiralty grades and every label group as choices (single or
-    multiple, required as in the group), the note as a text area."""
+    multiple, required as in the group; the values are the label keys our exports hold), the
+    note as a text area."""
 
     def choices(name: str, values: dict[str, str], multiple=False, required=False) -> str:
         options = "".join(
@@ -315,9 +326,9 @@ def label_config(label_groups: list[dict]) -> str:
         choices("info_credibility", CREDIBILITY, required=True),
     ]
     for group in label_groups:
-        labels = {label["name"]: label.get("description", "") for label in group["labels"]}
+        labels = {key_of(label): label.get("description", "") for label in group["labels"]}
         parts.append(
-            choices(control_name(group["name"]), labels, group["multiple"], group["required"])
+            choices(control_name(key_of(group)), labels, group["multiple"], group["required"])
         )
     parts += [text_area("note", "Note"), "</View>"]
     return "\n".join(parts)

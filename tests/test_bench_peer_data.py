@@ -85,7 +85,8 @@ def test_every_exported_value_reaches_label_studio(tmp_path):
     tasks, annotators = peer_data.tasks_from_export(export)
     records = [json.loads(line) for line in export.read_text().splitlines()]
     fixture_groups = peer_data.fixture("label_groups.json")
-    groups = {peer_data.control_name(group["name"]): group["name"] for group in fixture_groups}
+    keys = [peer_data.key_of(group) for group in fixture_groups]
+    groups = {peer_data.control_name(key): key for key in keys}
 
     assert len(tasks) == SIZE["statements"]
     assert annotators == {"annotator_1", "annotator_2", "annotator_3"}

@@ -82,7 +82,7 @@ def agreement_figures(export: DatasetExport, data: CodedAnnotations) -> list[dic
         level = "masi" if group.multiple else "nominal"
         figures.append(
             {
-                "field": f"labels.{group.name}",
+                "field": f"labels.{group.key}",
                 "level": "MASI (sets)" if group.multiple else "nominal",
                 "alpha": alpha(category_of_mask[codes.reshape(-1)], categories, level)
                 if len(data)
@@ -135,6 +135,20 @@ def bilingual(item) -> dict:
         **{f"{field}_{code}": getattr(item, f"{field}_{code}") for field in ("name", "description")
            for code in ("de", "en")},
     }  # fmt: skip
+
+
+def label_row(label: dict) -> list[str]:
+    """A label in the card's table: its key (the value the data files hold), its name, and its
+    names and descriptions in German and English (the English one falls back to the common
+    description, which is written in English)."""
+    return [
+        label["key"],
+        label["name"],
+        label["name_de"] or "—",
+        label["name_en"] or "—",
+        label["description_de"] or "—",
+        label["description_en"] or label["description"] or "—",
+    ]
 
 
 def vocabulary(project: Project) -> list[dict]:
@@ -193,6 +207,8 @@ def front_matter(
             "name": project.name,
             "description": project.description,
             "guidelines": project.guidelines,
+            "guidelines_de": project.guidelines_de,
+            "guidelines_en": project.guidelines_en,
             "guidelines_version": project.guidelines_version,
             "annotations_per_statement": project.annotations_per_statement,
         },
@@ -256,17 +272,15 @@ def dataset_card(
             {
                 **group,
                 "table": (
-                    ["label", "meaning", "key", "German", "English"],
                     [
-                        [
-                            lab["name"],
-                            lab["description"],
-                            lab["key"],
-                            lab["name_de"],
-                            lab["name_en"],
-                        ]
-                        for lab in group["labels"]
+                        "key",
+                        "name",
+                        "German",
+                        "English",
+                        "description (German)",
+                        "description (English)",
                     ],
+                    [label_row(label) for label in group["labels"]],
                 ),
             }
             for group in facts["vocabulary"]
@@ -294,12 +308,29 @@ def dataset_card(
             ["info_credibility", "annotations"],
             [list(r) for r in grade_distribution(data.credibility, "info_credibility").items()],
         ),
+        "guidelines": guidelines_sections(project),
         "sources": (
             ["source", "kind", "country or affiliation"],
             [[s["name"], s["kind"], s["country"]] for s in facts["sources"]],
         ),
     }
     return render_to_string("annotator/datasets/card.md", context)
+
+
+def guidelines_sections(project: Project) -> list[tuple[str, str]]:
+    """The project's guidelines in German and in English, and the common text where it is
+    neither (a project whose guidelines were written in one language only)."""
+    sections = [
+        (heading, text)
+        for heading, text in (("German", project.guidelines_de), ("English", project.guidelines_en))
+        if text
+    ]
+    if project.guidelines and project.guidelines not in (
+        project.guidelines_de,
+        project.guidelines_en,
+    ):
+        sections.insert(0, ("", project.guidelines))
+    return sections
 
 
 def summary_rows(

@@ -8,9 +8,11 @@ project's label schema (the card's groups, keys and names in both languages).
 The file is not trusted. Every field of every line is checked first (dataset_import_checks) and
 every problem reported as ``line N: reason`` (up to MAX_ERRORS). Annotators and deciders are
 created as inactive placeholders without a password; an existing account is written under only
-with ``attach_existing_users``. Label groups, labels and sources must exist already unless
-``create_vocabulary`` (then the card's kinds, descriptions and single/multiple choice are used;
-without the card a group is multiple choice when its values are lists). All or nothing: one
+with ``attach_existing_users``. Label groups and labels are found by key (a file from before
+keys existed names them: then by name, in either language, and the summary says so). Label
+groups, labels and sources must exist already unless ``create_vocabulary`` (then the card's
+keys, names in both languages, kinds, descriptions and single/multiple choice are used; without
+the card a group is multiple choice when its values are lists). All or nothing: one
 transaction, nothing written when any line fails; a dry run rolls back, reporting what it would
 have created. Rows are written in bulk, each annotation and gold label with its history entry.
 """
@@ -65,6 +67,8 @@ class ImportSummary:
     users_created: list[str] = field(default_factory=list)
     users_attached: list[str] = field(default_factory=list)
     vocabulary_created: list[str] = field(default_factory=list)
+    # Groups and labels the file names by a name, not a key (files from before keys existed).
+    matched_by_name: list[str] = field(default_factory=list)
     dry_run: bool = False
 
 
@@ -296,6 +300,8 @@ def project_create(name: str, meta: dict) -> Project:
         name=name,
         description=fields.get("description", ""),
         guidelines=fields.get("guidelines", ""),
+        guidelines_de=fields.get("guidelines_de", ""),
+        guidelines_en=fields.get("guidelines_en", ""),
         guidelines_version=fields.get("guidelines_version", "1.0"),
         annotations_per_statement=fields.get("annotations_per_statement", 3),
     )
@@ -328,8 +334,7 @@ def dataset_import(
     documents = documents_load(project, documents_path, errors)
     if errors:
         raise DatasetImportError(errors[:MAX_ERRORS])
-    schema_from_card(project=project, groups=vocabulary.groups,
-                     card_groups=vocabulary.meta_groups, changed_by=changed_by)  # fmt: skip
+    schema_from_card(project=project, groups=vocabulary.schema(), changed_by=changed_by)
     writer = RecordWriter(
         project=project, vocabulary=vocabulary, documents=documents, changed_by=changed_by
     )
@@ -349,6 +354,7 @@ def dataset_import(
         users_created=vocabulary.users_created,
         users_attached=vocabulary.users_attached,
         vocabulary_created=vocabulary.created,
+        matched_by_name=vocabulary.matched_by_name,
         dry_run=options.dry_run,
     )
 

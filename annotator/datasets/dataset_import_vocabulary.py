@@ -4,14 +4,18 @@ line that named it."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from ..models import Label, LabelGroup, Source
+from ..vocabulary.selectors import NAME_FIELDS, label_find, label_group_find
 from ..vocabulary.services import bilingual_fields
 from .dataset_import_checks import Names
+
+KEY_PATTERN = re.compile(r"[-a-z0-9_]{1,100}")
 
 
 @dataclass(frozen=True)
@@ -21,11 +25,31 @@ class ImportOptions:
     dry_run: bool = False
 
 
+def card_entry(entries: list[dict], written: str) -> dict:
+    """The card's entry (a group or a label) that a file names `written`: by key, else by a
+    name in either language ({} if none)."""
+    for field in ("key", *NAME_FIELDS):
+        for entry in entries:
+            if entry.get(field) == written:
+                return entry
+    return {}
+
+
+def key_of(written: str) -> dict:
+    """A name written in a file used as the key of the group or label it creates, when it can
+    be one (a file without its card names them by key)."""
+    return {"key": written} if KEY_PATTERN.fullmatch(written) else {}
+
+
 class Vocabulary:
-    """Groups, labels, sources and users by name: found, or created where the options allow."""
+    """Groups, labels, sources and users as the file names them: found (groups and labels by
+    key, else by a name in either language, as files from before keys name them), or created
+    where the options allow (with the card's keys and names in both languages)."""
 
     def __init__(self, meta: dict, options: ImportOptions, file_name: str):
-        self.meta_groups = {group["name"]: group for group in meta.get("label_groups") or []}
+        self.card_groups: list[dict] = [
+            group for group in meta.get("label_groups") or [] if isinstance(group, dict)
+        ]
         self.meta_sources = {source["name"]: source for source in meta.get("sources") or []}
         self.options = options
         self.file_name = file_name
@@ -36,11 +60,14 @@ class Vocabulary:
         self.users_created: list[str] = []
         self.users_attached: list[str] = []
         self.created: list[str] = []
+        self.matched_by_name: list[str] = []
 
     def resolve(self, names: Names, errors: list[str]) -> None:
         if self.options.create_vocabulary:
-            for name in self.meta_groups:
-                names.groups.setdefault(name, 0)
+            named = [id(card_entry(self.card_groups, written)) for written in names.groups]
+            for entry in self.card_groups:
+                if id(entry) not in named:
+                    names.groups.setdefault(entry.get("key") or entry["name"], 0)
             for name in self.meta_sources:
                 names.sources.setdefault(name, 0)
         for name, line in sorted(names.groups.items()):
@@ -59,47 +86,65 @@ class Vocabulary:
             "with --create-vocabulary)"
         )
 
-    def group(self, name: str, line: int, names: Names, errors: list[str]) -> None:
-        group = LabelGroup.objects.filter(name=name).first()
+    def group(self, written: str, line: int, names: Names, errors: list[str]) -> None:
+        meta = card_entry(self.card_groups, written)
+        group, _by_key = label_group_find(written)
+        if group is None and meta.get("key"):
+            group, _by_key = label_group_find(meta["key"])
         if group is None and not self.options.create_vocabulary:
-            return self.refuse(errors, line, f"the label group “{name}”")
+            return self.refuse(errors, line, f"the label group “{written}”")
         if group is None:
-            meta = self.meta_groups.get(name, {})
             group = LabelGroup.objects.create(
-                name=name,
+                name=meta.get("name") or written,
                 description=meta.get("description", ""),
-                multiple=meta.get("multiple", name in names.multiple_groups),
+                multiple=meta.get("multiple", written in names.multiple_groups),
                 required=meta.get("required", False),
                 position=meta.get("position", len(self.groups)),
-                **bilingual_fields(meta, LabelGroup),
+                **{**key_of(written), **bilingual_fields(meta, LabelGroup)},
             )
-            self.created.append(f"label group “{name}”")
+            self.created.append(f"label group “{group.key}”")
             for label in meta.get("labels", []):
-                names.labels.setdefault((name, label["name"]), line)
-        self.groups[name] = group
+                names.labels.setdefault((written, label.get("key") or label["name"]), line)
+        elif group.key != written:
+            self.matched_by_name.append(f"label group “{written}” → {group.key}")
+        self.groups[written] = group
 
-    def label(self, group: str, name: str, line: int, errors: list[str]) -> None:
-        label = (
-            Label.objects.select_related("group")
-            .filter(group=self.groups[group], name=name)
-            .first()
-        )
+    def label(self, group_written: str, written: str, line: int, errors: list[str]) -> None:
+        group = self.groups[group_written]
+        meta = card_entry(card_entry(self.card_groups, group_written).get("labels", []), written)
+        label, _by_key = label_find(group, written)
+        if label is None and meta.get("key"):
+            label, _by_key = label_find(group, meta["key"])
         if label is None and not self.options.create_vocabulary:
-            return self.refuse(errors, line, f"the label “{group}: {name}”")
+            return self.refuse(errors, line, f"the label “{group_written}: {written}”")
         if label is None:
-            meta = next(
-                (item for item in self.meta_groups.get(group, {}).get("labels", [])
-                 if item["name"] == name), {}
-            )  # fmt: skip
             label = Label.objects.create(
-                group=self.groups[group],
-                name=name,
+                group=group,
+                name=meta.get("name") or written,
                 description=meta.get("description", ""),
                 position=meta.get("position", 0),
-                **bilingual_fields(meta, Label, group=self.groups[group]),
+                **{**key_of(written), **bilingual_fields(meta, Label, group=group)},
             )
-            self.created.append(f"label “{group}: {name}”")
-        self.labels[group, name] = label
+            self.created.append(f"label “{group.key}: {label.key}”")
+        elif label.key != written:
+            self.matched_by_name.append(
+                f"label “{group_written}: {written}” → {group.key}: {label.key}"
+            )
+        self.labels[group_written, written] = label
+
+    def schema(self) -> list[tuple[LabelGroup, dict]]:
+        """The groups of the imported project's schema, each once, with its card entry: the
+        card's groups in its order, then the others the records use."""
+        order = {id(entry): number for number, entry in enumerate(self.card_groups)}
+        entries = sorted(
+            ((written, group, card_entry(self.card_groups, written))
+             for written, group in self.groups.items()),
+            key=lambda item: (order.get(id(item[2]), len(order)), item[0]),
+        )  # fmt: skip
+        unique = {}
+        for _written, group, meta in entries:
+            unique.setdefault(group.pk, (group, meta))
+        return list(unique.values())
 
     def source(self, name: str, line: int, errors: list[str]) -> None:
         source = Source.objects.filter(name=name).first()

@@ -4,7 +4,8 @@ and bytes of `writers.csv_chunks` (tests compare the two), at PostgreSQL's own s
 What the SQL reproduces of the Python writer:
 * the spreadsheet neutralisation (`safety.neutralise`) of every text cell;
 * empty text as an empty, unquoted field (COPY quotes empty strings, so they become NULL);
-* labels per group joined with "|" in (position, name) order, names compared by code point;
+* labels per group, by key, joined with "|" in (position, name) order, names compared by code
+  point;
 * timestamps as UTC ISO 8601 with microseconds and "Z";
 * CRLF line ends: COPY ends each row (one CopyData message per row) with LF, `_CrlfRows`
   turns that into CRLF as the csv module writes it.
@@ -47,7 +48,7 @@ def plain(expression: str) -> str:
 
 def _group_columns(export: DatasetExport, alias: str, order: str) -> str:
     return "".join(
-        f", string_agg({alias}.name, '|' ORDER BY {order}) "
+        f", string_agg({alias}.key, '|' ORDER BY {order}) "
         f"FILTER (WHERE {alias}.group_id = {int(group.pk)}) AS g{index}"
         for index, group in enumerate(export.groups)
     )
@@ -100,12 +101,12 @@ def label_ctes(export: DatasetExport) -> tuple[list[str], dict[str, str]]:
         return ctes, joins
     groups = ", ".join(str(pk) for pk in group_ids) or "NULL"
     ranked = (
-        "SELECT l.id, l.group_id, l.name, row_number() OVER "
+        "SELECT l.id, l.group_id, l.key, row_number() OVER "
         '(ORDER BY l.group_id, l.position, l.name COLLATE "C") AS rank '
         f"FROM {Label._meta.db_table} l WHERE l.group_id IN ({groups})"
     )
     ctes = [
-        "bits AS (SELECT id, group_id, name, rank, 1::bigint << (rank - 1)::int AS bit "
+        "bits AS (SELECT id, group_id, key, rank, 1::bigint << (rank - 1)::int AS bit "
         f"FROM ({ranked}) r)",
         f"amasks AS ({label_masks_sql('annotation_id', annotation_through)})",
         f"gmasks AS ({label_masks_sql('goldlabel_id', gold_through)})",

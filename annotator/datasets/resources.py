@@ -42,6 +42,7 @@ from ..models import (
     Source,
     Statement,
 )
+from ..vocabulary.selectors import label_find, label_group_find
 from .safety import neutralise, unneutralise
 from .selection import timestamp
 
@@ -157,21 +158,24 @@ class StatementWidget(widgets.ForeignKeyWidget):
 
 
 class LabelsWidget(widgets.ManyToManyWidget):
-    """Labels written as “group: label” items separated by “;”, e.g.
-    “Bias: biased; Persuasion techniques: doubt; Persuasion techniques: flag-waving”."""
+    """Labels written as “group key: label key” items separated by “;”, e.g.
+    “bias: biased; persuasion-techniques: doubt; persuasion-techniques: flag-waving”. On
+    import a group or label not found by its key is looked up by its name in either language
+    (files exported before keys existed: “Bias: biased”)."""
 
     def __init__(self):
-        super().__init__(Label, separator=";", field="name")
+        super().__init__(Label, separator=";", field="key")
 
     def clean(self, value, row=None, **kwargs):
         labels = []
         for item in str(value or "").split(self.separator):
             if not item.strip():
                 continue
-            group, _colon, name = item.partition(":")
-            label = Label.objects.filter(group__name=group.strip(), name=name.strip()).first()
+            group_written, _colon, label_written = item.partition(":")
+            group, _by_key = label_group_find(group_written.strip())
+            label = label_find(group, label_written.strip())[0] if group else None
             if label is None:
-                raise ValueError(f"Unknown label “{item.strip()}” (write “group: label”).")
+                raise ValueError(f"Unknown label “{item.strip()}” (write “group key: label key”).")
             labels.append(label)
         return labels
 
@@ -179,9 +183,9 @@ class LabelsWidget(widgets.ManyToManyWidget):
         if value is None:
             return ""
         labels = sorted(
-            value.all(), key=lambda label: (label.group.position, label.group.name, label.position)
+            value.all(), key=lambda label: (label.group.position, label.group.key, label.position)
         )
-        return f"{self.separator} ".join(f"{label.group.name}: {label.name}" for label in labels)
+        return f"{self.separator} ".join(f"{label.group.key}: {label.key}" for label in labels)
 
 
 class IsoDateTimeWidget(widgets.Widget):

@@ -19,7 +19,7 @@ class ProjectSchemaResource(AllOrNothingResource):
 
     class Meta:
         model = ProjectLabelGroup
-        fields = ("project", "group", "position", "required", "retired_at")
+        fields = ("project", "group", "position", "required", "multiple", "retired_at")
         export_order = fields
         import_id_fields = ("project", "group")
         name = "Project label schemas (matched by project and group key)"

@@ -113,11 +113,11 @@ def statement_agreement(annotations: list[dict], groups: list[LabelGroup]) -> di
             [a[field] for a in annotations if is_judged(field, a[field])]
         )
     figures["labels"] = {
-        group.name: pairwise_agreement(
-            [frozenset(a["labels"][group.name]) for a in annotations], masi_similarity
+        group.key: pairwise_agreement(
+            [frozenset(a["labels"][group.key]) for a in annotations], masi_similarity
         )
         if group.multiple
-        else pairwise_agreement([a["labels"][group.name] for a in annotations])
+        else pairwise_agreement([a["labels"][group.key] for a in annotations])
         for group in groups
     }
     return figures
@@ -154,11 +154,13 @@ class DatasetExport:
         self.real_names = real_names
         self.groups = project_label_groups(project)
         group_by_id = {group.pk: group for group in self.groups}
-        # A label outside the schema (never given in this project) keeps its own group.
+        # A label outside the schema (never given in this project) keeps its own group. Labels
+        # are named by key, in (position, name) order.
         self.labels = {
-            label.pk: (group_by_id.get(label.group_id, label.group), label.name, label.position)
+            label.pk: (group_by_id.get(label.group_id, label.group), label.key, label.position,
+                       label.name)
             for label in Label.objects.select_related("group")
-        }
+        }  # fmt: skip
         self.source_names = dict(Source.objects.values_list("pk", "name"))
         self.people = self.pseudonyms()
         self._label_cache: dict[tuple, dict] = {}
@@ -221,19 +223,20 @@ class DatasetExport:
     # --- records ---------------------------------------------------------------------------
 
     def label_values(self, label_ids: Iterable[int]) -> dict:
-        """{group name: label (single choice) or [labels] (multiple choice)} for every group."""
+        """{group key: label key (single choice) or [label keys] (multiple choice)} for every
+        group of the schema."""
         key = tuple(sorted(label_ids)) if label_ids else ()
         cached = self._label_cache.get(key)
         if cached is not None:
             return cached
         chosen: dict[str, list[str]] = defaultdict(list)
-        for pk in sorted(key, key=lambda pk: (self.labels[pk][2], self.labels[pk][1])):
-            group, name, _position = self.labels[pk]
-            chosen[group.name].append(name)
+        for pk in sorted(key, key=lambda pk: (self.labels[pk][2], self.labels[pk][3])):
+            group, label_key, _position, _name = self.labels[pk]
+            chosen[group.key].append(label_key)
         values = {
-            group.name: chosen[group.name]
+            group.key: chosen[group.key]
             if group.multiple
-            else ("|".join(chosen[group.name]) or None)
+            else ("|".join(chosen[group.key]) or None)
             for group in self.groups
         }
         self._label_cache[key] = values
@@ -369,7 +372,7 @@ class DatasetExport:
     # --- the long (one row per annotation) layout of csv and xlsx ------------------------
 
     def label_columns(self, prefix: str) -> list[str]:
-        return [f"{prefix}labels.{group.name}" for group in self.groups]
+        return [f"{prefix}labels.{group.key}" for group in self.groups]
 
     def csv_header(self) -> list[str]:
         return [
@@ -391,7 +394,7 @@ class DatasetExport:
         flat = self._flat_cache.get(id(labels))
         if flat is None:
             flat = self._flat_cache[id(labels)] = [
-                "|".join(labels[group.name]) if group.multiple else labels[group.name]
+                "|".join(labels[group.key]) if group.multiple else labels[group.key]
                 for group in self.groups
             ]
         return flat

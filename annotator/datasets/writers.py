@@ -89,7 +89,7 @@ def xlsx_sheets(export: DatasetExport) -> dict[str, tuple[list[str], Iterator[li
         *[f"gold.{column}" for column in LABELLING_HEADER],
         *export.label_columns("gold."), "gold.note", "gold.method", "gold.decided_by",
         "gold.rationale", "agreement.source", "agreement.source_reliability",
-        "agreement.info_credibility", *[f"agreement.labels.{group.name}" for group in groups],
+        "agreement.info_credibility", *[f"agreement.labels.{group.key}" for group in groups],
     ]  # fmt: skip
     header = export.csv_header()
     gold_start = header.index("gold.source")
@@ -107,7 +107,7 @@ def xlsx_sheets(export: DatasetExport) -> dict[str, tuple[list[str], Iterator[li
                 agreement["source"],
                 agreement["source_reliability"],
                 agreement["info_credibility"],
-                *[agreement["labels"][group.name] for group in groups],
+                *[agreement["labels"][group.key] for group in groups],
             ]
 
     def annotation_rows():
@@ -146,7 +146,7 @@ def parquet_schema(export: DatasetExport):
 
     labels = pa.struct(
         [
-            pa.field(group.name, pa.list_(pa.string()) if group.multiple else pa.string())
+            pa.field(group.key, pa.list_(pa.string()) if group.multiple else pa.string())
             for group in export.groups
         ]
     )
@@ -185,7 +185,7 @@ def parquet_schema(export: DatasetExport):
             pa.field("source_reliability", pa.float64()),
             pa.field("info_credibility", pa.float64()),
             pa.field(
-                "labels", pa.struct([pa.field(group.name, pa.float64()) for group in export.groups])
+                "labels", pa.struct([pa.field(group.key, pa.float64()) for group in export.groups])
             ),
         ]
     )

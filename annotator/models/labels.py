@@ -325,3 +325,18 @@ class LabelRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id} {self.action} {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+def label_links_name(model: type[Labelling]) -> None:
+    """Name the table linking an annotation or gold label to its labels (Django's own, which
+    calls it "Annotation-label relationship" in every language and each row "Annotation_labels
+    object (1)"): the delete confirmation lists these rows."""
+    through = model.labels.through
+    owner = model._meta.model_name
+    through._meta.verbose_name = _("label given")
+    through._meta.verbose_name_plural = _("labels given")
+    through.__str__ = lambda link: f"{getattr(link, owner)}: {link.label}"
+
+
+label_links_name(Annotation)
+label_links_name(GoldLabel)

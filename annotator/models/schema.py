@@ -1,6 +1,7 @@
-"""A project's label schema: which label groups its forms offer, in what order, and whether
-each is required there; and the record of every change to it (figures across a change are not
-comparable). The Admiralty grades are common to every project and are not part of a schema."""
+"""A project's label schema: which label groups its forms offer, in what order, whether each
+is required and single or multiple choice there; and the record of every change to it (figures
+across a change are not comparable). The Admiralty grades are common to every project and are
+not part of a schema."""
 
 from django.conf import settings
 from django.db import models
@@ -31,6 +32,13 @@ class ProjectLabelGroup(models.Model):
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     required = models.BooleanField(
         _("required"), default=False, help_text=_("Annotators must choose a label here.")
+    )
+    # The same vocabulary may be single choice in one study and multiple choice in another.
+    multiple = models.BooleanField(
+        _("multiple choice"),
+        null=True,
+        blank=True,
+        help_text=_("Annotators may pick several labels; empty: as the label group defines it."),
     )
     added_at = models.DateTimeField(_("added"), default=timezone.now)
     retired_at = models.DateTimeField(

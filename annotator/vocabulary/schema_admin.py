@@ -16,9 +16,21 @@ from . import services
 TEMPLATE = "template"
 
 
+class ChoiceKindSelect(forms.NullBooleanSelect):
+    """A schema entry's `multiple`: the group's own choice (empty), or the project's."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [
+            ("unknown", _("as the label group defines")),
+            ("true", _("multiple choice")),
+            ("false", _("single choice")),
+        ]
+
+
 class ProjectLabelGroupInline(PolicyAdminMixin, admin.TabularInline):
     model = ProjectLabelGroup
-    fields = ("group", "position", "required", "retired_at")
+    fields = ("group", "position", "required", "multiple", "retired_at")
     readonly_fields = ("retired_at",)
     extra = 0
     verbose_name = _("label group of the project")
@@ -26,6 +38,11 @@ class ProjectLabelGroupInline(PolicyAdminMixin, admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("group")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "multiple":
+            kwargs["widget"] = ChoiceKindSelect
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 class ProjectSchemaForm(forms.ModelForm):
@@ -92,6 +109,7 @@ class ProjectSchemaAdminMixin:
                 group=entry.group,
                 position=entry.position,
                 required=entry.required,
+                multiple=entry.multiple,
                 changed_by=request.user,
             )
         for entry, changed in formset.changed_objects:
@@ -118,7 +136,7 @@ class ProjectLabelGroupAdmin(PolicyAdminMixin, admin.ModelAdmin):
     installations (leads); a schema is edited on its project's page, where taking out a group
     in use retires it and every change is recorded."""
 
-    list_display = ("project", "group", "position", "required", "retired_at")
+    list_display = ("project", "group", "position", "required", "multiple", "retired_at")
     list_select_related = ("project", "group")
     search_fields = ("project__name", "group__name", "group__key")
     ordering = ("project__name", "position")

@@ -61,3 +61,31 @@ def schema_hotkeys(project: Project, reserved: frozenset[str] = frozenset()) -> 
     return hotkeys_assign(
         [(pk, hotkey, name) for pk, _group, _position, name, hotkey in labels], reserved
     )
+
+
+# --- finding a group or label as a file names it ---------------------------------------------
+
+NAME_FIELDS = ("name", "name_en", "name_de")
+
+
+def by_key_or_name(items: QuerySet, written: str):
+    """The group or label (in `items`) a file names `written`, and whether it was found by its
+    key (exports name them by key) or, failing that, by a name in either language (files
+    written before keys existed): (item, True), (item, False) or (None, False). A name shared
+    by two items is not a match."""
+    found = items.filter(key=written).first()
+    if found is not None:
+        return found, True
+    for field in NAME_FIELDS:
+        matches = list(items.filter(**{field: written})[:2])
+        if len(matches) == 1:
+            return matches[0], False
+    return None, False
+
+
+def label_group_find(written: str) -> tuple[LabelGroup | None, bool]:
+    return by_key_or_name(LabelGroup.objects.all(), written)
+
+
+def label_find(group: LabelGroup, written: str) -> tuple[Label | None, bool]:
+    return by_key_or_name(Label.objects.filter(group=group).select_related("group"), written)

@@ -122,10 +122,12 @@ def schema_entry_add(
     group: LabelGroup,
     position: int | None = None,
     required: bool | None = None,
+    multiple: bool | None = None,
     changed_by=None,
 ) -> ProjectLabelGroup:
     """Put a group into the project's schema (at the end unless `position`; `required` as the
-    group defines it unless given); a retired entry is offered again."""
+    group defines it unless given; `multiple` None: as the group defines it); a retired entry
+    is offered again."""
     entry = ProjectLabelGroup.objects.filter(project=project, group=group).first()
     if entry is not None:
         if entry.retired_at is not None:
@@ -147,6 +149,7 @@ def schema_entry_add(
         group=group,
         position=position,
         required=group.required if required is None else required,
+        multiple=multiple,
     )
     schema_change_record(
         project=project, action=SchemaChange.Action.ADDED, group=group, changed_by=changed_by
@@ -171,18 +174,21 @@ def schema_groups_add(
 
 
 def schema_from_card(
-    *, project: Project, groups: dict[str, LabelGroup], card_groups: dict[str, dict], changed_by
+    *, project: Project, groups: list[tuple[LabelGroup, dict]], changed_by
 ) -> None:
-    """An imported dataset's schema: the groups its card lists, in the card's order and with
-    its "required", then the other groups its records use."""
-    order = {name: number for number, name in enumerate(card_groups)}
-    names = sorted(groups, key=lambda name: (order.get(name, len(order)), name))
-    schema_groups_add(
-        project=project,
-        groups=[groups[name] for name in names],
-        required={name: card_groups.get(name, {}).get("required") for name in names},
-        changed_by=changed_by,
-    )
+    """An imported dataset's schema: its groups in this order (the card's, then the other
+    groups its records use), each with its card entry's "required" and "multiple" (none: the
+    group's own; a "multiple" other than the group's is the project's own)."""
+    for position, (group, card_entry) in enumerate(groups):
+        multiple = card_entry.get("multiple")
+        schema_entry_add(
+            project=project,
+            group=group,
+            position=position,
+            required=card_entry.get("required"),
+            multiple=None if multiple in (None, group.multiple) else bool(multiple),
+            changed_by=changed_by,
+        )
 
 
 @transaction.atomic
@@ -192,18 +198,25 @@ def schema_copy(*, project: Project, source: Project | None, changed_by=None) ->
     vocabulary's order. Returns how many groups were added."""
     if source is None:
         template = [
-            (group, group.required) for group in LabelGroup.objects.filter(retired_at__isnull=True)
+            (group, group.required, None)
+            for group in LabelGroup.objects.filter(retired_at__isnull=True)
         ]
     else:
         entries = source.schema_entries.filter(
             retired_at__isnull=True, group__retired_at__isnull=True
         ).select_related("group")
-        template = [(entry.group, entry.required) for entry in entries]
+        template = [(entry.group, entry.required, entry.multiple) for entry in entries]
     added = 0
-    for group, required in template:
+    for group, required, multiple in template:
         if not project.schema_entries.filter(group=group).exists():
             added += 1
-        schema_entry_add(project=project, group=group, required=required, changed_by=changed_by)
+        schema_entry_add(
+            project=project,
+            group=group,
+            required=required,
+            multiple=multiple,
+            changed_by=changed_by,
+        )
     return added
 
 

@@ -1,8 +1,8 @@
 """The German interface is German throughout: Chromium in de-DE opens every admin page a lead and
-an annotator reach (the index, every list, add and change page they may open, the project's
-annotation, agreement and adjudication pages) and fails on common English interface words in
-the visible text. What users wrote (names, texts, descriptions in the database) is taken out
-first: it is data, not interface."""
+an annotator reach (the index, every list, add, change, history and delete page they may open,
+the import and export pages, the project's annotation, agreement, adjudication and dataset
+export pages) and fails on common English interface words in the visible text. What users wrote
+(names, texts, descriptions in the database) is taken out first: it is data, not interface."""
 
 import re
 
@@ -10,7 +10,7 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.db import models
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from annotator import roles
 from annotator.models import Project, Statement
@@ -52,21 +52,51 @@ def interface_text(text: str, data: list[str]) -> str:
     return text
 
 
+def german_words_on(tab, data: list[str]) -> list[str]:
+    """The English interface words on the page, leaving out the data and what is in <code>
+    (column names, file names and commands: the files' own, not words of the interface)."""
+    tab.evaluate("document.querySelectorAll('code').forEach(c => c.style.display = 'none')")
+    return sorted(set(ENGLISH.findall(interface_text(tab.inner_text("body"), data))))
+
+
+def object_pages(user, model, opts) -> list[str]:
+    """The change, history and delete pages of the first object the user sees."""
+    first = roles.visible(user, model).order_by("pk").first()
+    if first is None:
+        return []
+    name = f"admin:{opts.app_label}_{opts.model_name}"
+    urls = [reverse(f"{name}_change", args=[first.pk]), reverse(f"{name}_history", args=[first.pk])]
+    if roles.may(user, roles.DELETE, model, first):
+        urls.append(reverse(f"{name}_delete", args=[first.pk]))
+    return urls
+
+
+def import_export_pages(user, opts) -> list[str]:
+    """django-import-export's import and export pages of a model that has them."""
+    urls = []
+    for page, allowed in (("import", roles.can_import(user)), ("export", roles.can_export(user))):
+        try:
+            url = reverse(f"admin:{opts.app_label}_{opts.model_name}_{page}")
+        except NoReverseMatch:
+            continue
+        if allowed:
+            urls.append(url)
+    return urls
+
+
 def pages_for(user, project: Project) -> list[str]:
-    """The admin pages the user may open: lists, add and change pages, the project's own."""
+    """The admin pages the user may open: lists, add, change, history and delete pages, import
+    and export, the project's own."""
     urls = [reverse("admin:index")]
     for model in admin.site._registry:
         opts = model._meta
         if opts.app_label != "annotator" or not roles.may_use(user, model):
             continue
         urls.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
-        first = roles.visible(user, model).order_by("pk").first()
-        if first is not None:
-            urls.append(
-                reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[first.pk])
-            )
+        urls += object_pages(user, model, opts)
         if opts.model_name != "annotation" and roles.may(user, roles.ADD, model):
             urls.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
+        urls += import_export_pages(user, opts)
     statement = Statement.objects.filter(document__project=project).order_by("pk").first()
     urls.append(reverse("admin:annotator_annotation_add") + f"?statement={statement.pk}")
     if roles.is_lead(user):
@@ -75,6 +105,7 @@ def pages_for(user, project: Project) -> list[str]:
             reverse("admin:annotator_project_agreement_sources", args=[project.pk]),
             reverse("admin:annotator_project_disagreements", args=[project.pk]),
             reverse("admin:annotator_project_adjudicate", args=[project.pk, statement.pk]),
+            reverse("admin:annotator_project_export_dataset", args=[project.pk]),
         ]
     return urls
 
@@ -98,9 +129,9 @@ def test_every_page_is_german_in_a_german_browser(
         response = tab.goto(f"{live_server.url}{url}")
         assert response.status < 500, url
         tab.wait_for_load_state("load")
-        words = ENGLISH.findall(interface_text(tab.inner_text("body"), data))
+        words = german_words_on(tab, data)
         if words:
-            found[url] = sorted(set(words))
+            found[url] = words
     german.close()
     assert found == {}
 
@@ -132,3 +163,32 @@ def test_each_projects_form_shows_its_own_schema_in_the_browsers_language(
     for name in study_names[:2]:
         assert name in texts[study.pk] and name not in texts[transactional_demo.pk]
     assert study_names[2] in texts[study.pk] and study_names[2] in texts[transactional_demo.pk]
+
+
+@pytest.mark.parametrize(
+    "rows,expected",
+    [
+        ("Neue Quelle,state_media,Russland,,Eine Quelle.\r\n", "Import bestätigen"),
+        ("Neue Quelle,erfunden,Russland,,Eine Quelle.\r\n", "Wert 'erfunden' ist keine gültige"),
+    ],
+)
+def test_an_import_preview_is_german(page, live_server, transactional_demo, rows, expected):
+    german = page.context.browser.new_context(locale="de-DE")
+    tab = german.new_page()
+    tab.set_default_timeout(15_000)
+    browser_login(tab, live_server, "lead", "lead-demo-2026")
+    tab.goto(f"{live_server.url}{reverse('admin:annotator_source_import')}")
+    content = ("name,kind,country,aliases,description\r\n" + rows).encode()
+    tab.set_input_files(
+        "input[name=import_file]",
+        files=[{"name": "quellen.csv", "mimeType": "text/csv", "buffer": content}],
+    )
+    tab.select_option("select[name=format]", label="csv")
+    tab.click("#content input[type=submit]")
+    tab.wait_for_load_state("load")
+    body = tab.inner_text("body")
+    assert expected in body, body[body.index("Importieren") :]
+    data = data_strings() + ["Neue Quelle", "erfunden", "Russland", "Eine Quelle."]
+    words = german_words_on(tab, data)
+    german.close()
+    assert words == []

@@ -14,7 +14,9 @@ from annotator.datasets.writers import csv_chunks, write_csv
 from annotator.models import Annotation, Label, LabelGroup
 from annotator.vocabulary.services import schema_entry_add
 
-# Same position, so the order falls to the names by code point ("B" < "a" < "b" < "ä").
+# Same position, so the order falls to the names by code point ("B" < "a" < "b" < "ä"). The
+# columns hold keys: here each label's key is its name, so that the odd ones ("ä", "=zuletzt",
+# which no form would accept as keys but a database may hold) reach both writers.
 TIED = ["b", "B", "ä", "a"]
 
 
@@ -25,10 +27,10 @@ def grown_vocabulary(project, total: int) -> list[Label]:
     schema_entry_add(project=project, group=group)
     missing = total - Label.objects.count()
     assert missing > len(TIED)
-    tied = [Label.objects.create(group=group, name=name, position=1) for name in TIED]
+    tied = [Label.objects.create(group=group, name=name, key=name, position=1) for name in TIED]
     for number in range(missing - len(TIED) - 1):
         Label.objects.create(group=group, name=f"Füller {number:02d}", position=2)
-    last = Label.objects.create(group=group, name="=zuletzt", position=3)
+    last = Label.objects.create(group=group, name="=zuletzt", key="=zuletzt", position=3)
     assert Label.objects.count() == total
     return [*tied, last]
 

@@ -95,16 +95,16 @@ def test_jsonl_has_one_record_per_statement_with_annotations_gold_and_agreement(
             assert annotation["admiralty_code"] == (
                 annotation["source_reliability"] + annotation["info_credibility"]
             )
-            assert set(annotation["labels"]) == {"Bias", "Stance", "Persuasion techniques"}
-            assert isinstance(annotation["labels"]["Persuasion techniques"], list)
+            assert set(annotation["labels"]) == {"bias", "stance", "persuasion-techniques"}
+            assert isinstance(annotation["labels"]["persuasion-techniques"], list)
             assert annotation["submitted_at"].endswith("Z")
         assert record["agreement"]["annotators"] == 3
     gold = records[3]["gold"]
     assert gold["method"] == "adjudicated" and gold["decided_by"] == "lead_1"
     assert gold["labels"] == {
-        "Bias": "biased",
-        "Stance": None,
-        "Persuasion techniques": ["loaded language", "doubt"],
+        "bias": "biased",
+        "stance": None,
+        "persuasion-techniques": ["loaded-language", "doubt"],
     }
     assert records[0]["gold"]["method"] == "unanimous"
     assert records[1]["gold"] is None
@@ -119,7 +119,7 @@ def test_per_statement_agreement_is_the_share_of_agreeing_pairs(demo, tmp_path):
         pairs = [(a, b) for i, a in enumerate(grades) for b in grades[i + 1 :]]
         expected = round(sum(a == b for a, b in pairs) / len(pairs), 4) if pairs else None
         assert record["agreement"]["source_reliability"] == expected
-        assert set(record["agreement"]["labels"]) == {"Bias", "Stance", "Persuasion techniques"}
+        assert set(record["agreement"]["labels"]) == {"bias", "stance", "persuasion-techniques"}
 
 
 def test_jsonl_loads_with_pandas_and_pyarrow_without_cleaning(demo, with_gold, tmp_path):
@@ -141,10 +141,10 @@ def test_csv_is_long_one_row_per_annotation_with_gold_columns(demo, with_gold, t
         "language", "suggested_source", "annotator",
     ]  # fmt: skip
     for column in [
-        "labels.Bias",
-        "labels.Persuasion techniques",
+        "labels.bias",
+        "labels.persuasion-techniques",
         "gold.method",
-        "gold.labels.Persuasion techniques",
+        "gold.labels.persuasion-techniques",
         "gold.admiralty_code",
         "submitted_at",
     ]:
@@ -153,7 +153,7 @@ def test_csv_is_long_one_row_per_annotation_with_gold_columns(demo, with_gold, t
     assert set(frame["annotator"]) == {"annotator_1", "annotator_2", "annotator_3"}
     adjudicated = frame[frame["position"] == 3]
     assert len(adjudicated) == 3
-    assert set(adjudicated["gold.labels.Persuasion techniques"]) == {"loaded language|doubt"}
+    assert set(adjudicated["gold.labels.persuasion-techniques"]) == {"loaded-language|doubt"}
     assert set(adjudicated["gold.admiralty_code"]) == {"E5"}
     assert frame[frame["position"] == 1]["gold.method"].isna().all()
     times = pd.to_datetime(frame["submitted_at"])
@@ -167,7 +167,8 @@ def test_xlsx_has_statements_annotations_and_sources_sheets(demo, with_gold, tmp
     assert len(statements) == 21 and len(annotations) == 63
     assert {"gold.method", "agreement.source_reliability", "annotations"} <= set(statements)
     assert set(statements["annotations"]) == {3}
-    assert {"annotator", "labels.Bias", "submitted_at"} <= set(annotations)
+    assert {"annotator", "labels.bias", "submitted_at"} <= set(annotations)
+    assert {"gold.labels.persuasion-techniques", "agreement.labels.bias"} <= set(statements)
     assert "KCNA" in set(sources["name"])
 
 
@@ -181,8 +182,8 @@ def test_parquet_is_the_jsonl_records_as_a_typed_table(demo, with_gold, tmp_path
     records = jsonl(export_files(tmp_path, demo, "jsonl"))
     assert frame["text"].tolist() == [r["text"] for r in records]
     assert frame.iloc[3]["gold"]["method"] == "adjudicated"
-    assert list(frame.iloc[3]["gold"]["labels"]["Persuasion techniques"]) == [
-        "loaded language",
+    assert list(frame.iloc[3]["gold"]["labels"]["persuasion-techniques"]) == [
+        "loaded-language",
         "doubt",
     ]
 
@@ -235,18 +236,35 @@ def test_the_card_documents_schema_counts_agreement_and_how_to_reproduce(demo, w
     assert meta["counts"]["annotators"] == 3 and meta["pseudonymised"] is True
     assert meta["counts"]["gold_labels_by_method"] == {"adjudicated": 1, "unanimous": 1}
     assert set(meta["agreement"]) == {
-        "source", "source_reliability", "info_credibility", "labels.Bias", "labels.Stance",
-        "labels.Persuasion techniques",
+        "source", "source_reliability", "info_credibility", "labels.bias", "labels.stance",
+        "labels.persuasion-techniques",
     }  # fmt: skip
     assert all(value is None or -1 <= value <= 1 for value in meta["agreement"].values())
     assert [g["name"] for g in meta["label_groups"]] == ["Bias", "Stance", "Persuasion techniques"]
+    assert [g["key"] for g in meta["label_groups"]] == ["bias", "stance", "persuasion-techniques"]
+    bias = meta["label_groups"][0]
+    assert (bias["name_de"], bias["name_en"]) == ("Verzerrung", "Bias")
+    biased = bias["labels"][1]
+    assert (biased["key"], biased["name"], biased["name_de"], biased["name_en"]) == (
+        "biased", "biased", "verzerrt", "biased"
+    )  # fmt: skip
+    assert biased["description_de"].startswith("Formulierung, die eine Seite begünstigt")
+    assert biased["description_en"].startswith("Wording that favours one side")
+    assert meta["project"]["guidelines_de"] == demo.guidelines_de != ""
+    assert meta["project"]["guidelines_en"] == demo.guidelines_en != ""
     for text in [
         f"# {demo.name}",
         "guidelines version | 1.0",
         "A – completely reliable",
         "F – reliability cannot be judged",
         "6 – truth cannot be judged",
-        "loaded language | Words with strong emotional connotations.",
+        "loaded-language | loaded language | emotional aufgeladene Sprache | loaded language | "
+        "Wörter mit starken emotionalen Konnotationen. | Words with strong emotional connotations.",
+        "### labels.persuasion-techniques (multiple choice)",
+        "German: Verzerrung; English: Bias",
+        "German: Ist die Aussage einseitig formuliert? (wie in BABE)",
+        "### German\n\nErfassen Sie für jede Aussage",
+        "### English\n\nFor each statement, record who it comes from",
         "Krippendorff's alpha",
         "ordinal A–E (F missing)",
         "MASI",

@@ -94,10 +94,10 @@ def test_invalid_user_names_are_refused(export, name, reason):
     ("change", "reason"),
     [
         (
-            lambda r: r["annotations"][0]["labels"].update(Bias="very biased"),
-            "the label “Bias: very biased”",
+            lambda r: r["annotations"][0]["labels"].update(bias="very biased"),
+            "the label “bias: very biased”",
         ),
-        (lambda r: r["annotations"][0]["labels"].update(Mood="angry"), "the label group “Mood”"),
+        (lambda r: r["annotations"][0]["labels"].update(mood="angry"), "the label group “mood”"),
         (
             lambda r: r["annotations"][0].update(source="Ministry of Truth"),
             "the source “Ministry of Truth”",

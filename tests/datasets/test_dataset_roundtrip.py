@@ -28,11 +28,14 @@ LABELLING = ["source__name", "source_mention", "source_reliability", "info_credi
 
 
 def with_labels(model, row: dict) -> dict:
-    """The row without its database id, plus the object's labels as "group: label"."""
+    """The row without its database id, plus the object's labels as "group key: label key"."""
     instance = model.objects.get(pk=row.pop("pk"))
-    return {**row, "labels": sorted(str(label) for label in instance.labels.all())}
+    labels = instance.labels.select_related("group")
+    return {**row, "labels": sorted(f"{label.group.key}: {label.key}" for label in labels)}
 
 
+LABEL_FIELDS = ("key", "name", "name_de", "name_en", "description", "description_de",
+                "description_en", "position")  # fmt: skip
 GROUP_FIELDS = (
     "name",
     "key",
@@ -53,7 +56,12 @@ def snapshot(project_name: str) -> dict:
     key = ("document__external_id", "position")
     return {
         "project": Project.objects.filter(pk=project.pk).values(
-            "description", "guidelines", "guidelines_version", "annotations_per_statement"
+            "description",
+            "guidelines",
+            "guidelines_de",
+            "guidelines_en",
+            "guidelines_version",
+            "annotations_per_statement",
         )[0],
         "documents": list(
             documents.order_by("external_id").values(
@@ -125,8 +133,11 @@ def snapshot(project_name: str) -> dict:
             .order_by("name")
             .values("name", "kind", "country", "aliases", "description")
         ),
-        "groups": [  # the project's schema, with its order and rules
-            {field: getattr(group, field) for field in GROUP_FIELDS}
+        "groups": [  # the project's schema, with its order and rules, and its labels
+            {
+                **{field: getattr(group, field) for field in GROUP_FIELDS},
+                "labels": list(group.labels.order_by("position", "key").values(*LABEL_FIELDS)),
+            }
             for group in project_label_groups(Project.objects.get(name=project_name))
         ],
     }
@@ -250,8 +261,11 @@ def test_without_the_card_the_vocabulary_is_rebuilt_from_the_records(labelled_pr
     after = snapshot(labelled_project.name)
     for part in ["documents", "statements", "annotations", "gold"]:
         assert after[part] == before[part], part
-    assert LabelGroup.objects.get(name="Persuasion techniques").multiple is True
-    assert LabelGroup.objects.get(name="Stance").multiple is False
+    # Without the card, the keys the records use are the groups' and labels' keys and names.
+    assert LabelGroup.objects.get(key="persuasion-techniques").multiple is True
+    stance = LabelGroup.objects.get(key="stance")
+    assert stance.multiple is False and stance.name == "stance"
+    assert {(label.key, label.name) for label in stance.labels.all()} >= {("neutral", "neutral")}
 
 
 def test_a_pseudonymised_export_imports_its_pseudonyms(labelled_project, tmp_path):
@@ -284,10 +298,10 @@ def rewrite_line(path, number: int, change) -> None:
         (6, lambda r: r["annotations"][1].update(info_credibility="0"), "not one of 1–6"),
         (
             7,
-            lambda r: r["annotations"][0]["labels"].update(Bias=None),
+            lambda r: r["annotations"][0]["labels"].update(bias=None),
             "“Bias” is required",
         ),
-        (8, lambda r: r["annotations"][0]["labels"].update(Bias=["biased", "non-biased"]),
+        (8, lambda r: r["annotations"][0]["labels"].update(bias=["biased", "non-biased"]),
          "takes a single label"),
         (9, lambda r: r.update(document_id=-1), "not in the documents file"),
         (10, lambda r: r["annotations"].append(dict(r["annotations"][0])), "two annotations"),

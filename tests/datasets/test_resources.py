@@ -149,7 +149,7 @@ def annotation_row(statement, **overrides) -> dict:
         "source_mention": "laut KCNA",
         "source_reliability": "E",
         "info_credibility": "5",
-        "labels": "Bias: biased; Persuasion techniques: doubt",
+        "labels": "bias: biased; persuasion-techniques: doubt",
         "note": "",
         "status": "submitted",
         "submitted_at": "",
@@ -239,6 +239,25 @@ def test_imported_annotations_are_saved_by_the_service_with_history(project, lea
     assert revision.after == labelling_snapshot(annotation)
 
 
+@pytest.mark.parametrize(
+    "written",
+    [
+        "Bias: biased; Persuasion techniques: doubt",  # files from before keys: English names
+        "Verzerrung: verzerrt; Überzeugungstechniken: doubt",  # German names
+    ],
+)
+def test_labels_written_by_name_still_import(project, lead, client_for, written):
+    statement = Statement.objects.filter(document__project=project).order_by("position").first()
+    import_file(
+        client_for(lead), "annotation", rows_csv([annotation_row(statement, labels=written)])
+    )
+    annotation = Annotation.objects.get(statement=statement, annotator__username="alice")
+    assert sorted(f"{x.group.key}: {x.key}" for x in annotation.labels.all()) == [
+        "bias: biased",
+        "persuasion-techniques: doubt",
+    ]
+
+
 def test_an_annotation_by_a_user_outside_the_project_is_refused(
     project, outsider, lead, client_for
 ):
@@ -258,7 +277,7 @@ def test_annotations_export_with_readable_columns_and_reimport_unchanged(demo, l
     in_demo = [row for row in data.dict if row["project"] == demo.name]
     assert len(in_demo) == 63 and len(data) == Annotation.objects.count()
     assert {row["annotator"] for row in in_demo} == {"anna", "ben", "carla"}
-    assert any("Bias: " in row["labels"] for row in data.dict)
+    assert any("bias: " in row["labels"] for row in data.dict)
     before = LabelRevision.objects.count()
     preview = upload(client, "annotation", content)
     assert {row.import_type for row in preview.context["result"].rows} == {"skip"}
@@ -345,4 +364,4 @@ def test_annotation_labels_column_lists_group_and_label(project, annotator, lead
     )  # fmt: skip
     data = tablib.Dataset().load(export(client_for(lead), "annotation").decode(), format="csv")
     [row] = [row for row in data.dict if row["annotator"] == "alice"]
-    assert row["labels"] == "Bias: biased; Persuasion techniques: doubt"
+    assert row["labels"] == "bias: biased; persuasion-techniques: doubt"

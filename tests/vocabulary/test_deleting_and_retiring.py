@@ -257,7 +257,7 @@ def test_retired_labels_stay_in_the_dataset_export(demo, tmp_path, retired_biase
     )  # fmt: skip
     records = [json.loads(line) for line in output.read_text().splitlines()]
     exported = sum(
-        annotation["labels"].get("Bias") == "biased"
+        annotation["labels"].get("bias") == "biased"
         for record in records
         for annotation in record["annotations"]
     )

@@ -69,5 +69,10 @@ class Command(BaseCommand):
             self.stdout.write(f"  existing users attached: {', '.join(summary.users_attached)}")
         if summary.vocabulary_created:
             self.stdout.write(f"  vocabulary added: {', '.join(summary.vocabulary_created)}")
+        if summary.matched_by_name:
+            self.stdout.write(
+                "  found by name, not by key (a file from before exports named labels by key): "
+                + ", ".join(summary.matched_by_name)
+            )
         if summary.dry_run:
             self.stdout.write("Dry run: nothing was written.")
