@@ -87,7 +87,8 @@ def copy_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Sequenc
     texts = [quote(field.column) for field in fields
              if isinstance(field, CharField | TextField) and not field.null]  # fmt: skip
     options = f", FORCE_NOT_NULL ({', '.join(texts)})" if texts else ""
-    with connection.cursor() as cursor:
+    # The raw cursor's errors become Django's (IntegrityError, ...), as from any query.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         cursor.cursor.copy_expert(
             f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN WITH (FORMAT csv{options})",
             buffer,

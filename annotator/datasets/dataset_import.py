@@ -144,9 +144,9 @@ def documents_load(
         except (ValueError, TypeError) as error:
             errors.append(f"{path.name} line {number}: {error}")
             continue
-        if not errors:
-            document.save()
         documents[document_id] = (document, set())
+    if not errors:
+        instances_insert(Document, [document for document, _positions in documents.values()])
     return documents
 
 
