@@ -41,13 +41,22 @@ from ..models import (
 )
 from ..progress import progress_recount
 from ..vocabulary.services import schema_from_card
+from .bulk_rows import instances_insert, rows_insert
 from .bundle import companion_names
 from .card import card_front_matter
-from .dataset_import_checks import Names, date_value, labelling_extras_read, statement_problems
+from .dataset_import_checks import (
+    GOLD_METHODS,
+    Names,
+    date_value,
+    labelling_extras_read,
+    statement_problems,
+)
 from .dataset_import_vocabulary import ImportOptions, Vocabulary
 from .selection import BATCH, batched
 
 MAX_ERRORS = 50
+REVISION_COLUMNS = ("kind", "object_id", "statement_id", "annotator_id", "changed_by_id", "action",
+                    "after")  # fmt: skip
 REQUIRED_KEYS = ("document_id", "position", "text", "start", "end", "annotations", "gold")
 
 
@@ -139,9 +148,9 @@ def documents_load(
         except (ValueError, TypeError) as error:
             errors.append(f"{path.name} line {number}: {error}")
             continue
-        if not errors:
-            document.save()
         documents[document_id] = (document, set())
+    if not errors:
+        instances_insert(Document, [document for document, _positions in documents.values()])
     return documents
 
 
@@ -152,10 +161,15 @@ class RecordWriter:
         self.project = project
         self.vocabulary = vocabulary
         self.documents = documents
-        self.changed_by = changed_by
+        self.changed_by_id = changed_by.pk if changed_by else None
         self.groups = project_label_groups(project)
         self.counts = {"statements": 0, "annotations": 0, "gold_labels": 0}
         self.annotators: set[int] = set()
+        # The rules' verdict on each distinct choice of labels (a data set repeats a few).
+        self.label_problems: dict[tuple, str | None] = {}
+        self.annotation_defaults = {
+            field.attname: field.get_default() for field in Annotation._meta.concrete_fields
+        }
 
     # --- checks --------------------------------------------------------------------------
 
@@ -200,7 +214,10 @@ class RecordWriter:
         for group_name, value in (data.get("labels") or {}).items():
             names = value if isinstance(value, list) else [value] if value else []
             labels += [self.vocabulary.labels[group_name, str(name)] for name in names]
-        problem = labels_problem(labels, self.groups)
+        key = tuple(label.pk for label in labels)
+        if key not in self.label_problems:
+            self.label_problems[key] = labels_problem(labels, self.groups)
+        problem = self.label_problems[key]
         if problem:
             raise ValidationError(f"{what}: {problem}")
         source = data.get("source")
@@ -222,8 +239,8 @@ class RecordWriter:
                 raise ValidationError(f"two annotations by {name}")
             seen.add(name)
             submitted_at = data.get("submitted_at")
-            annotation = Annotation(
-                statement=statement,
+            annotation = self.annotation_new(
+                statement,
                 annotator_id=self.vocabulary.users[name],
                 status=Annotation.Status.SUBMITTED,
                 submitted_at=parse_datetime(submitted_at) if submitted_at else None,
@@ -231,11 +248,18 @@ class RecordWriter:
             result.append((annotation, self.labelling(data, annotation, f"annotation by {name}")))
         return result
 
+    def annotation_new(self, statement: Statement, **values) -> Annotation:
+        """A new Annotation through the model's positional constructor (every field's value in
+        order), about five times cheaper than keywords for tens of thousands of rows."""
+        annotation = Annotation(*{**self.annotation_defaults, **values}.values())
+        Annotation.statement.field.set_cached_value(annotation, statement)
+        return annotation
+
     def gold(self, record: dict, statement: Statement) -> tuple[GoldLabel, list] | None:
         data = record["gold"]
         if not data:
             return None
-        if data.get("method") not in GoldLabel.Method.values:
+        if data.get("method") not in GOLD_METHODS:
             raise ValidationError(f"gold label: method {data.get('method')!r} is not known")
         decided_by = data.get("decided_by")
         gold = GoldLabel(
@@ -249,7 +273,7 @@ class RecordWriter:
     # --- writes --------------------------------------------------------------------------
 
     def write(self, rows: list[tuple[Statement, list, tuple | None]]) -> None:
-        Statement.objects.bulk_create([statement for statement, _a, _g in rows])
+        instances_insert(Statement, [statement for statement, _a, _g in rows])
         for statement, pairs, gold in rows:
             for annotation, _labels in pairs:
                 annotation.statement_id = statement.pk
@@ -265,26 +289,24 @@ class RecordWriter:
         self.counts["gold_labels"] += len(golds)
 
     def bulk_labelled(self, model, pairs: list[tuple], owner_column: str) -> None:
-        model.objects.bulk_create([instance for instance, _labels in pairs])
-        through = model.labels.through
-        through.objects.bulk_create(
-            through(**{owner_column: instance.pk}, label_id=label.pk)
-            for instance, labels in pairs
-            for label in labels
+        instances_insert(model, [instance for instance, _labels in pairs])
+        rows_insert(
+            model.labels.through,
+            [owner_column, "label_id"],
+            [(instance.pk, label.pk) for instance, labels in pairs for label in labels],
         )
         is_annotation = model is Annotation
-        LabelRevision.objects.bulk_create(
-            LabelRevision(
-                kind=LabelRevision.Kind.ANNOTATION if is_annotation else LabelRevision.Kind.GOLD,
-                object_id=instance.pk,
-                statement_id=instance.statement_id,
-                annotator_id=instance.annotator_id if is_annotation else None,
-                changed_by=self.changed_by,
-                action=LabelRevision.Action.CREATED,
-                after=labelling_snapshot(instance, labels),
-            )
-            for instance, labels in pairs
-        )
+        kind = (LabelRevision.Kind.ANNOTATION if is_annotation else LabelRevision.Kind.GOLD).value
+        rows_insert(
+            LabelRevision,
+            REVISION_COLUMNS,
+            [
+                (kind, instance.pk, instance.statement_id,
+                 instance.annotator_id if is_annotation else None, self.changed_by_id,
+                 LabelRevision.Action.CREATED.value, labelling_snapshot(instance, labels))
+                for instance, labels in pairs
+            ],
+        )  # fmt: skip
 
 
 def project_create(name: str, meta: dict) -> Project:

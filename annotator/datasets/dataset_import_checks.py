@@ -24,6 +24,11 @@ from ..models import (
 USERNAME_MAX_LENGTH = 150  # django.contrib.auth's User.username
 TEXT_LIMITS = {"source_mention": 500, "suggested_mention": 500, "suggested_cue": 200}
 _username_validate = UnicodeUsernameValidator()
+# The choices' values, read once (the enums build them anew on every access). Tuples, not
+# sets: a value from the file may be unhashable (a list).
+RELIABILITIES = tuple(SourceReliability.values)
+CREDIBILITIES = tuple(InfoCredibility.values)
+GOLD_METHODS = tuple(GoldLabel.Method.values)
 
 
 @dataclass
@@ -153,11 +158,11 @@ def labelling_problems(data, what: str, names: Names, line: int, gold=False) -> 
             problems.append(f"{what}: {person_key}: {problem}")
         else:
             names.add("users", person, line)
-    if data.get("source_reliability") not in SourceReliability.values:
+    if data.get("source_reliability") not in RELIABILITIES:
         problems.append(
             f"{what}: source_reliability {data.get('source_reliability')!r} is not one of A–F"
         )
-    if data.get("info_credibility") not in InfoCredibility.values:
+    if data.get("info_credibility") not in CREDIBILITIES:
         problems.append(
             f"{what}: info_credibility {data.get('info_credibility')!r} is not one of 1–6"
         )
@@ -171,7 +176,7 @@ def labelling_problems(data, what: str, names: Names, line: int, gold=False) -> 
         problem = text_problem(data, key, limit)
         if problem:
             problems.append(f"{what}: {problem}")
-    if gold and data.get("method") not in GoldLabel.Method.values:
+    if gold and data.get("method") not in GOLD_METHODS:
         problems.append(f"{what}: method {data.get('method')!r} is not known")
     if not gold:
         problems += filter(

@@ -35,10 +35,10 @@ def json_default(value: Any) -> Any:
 
 
 def jsonl_chunks(records: Iterable[dict]) -> Iterator[str]:
+    # One encoder for the whole export: json.dumps with options builds a new one per record.
+    encode = json.JSONEncoder(ensure_ascii=False, default=json_default).encode
     for batch in batched(records, BATCH):
-        yield "".join(
-            json.dumps(record, ensure_ascii=False, default=json_default) + "\n" for record in batch
-        )
+        yield "".join(encode(record) + "\n" for record in batch)
 
 
 def csv_writer(buffer: IO[str]):

@@ -10,15 +10,21 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-import simplemma
-
 # (word, language) -> lemma; for German, a noun's lemma keeps its capital.
 Lemmatiser = Callable[[str, str], str]
 
 
+def _simplemma_lemmatize(word: str, language: str) -> str:
+    # Imported on first use: loading simplemma takes ~0.1 s, and every process imports this
+    # module (the admin's modules reach it), while only attribution looks up a lemma.
+    import simplemma
+
+    return simplemma.lemmatize(word, lang=language)
+
+
 def _simplemma(word: str, language: str) -> str:
     # lower(), not casefold(): "ß" must stay ("beschließen", not "beschliessen").
-    return simplemma.lemmatize(word, lang=language).lower()
+    return _simplemma_lemmatize(word, language).lower()
 
 
 _lemmatiser: Lemmatiser = _simplemma
@@ -39,7 +45,7 @@ def is_capitalised_lemma(word: str, language: str) -> bool:
 
 def _lemmatiser_cased(word: str, language: str) -> str:
     if _lemmatiser is _simplemma:
-        return simplemma.lemmatize(word, lang=language)
+        return _simplemma_lemmatize(word, language)
     return _lemmatiser(word, language)
 
 

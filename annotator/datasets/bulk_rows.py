@@ -1,0 +1,169 @@
+"""Bulk inserts for the dataset import, at the database's loading speed: on PostgreSQL one
+``COPY ... FROM STDIN`` per table and batch (no INSERT statement to build, no value passed
+through the field machinery one by one), elsewhere ``bulk_create``.
+
+The rows are already checked by the import (types, ranges, lengths, the model's choices and
+the database's constraints hold; the database still enforces them), so they are written as
+they are. Primary keys the import needs (statements, annotations, gold labels) are taken from
+the table's sequence first, so the rows that refer to them can be built before anything is
+written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from operator import attrgetter
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    CharField,
+    DateTimeField,
+    Field,
+    JSONField,
+    Model,
+    TextField,
+)
+from django.utils import timezone
+
+# Rows per bulk_create on databases without COPY (SQLite limits the variables per statement;
+# Django splits further where it must).
+BATCH = 2000
+
+
+def copy_available() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _datetime_value(value: datetime | str | None) -> str | None:
+    if value is None or isinstance(value, str):  # None, or a stamp already written out
+        return value
+    if settings.USE_TZ and timezone.is_naive(value):  # as the ORM stores it
+        value = timezone.make_aware(value)
+    return value.isoformat()
+
+
+def _json_value(value) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _bool_value(value: bool | None) -> str | None:
+    return None if value is None else "t" if value else "f"
+
+
+def _converter(field: Field):
+    """How a value of the field is written in COPY's csv (None: as csv writes it)."""
+    if isinstance(field, DateTimeField):
+        return _datetime_value
+    if isinstance(field, JSONField):
+        return _json_value
+    if isinstance(field, BooleanField):
+        return _bool_value
+    return None
+
+
+def copy_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """COPY the rows (values in the order of `columns`, field attnames) into the model's
+    table; the columns left out take their database default (an identity primary key).
+
+    The csv format, written by the csv module in C: None is an unquoted empty field (NULL);
+    an empty text is one too, so the text columns that cannot be NULL read it as '' instead
+    (FORCE_NOT_NULL)."""
+    fields = [model._meta.get_field(name) for name in columns]
+    converters = [(index, convert) for index, field in enumerate(fields)
+                  if (convert := _converter(field))]  # fmt: skip
+    if converters:
+        rows = (_converted(row, converters) for row in rows)
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    buffer.seek(0)
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(field.column) for field in fields)
+    texts = [quote(field.column) for field in fields
+             if isinstance(field, CharField | TextField) and not field.null]  # fmt: skip
+    options = f", FORCE_NOT_NULL ({', '.join(texts)})" if texts else ""
+    # The raw cursor's errors become Django's (IntegrityError, ...), as from any query.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        cursor.cursor.copy_expert(
+            f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN WITH (FORMAT csv{options})",
+            buffer,
+        )
+
+
+def _converted(row: Sequence, converters: list) -> list:
+    values = list(row)
+    for index, convert in converters:
+        values[index] = convert(values[index])
+    return values
+
+
+def ids_reserve(model: type[Model], count: int) -> list[int]:
+    """`count` new primary keys from the table's sequence (PostgreSQL). The sequence is named
+    once: pg_get_serial_sequence in the select list would look it up again for every row."""
+    if not count:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_serial_sequence(%s, %s)",
+            [model._meta.db_table, model._meta.pk.column],
+        )
+        (sequence,) = cursor.fetchone()
+        cursor.execute(
+            "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count]
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def stamped_columns(model: type[Model]) -> list[str]:
+    """The date fields Django fills on save (auto_now, auto_now_add)."""
+    return [
+        field.attname
+        for field in model._meta.concrete_fields
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+    ]
+
+
+def instances_insert(model: type[Model], instances: list[Model]) -> None:
+    """Insert new model instances and set their primary keys. Fields are written as the
+    instances hold them; `auto_now`/`auto_now_add` dates are the moment of the call."""
+    if not instances:
+        return
+    if not copy_available():
+        model.objects.bulk_create(instances, batch_size=BATCH)
+        return
+    for instance, pk in zip(instances, ids_reserve(model, len(instances)), strict=True):
+        instance.pk = pk
+    now = timezone.now()
+    stamped = stamped_columns(model)
+    for instance in instances:
+        for name in stamped:
+            setattr(instance, name, now)
+    columns = [f.attname for f in model._meta.concrete_fields if f.attname not in stamped]
+    values, stamps = attrgetter(*columns), (_datetime_value(now),) * len(stamped)
+    copy_rows(model, [*columns, *stamped], (values(i) + stamps for i in instances))
+
+
+def rows_insert(model: type[Model], columns: Sequence[str], rows: list[Sequence]) -> None:
+    """Insert rows given as value tuples (no primary key wanted back): COPY on PostgreSQL,
+    model instances through bulk_create elsewhere. `auto_now(_add)` dates not among the
+    columns are the moment of the call."""
+    if not rows:
+        return
+    now = timezone.now()
+    stamped = [name for name in stamped_columns(model) if name not in columns]
+    if stamped:
+        # Written out once for COPY, not once per row.
+        stamps = (_datetime_value(now) if copy_available() else now,) * len(stamped)
+        columns = [*columns, *stamped]
+        rows = [(*row, *stamps) for row in rows]
+    if copy_available():
+        copy_rows(model, columns, rows)
+        return
+    model.objects.bulk_create(
+        (model(**dict(zip(columns, row, strict=True))) for row in rows), batch_size=BATCH
+    )

@@ -1,0 +1,110 @@
+"""The import's bulk writer (datasets/bulk_rows.py: COPY on PostgreSQL, bulk_create elsewhere)
+stores exactly what the ORM stores: awkward text (separators, quotes, backslashes, line
+breaks, empty text beside NULL), dates without a zone, JSON, the dates Django stamps, and the
+primary keys it hands back. The suite runs on SQLite and on PostgreSQL."""
+
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from annotator.datasets.bulk_rows import instances_insert, rows_insert
+from annotator.models import Annotation, Document, Label, LabelRevision, Statement
+
+AWKWARD = [
+    "plain",
+    "",
+    "tab\there",
+    "line\nbreak and\r\nCRLF",
+    'quote " and, comma',
+    "back\\slash \\N \\t",
+    "\\N",
+    "Umlaute äöü ß – «»",
+]
+STATEMENT_FIELDS = ["document_id", "position", "text", "start", "end", "suggested_mention",
+                    "suggested_cue", "suggested_cue_start",
+                    "suggested_mention_resolved"]  # fmt: skip
+
+
+def statements(document: Document, first_position: int) -> list[Statement]:
+    return [
+        Statement(
+            document=document,
+            position=first_position + index,
+            text=text or "x",
+            start=0,
+            end=1,
+            suggested_mention=text,
+            suggested_cue=text[:200],
+            suggested_cue_start=None if index % 2 else index,
+        )
+        for index, text in enumerate(AWKWARD)
+    ]
+
+
+def stored(document: Document, positions: range) -> list[dict]:
+    rows = Statement.objects.filter(document=document, position__in=positions).order_by("position")
+    return [
+        {**row, "position": row["position"] - positions.start}
+        for row in rows.values(*STATEMENT_FIELDS)
+    ]
+
+
+def test_instances_are_stored_as_the_orm_stores_them_with_their_keys(demo):
+    document = Document.objects.filter(project=demo).first()
+    Statement.objects.bulk_create(statements(document, 1000))
+    written = statements(document, 2000)
+    instances_insert(Statement, written)
+
+    assert all(statement.pk for statement in written)
+    assert len({statement.pk for statement in written}) == len(AWKWARD)
+    by_key = Statement.objects.in_bulk([statement.pk for statement in written])
+    for statement in written:
+        assert by_key[statement.pk].position == statement.position
+    assert stored(document, range(2000, 3000)) == stored(document, range(1000, 2000))
+
+
+def test_rows_are_stored_as_the_orm_stores_them(demo):
+    statement = Statement.objects.filter(document__project=demo).first()
+    user = get_user_model().objects.create(username="bulk-rows")
+    naive = datetime(2026, 3, 1, 12, 30, 15, 123456)
+    snapshot = {"note": 'line\nbreak, "quotes", tab\t, back\\slash', "labels": ["a", "b"]}
+    columns = ("kind", "object_id", "statement_id", "annotator_id", "changed_by_id", "action",
+               "before", "after")  # fmt: skip
+    before = timezone.now()
+    rows_insert(
+        LabelRevision,
+        columns,
+        [
+            ("annotation", 7, statement.pk, user.pk, None, "created", None, snapshot),
+            ("gold", 8, statement.pk, None, user.pk, "changed", {"x": ""}, {}),
+        ],
+    )
+    written = LabelRevision.objects.filter(changed_at__gte=before, object_id__in=[7, 8])
+    first, second = written.order_by("object_id")
+    assert (first.kind, first.object_id, first.annotator_id, first.changed_by_id) == (
+        "annotation", 7, user.pk, None,
+    )  # fmt: skip
+    assert first.before is None and first.after == snapshot
+    assert (second.before, second.after, second.changed_by_id) == ({"x": ""}, {}, user.pk)
+    assert before <= first.changed_at <= timezone.now()
+
+    through = Annotation.labels.through
+    annotation = Annotation.objects.create(
+        statement=statement, annotator=user, source_reliability="A", info_credibility="1",
+        submitted_at=timezone.make_aware(naive),
+    )  # fmt: skip
+    copied = Annotation(
+        statement=Statement.objects.exclude(pk=statement.pk).first(),
+        annotator=user,
+        source_reliability="A",
+        info_credibility="1",
+        submitted_at=naive,  # no zone: stored in the default one, as the ORM does
+    )
+    instances_insert(Annotation, [copied])
+    assert Annotation.objects.get(pk=copied.pk).submitted_at == annotation.submitted_at
+    assert Annotation.objects.get(pk=copied.pk).created_at is not None
+
+    label_ids = list(Label.objects.values_list("pk", flat=True)[:2])
+    rows_insert(through, ["annotation_id", "label_id"], [(copied.pk, pk) for pk in label_ids])
+    assert sorted(copied.labels.values_list("pk", flat=True)) == sorted(label_ids)
