@@ -345,6 +345,8 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         statement = self.current_statement(request, obj)
         project = statement.document.project
+        form = context["adminform"].form
+        form.hotkeys_apply()
         context.update(
             statement=statement,
             statement_context=statement_in_context(statement),
@@ -358,8 +360,7 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
             suggested_span=suggested_span(statement),
             neighbours=document_neighbours(statement),
             label_definitions=label_definitions(
-                self.label_groups(request, project),
-                getattr(context["adminform"].form, "offered_labels", None),
+                self.label_groups(request, project), form.offered_labels
             ),
             # One screen: the statement, the choices and the buttons without the sidebar.
             is_nav_sidebar_enabled=False,

@@ -78,10 +78,9 @@ class AnnotationForm(LabellingForm):
             for group in self.label_groups:
                 self.fields[label_group_field_name(group)].required = False
 
-        self.hotkeys_apply()
-
     def hotkeys_apply(self) -> None:
-        """Hotkeys and definitions on every choice. The labels of all groups are read in one
+        """Hotkeys and definitions on every choice, for showing the form (a save that
+        succeeds never shows it, and skips this). The labels of all groups are read in one
         query (kept as `offered_labels` for the definitions panel), with the retired labels the
         instance already has (offer_retired_labels), as each group's field lists them."""
         for name, keys in GRADE_HOTKEYS.items():
