@@ -48,6 +48,7 @@ from .models import (
     Statement,
 )
 from .registry.admin import SourceAdmin as SourcePages
+from .registry.admin import picker_autocomplete_view
 from .vocabulary.admin import LabelAdmin as LabelPages
 from .vocabulary.admin import LabelGroupAdmin as LabelGroupPages
 from .vocabulary.schema_admin import ProjectLabelGroupAdmin as ProjectLabelGroupPages
@@ -56,6 +57,8 @@ from .vocabulary.schema_admin import ProjectSchemaAdminMixin
 admin.site.site_header = _("Source credibility annotation")
 admin.site.site_title = _("Source credibility annotation")
 admin.site.index_title = _("Projects, statements and labels")
+# Sources in the picker under their display names (read when the site's URLs are built).
+admin.site.autocomplete_view = picker_autocomplete_view(admin.site)
 
 
 @admin.register(Project)

@@ -87,6 +87,8 @@ class LabellingForm(forms.ModelForm):
             for field, value in self.preset_values.items():
                 setattr(self.instance, field, value)
         self.initial["seen_version"] = self.instance.version if self.instance.pk else 0
+        if "source" in self.fields:  # the chosen source, as the picker lists it
+            self.fields["source"].label_from_instance = lambda source: source.picker_name
         self.stored_labels = (
             list(self.instance.labels.select_related("group")) if self.instance.pk else []
         )

@@ -140,7 +140,12 @@ def can_annotate(user: User, project) -> bool:
     """Annotating is for the project's annotators (a lead too, if made one of them)."""
     if not (is_annotator(user) or is_lead(user)):
         return False
-    return project.has_annotator(user)
+    # Cached on the user object, as the groups are: a page asks for its project more than once.
+    if not hasattr(user, "_annotated_projects"):
+        user._annotated_projects = {}
+    if project.pk not in user._annotated_projects:
+        user._annotated_projects[project.pk] = project.has_annotator(user)
+    return user._annotated_projects[project.pk]
 
 
 def can_annotate_statement(user: User, statement) -> bool:

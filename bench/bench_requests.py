@@ -129,7 +129,11 @@ def measure(args) -> dict:
     build_seconds = None
     if not exists:
         started = time.perf_counter()
-        data_build(statements * ANNOTATORS, ANNOTATORS)
+        try:
+            data_build(statements * ANNOTATORS, ANNOTATORS)
+        except BaseException:
+            database_drop(args.server, database)  # --reuse must not find half a build
+            raise
         build_seconds = time.perf_counter() - started
     project = Project.objects.get(name="Bench")
     project.annotations_per_statement = ANNOTATORS + 1

@@ -65,14 +65,16 @@ def data_build(annotations: int, annotators: int, annotate: bool = True) -> None
     from django.db import connection
 
     from annotator.demo.loading import fixture
-    from annotator.models import Project
+    from annotator.models import LabelGroup, Project
     from annotator.registry.services import sources_load
-    from annotator.vocabulary.services import label_groups_load
+    from annotator.vocabulary.services import label_groups_load, schema_groups_add
 
     call_command("migrate", verbosity=0)
     sources_load(records=fixture("sources.json"))
     label_groups_load(records=fixture("label_groups.json"))
     project = Project.objects.create(name="Bench", annotations_per_statement=annotators)
+    # The demo's schema (Bias, Stance, Persuasion techniques): the form shows its label groups.
+    schema_groups_add(project=project, groups=list(LabelGroup.objects.order_by("position", "pk")))
     users = get_user_model().objects
     lead = users.create_user("bench_lead", password="x", is_staff=True)
     lead.groups.add(Group.objects.get(name="Leads"))
@@ -137,11 +139,12 @@ def generation_sql(project_id: int, documents: int) -> list[tuple[str, str]]:
             """
             INSERT INTO annotator_annotation (statement_id, annotator_id, source_id,
                 source_mention, source_reliability, info_credibility, note, created_at,
-                updated_at, status, submitted_at, version)
+                updated_at, status, submitted_at, version, skip_reason, seconds_spent,
+                guidelines_version)
             SELECT s.id, u.id, s.suggested_source_id, s.suggested_mention,
                 substr('ABCDEF', 1 + (random() * 5)::int, 1),
                 substr('123456', 1 + (random() * 5)::int, 1), '',
-                now(), now() - random() * interval '60 days', 'submitted', now(), 1
+                now(), now() - random() * interval '60 days', 'submitted', now(), 1, '', 0, '1.0'
             FROM annotator_statement s
             CROSS JOIN (SELECT id FROM auth_user WHERE username LIKE 'bench_annotator_%') u
             """,

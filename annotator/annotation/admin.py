@@ -26,6 +26,7 @@ from ..paginators import CappedCountPaginator
 from ..progress import progress_recount
 from ..registry.selectors import suggestion_acceptance
 from ..request_ids import is_valid_id
+from .fieldsets import fieldsets_html
 from .forms import AnnotationForm, opened_token, suggested_span, unfinished_action
 from .hotkeys import ACTION_HOTKEYS
 from .selectors import (
@@ -345,6 +346,11 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         statement = self.current_statement(request, obj)
         project = statement.document.project
+        adminform = context["adminform"]
+        form = adminform.form
+        form.hotkeys_apply()
+        if not adminform.readonly_fields:  # the annotator's own form (a lead reads it)
+            context["annotation_fieldsets"] = fieldsets_html(adminform)
         context.update(
             statement=statement,
             statement_context=statement_in_context(statement),
@@ -356,10 +362,12 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
             can_view_label_history=roles.can_view_label_history(request.user),
             hotkeys=ACTION_HOTKEYS,
             suggested_span=suggested_span(statement),
+            suggested_source_name=(
+                statement.suggested_source.picker_name if statement.suggested_source else ""
+            ),
             neighbours=document_neighbours(statement),
             label_definitions=label_definitions(
-                self.label_groups(request, project),
-                getattr(context["adminform"].form, "offered_labels", None),
+                self.label_groups(request, project), form.offered_labels
             ),
             # One screen: the statement, the choices and the buttons without the sidebar.
             is_nav_sidebar_enabled=False,

@@ -48,6 +48,15 @@ def suggested_span(statement: Statement) -> tuple[int, int] | None:
     return statement.start + start, statement.start + end
 
 
+def label_choices(field: forms.ModelChoiceField, labels: list) -> list[tuple]:
+    """What the field's ModelChoiceIterator lists: its empty choice, if any, then each label."""
+    empty = getattr(field, "empty_label", None)
+    return [
+        *([("", empty)] if empty is not None else []),
+        *((label.pk, field.label_from_instance(label)) for label in labels),
+    ]
+
+
 class AnnotationForm(LabellingForm):
     opened = forms.CharField(widget=forms.HiddenInput, required=False)
     # Posted with the "Skip" button; not a model field of the form (the view stores it).
@@ -78,10 +87,9 @@ class AnnotationForm(LabellingForm):
             for group in self.label_groups:
                 self.fields[label_group_field_name(group)].required = False
 
-        self.hotkeys_apply()
-
     def hotkeys_apply(self) -> None:
-        """Hotkeys and definitions on every choice. The labels of all groups are read in one
+        """Hotkeys and definitions on every choice, for showing the form (a save that
+        succeeds never shows it, and skips this). The labels of all groups are read in one
         query (kept as `offered_labels` for the definitions panel), with the retired labels the
         instance already has (offer_retired_labels), as each group's field lists them."""
         for name, keys in GRADE_HOTKEYS.items():
@@ -100,8 +108,11 @@ class AnnotationForm(LabellingForm):
             in_group.sort(key=lambda label: (label.position, label.name))
         keys = label_hotkeys(groups, labels=labels)
         for group in groups:
+            field = self.fields[label_group_field_name(group)]
+            # Listed from the labels read above: the field's queryset would read them again.
+            field.widget.choices = label_choices(field, labels[group.pk])
             with_hotkeys(
-                self.fields[label_group_field_name(group)].widget,
+                field.widget,
                 {str(label.pk): keys[label.pk] for label in labels[group.pk] if label.pk in keys},
                 {str(label.pk): label.display_description for label in labels[group.pk]},
             )

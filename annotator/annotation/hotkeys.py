@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
+
 from ..models import InfoCredibility, LabelGroup, SourceReliability
 from ..vocabulary.hotkeys import hotkeys_assign
 
@@ -59,7 +62,6 @@ class HotkeyOptionsMixin:
     """A radio or checkbox widget whose options carry their hotkey (`aria-keyshortcuts`, and
     shown next to the option) and their definition (as the label's title)."""
 
-    option_template_name = "annotator/widgets/hotkey_option.html"
     hotkeys: dict[str, str] = {}
     definitions: dict[str, str] = {}
 
@@ -71,6 +73,71 @@ class HotkeyOptionsMixin:
             option["hotkey"] = key
         option["definition"] = self.definitions.get(str(value), "")
         return option
+
+    def render(self, name, value, attrs=None, renderer=None):
+        """The markup of Django's multiple_input.html and input_option.html, written here
+        with each option's hotkey and definition: the annotation page has dozens of options,
+        and the template engine spends more on them than on the rest of the form's fields."""
+        widget = self.get_context(name, value, attrs)["widget"]
+        groups = format_html_join(
+            "",
+            "{}{}{}",
+            (
+                (
+                    format_html("\n  <div><label>{}</label>", group) if group else "",
+                    format_html_join(
+                        "", "<div>\n    {}</div>", ((option_html(o),) for o in options)
+                    ),
+                    mark_safe("\n  </div>") if group else "",
+                )
+                for group, options, _index in widget["optgroups"]
+            ),
+        )
+        return format_html(
+            "<div{}{}>{}\n</div>",
+            format_html(' id="{}"', widget["attrs"]["id"]) if widget["attrs"].get("id") else "",
+            format_html(' class="{}"', widget["attrs"]["class"])
+            if widget["attrs"].get("class")
+            else "",
+            groups,
+        )
+
+
+def attrs_html(attrs: dict) -> str:
+    """django/forms/widgets/attrs.html: False leaves an attribute out, True writes its name."""
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value),)
+            for name, value in attrs.items()
+            if value is not False
+        ),
+    )
+
+
+def option_html(option: dict) -> str:
+    """One choice: its input inside its label (the definition as its title), then its hotkey."""
+    value = option["value"]
+    control = format_html(
+        '<input type="{}" name="{}"{}{}>\n',
+        option["type"],
+        option["name"],
+        format_html(' value="{}"', value) if value is not None else "",
+        attrs_html(option["attrs"]),
+    )
+    if not option["wrap_label"]:
+        return format_html("{}\n", control)
+    return format_html(
+        "<label{}{}>{} {}</label>{}\n",
+        format_html(' for="{}"', option["attrs"]["id"]) if option["attrs"].get("id") else "",
+        format_html(' title="{}"', option["definition"]) if option["definition"] else "",
+        control,
+        conditional_escape(option["label"]),
+        format_html(' <kbd class="hotkey" aria-hidden="true">{}</kbd>', option["hotkey"])
+        if option.get("hotkey")
+        else "",
+    )
 
 
 def with_hotkeys(widget, hotkeys: dict[str, str], definitions: dict[str, str] | None = None):

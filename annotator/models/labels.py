@@ -19,6 +19,7 @@ from .vocabulary import Label
 
 # Notes and rationales are a few sentences; a limit keeps a pasted megabyte out of every export.
 NOTE_MAX_LENGTH = 5000
+MENTION_SPAN = ("source_mention_start", "source_mention_end")
 
 
 class SourceReliability(models.TextChoices):
@@ -122,9 +123,10 @@ class Labelling(models.Model):
 
     def validate_constraints(self, exclude=None) -> None:
         """The grade constraints say what the grade fields' choices say, which clean_fields
-        checks without a query (a CheckConstraint is validated by one); the database still
-        enforces them. The other constraints are validated as usual."""
-        exclude = {*(exclude or ()), "source_reliability", "info_credibility"}
+        checks without a query (a CheckConstraint is validated by one), and the mention span's
+        what `clean` checks (mention_span_problem, with a message that says what to do); the
+        database still enforces them. The other constraints are validated as usual."""
+        exclude = {*(exclude or ()), "source_reliability", "info_credibility", *MENTION_SPAN}
         super().validate_constraints(exclude=exclude)
 
     def clean(self) -> None:

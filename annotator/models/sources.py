@@ -48,5 +48,12 @@ class Source(models.Model):
         return localized(self, "display_name", fallback="name")
 
     @property
+    def picker_name(self) -> str:
+        """How the source picker lists it: the display name, with the name it is registered
+        under (what exports and the label history show) where the two differ."""
+        shown = self.display_name
+        return shown if shown == self.name else f"{shown} ({self.name})"
+
+    @property
     def alias_list(self) -> list[str]:
         return [line.strip() for line in self.aliases.splitlines() if line.strip()]

@@ -3,6 +3,7 @@ made from suggested mentions in one step, from the statement list (an action) or
 statement's page (mixed into StatementAdmin)."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -23,7 +24,7 @@ class SourceAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("name", "display_name", "kind", "country", "alias_preview")
     list_filter = ("kind",)
     annotator_lookups = frozenset({"kind__exact"})
-    search_fields = ("name", "aliases", "country")
+    search_fields = ("name", "display_name_de", "display_name_en", "aliases", "country")
 
     @admin.display(description=_("display name"))
     def display_name(self, source):
@@ -33,6 +34,26 @@ class SourceAdmin(PolicyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("aliases"))
     def alias_preview(self, source):
         return Truncator(", ".join(source.alias_list)).chars(100)
+
+
+class PickerAutocompleteJsonView(AutocompleteJsonView):
+    """The admin's autocomplete answers, with each source under its picker name (its display
+    name in the interface language) instead of its plain name."""
+
+    def serialize_result(self, obj, to_field_name):
+        result = super().serialize_result(obj, to_field_name)
+        if isinstance(obj, Source):
+            result["text"] = obj.picker_name
+        return result
+
+
+def picker_autocomplete_view(site: admin.AdminSite):
+    """For `site.autocomplete_view`: the site's autocomplete through PickerAutocompleteJsonView."""
+
+    def autocomplete_view(request):
+        return PickerAutocompleteJsonView.as_view(admin_site=site)(request)
+
+    return autocomplete_view
 
 
 class SourceFromMentionAdminMixin:
