@@ -33,7 +33,8 @@ GOLD_METHODS = tuple(GoldLabel.Method.values)
 
 @dataclass
 class Names:
-    """Every name the file uses, with the first line that uses it."""
+    """Every name the file uses, with the first line that uses it (label groups and labels as
+    the file writes them: keys, or names in files from before keys)."""
 
     users: dict[str, int] = field(default_factory=dict)
     sources: dict[str, int] = field(default_factory=dict)
@@ -190,12 +191,12 @@ def label_problems(labels, what: str, names: Names, line: int) -> list[str]:
     if labels is None:
         return []
     if not isinstance(labels, dict):
-        return [f"{what}: labels must be an object {{group: label or [labels]}}"]
+        return [f"{what}: labels must be an object {{group key: label key or [label keys]}}"]
     problems = []
     for group, value in labels.items():
         values = value if isinstance(value, list) else [] if value is None else [value]
         if not group.strip() or not all(isinstance(name, str) and name for name in values):
-            problems.append(f"{what}: labels of {group[:60]!r} must be names")
+            problems.append(f"{what}: labels of {group[:60]!r} must be label keys (text)")
             continue
         names.add("groups", group, line)
         if isinstance(value, list):

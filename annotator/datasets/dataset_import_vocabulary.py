@@ -64,9 +64,9 @@ class Vocabulary:
 
     def resolve(self, names: Names, errors: list[str]) -> None:
         if self.options.create_vocabulary:
-            named = [id(card_entry(self.card_groups, written)) for written in names.groups]
+            named = [card_entry(self.card_groups, written) for written in names.groups]
             for entry in self.card_groups:
-                if id(entry) not in named:
+                if not any(entry is other for other in named):
                     names.groups.setdefault(entry.get("key") or entry["name"], 0)
             for name in self.meta_sources:
                 names.sources.setdefault(name, 0)

@@ -83,8 +83,8 @@ def test_each_export_and_card_carries_only_its_own_schema(projects, which, tmp_p
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     groups = {name for r in records for a in r["annotations"] for name in a["labels"]}
     meta = card_front_matter((tmp_path / f"{which}.jsonl.card.md").read_text(encoding="utf-8"))
-    card_groups = {group["name"] for group in meta["label_groups"]}
-    expected = {"demo": {"Bias", "Stance", "Persuasion techniques"}, "study": {"Topic", "Stance"}}
+    card_groups = {group["key"] for group in meta["label_groups"]}  # the data names them by key
+    expected = {"demo": {"bias", "stance", "persuasion-techniques"}, "study": {"topic", "stance"}}
     assert groups == card_groups == expected[which]
     names = {(g["name_de"], g["name_en"]) for g in meta["label_groups"]}
     assert ("Haltung", "Stance") in names
