@@ -9,6 +9,7 @@ that have a resource, and the Project page gets the pages of every capability. N
 from django.contrib import admin
 from django.db.models import Count
 from django.template.defaultfilters import linebreaksbr
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 from django_tasks_db import admin as _tasks_admin  # noqa: F401  (registers DBTaskResult)
 from django_tasks_db.models import DBTaskResult
@@ -59,6 +60,21 @@ admin.site.site_title = _("Source credibility annotation")
 admin.site.index_title = _("Projects, statements and labels")
 # Sources in the picker under their display names (read when the site's URLs are built).
 admin.site.autocomplete_view = picker_autocomplete_view(admin.site)
+
+
+def lazy_app_list(site: admin.AdminSite):
+    """`site.get_app_list`, built when a page first uses it: every admin page's context
+    carries the list for the navigation sidebar, and it asks every model admin for the user's
+    permissions, while the annotation page (opened most) shows no sidebar."""
+    build = site.get_app_list
+
+    def get_app_list(request, app_label=None):
+        return SimpleLazyObject(lambda: build(request, app_label))
+
+    return get_app_list
+
+
+admin.site.get_app_list = lazy_app_list(admin.site)
 
 
 @admin.register(Project)

@@ -96,17 +96,18 @@ def gold_label_accept_unanimous(*, statement_id: int) -> GoldLabel | None:
     # Two annotations of one statement saved at the same moment would both find the vote
     # unanimous and both create its gold label: the statement's row lock makes them take turns
     # (the second then sees the first's gold label and annotation).
-    Statement.objects.select_for_update().filter(pk=statement_id).first()
+    # The lock reads how many annotations the project asks for, in the same query.
+    required = (
+        Statement.objects.select_for_update(of=("self",))
+        .filter(pk=statement_id)
+        .values_list("document__project__annotations_per_statement", flat=True)
+        .first()
+    )
     gold = GoldLabel.objects.filter(statement_id=statement_id).first()
     if gold is not None and (
         gold.method != GoldLabel.Method.UNANIMOUS or gold.decided_by_id is not None
     ):
         return gold
-    required = (
-        Project.objects.filter(documents__statements=statement_id)
-        .values_list("annotations_per_statement", flat=True)
-        .first()
-    )
     votes = statement_votes([statement_id]).get(statement_id, [])
     if is_unanimous(votes, required or 1):
         # An unchanged gold label is saved again but records no revision.

@@ -99,7 +99,11 @@ class ProjectAnnotationAdminMixin:
             return HttpResponseRedirect(
                 reverse("admin:annotator_project_change", args=[project.pk])
             )
-        draft = Annotation.objects.for_user(request.user).filter(statement=statement).first()
+        draft = (
+            None
+            if getattr(statement, "untouched", False)
+            else Annotation.objects.for_user(request.user).filter(statement=statement).first()
+        )
         if draft is not None:
             return HttpResponseRedirect(
                 reverse("admin:annotator_annotation_change", args=[draft.pk])

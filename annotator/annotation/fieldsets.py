@@ -12,7 +12,7 @@ from django import forms
 from django.contrib.admin.helpers import AdminField, AdminForm, Fieldline, Fieldset
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as django_catalogue
 
 from .hotkeys import attrs_html
 
@@ -123,7 +123,9 @@ def label_html(field: AdminField) -> SafeString:
     attrs = {"class": " ".join(classes)} if classes else {}
     contents = conditional_escape(bound.label)
     suffix = "" if field.is_checkbox else label_suffix(bound)
-    if suffix and contents and contents[-1] not in _(":?.!"):
+    # The punctuation after which no suffix is added, as Django's own catalogue translates it
+    # (not a message of this project's).
+    if suffix and contents and contents[-1] not in django_catalogue(":?.!"):
         contents = format_html("{}{}", contents, suffix)
     widget = bound.field.widget
     id_ = widget.attrs.get("id") or bound.auto_id

@@ -86,7 +86,9 @@ def next_statement(*, project: Project, user, drafts: bool = False) -> Statement
     statement (which would collect far more than `annotations_per_statement` annotations).
 
     Statements the user has not touched come first (and the user's drafts among them only with
-    `drafts`); then what is left: drafts and skipped statements, skipped ones last.
+    `drafts`); then what is left: drafts and skipped statements, skipped ones last. A statement
+    known to have no annotation of the user's says so (`untouched`), and the caller need not
+    look for one.
     """
     stored = progress_stored(project=project, user_id=user.pk)
     if stored is not None and stored[0] == stored[1]:
@@ -97,7 +99,10 @@ def next_statement(*, project: Project, user, drafts: bool = False) -> Statement
         own = own.without_drafts()
     queue = whole_queue.filter(~Exists(own))
     untouched = _untouched_next(queue, project=project, user=user, stored=stored)
-    return untouched if untouched is not None else whole_queue.first()
+    if untouched is None:
+        return whole_queue.first()
+    untouched.untouched = not drafts  # with `drafts`, the queue kept the user's drafts
+    return untouched
 
 
 def _untouched_next(
