@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from ..admin_policy import PolicyAdminMixin
 from ..models import Label
 from . import services
+from .forms import ChoiceCheckedForm
 from .selectors import label_groups_in_use, labels_in_use
 
 
@@ -129,6 +130,7 @@ class LabelInline(PolicyAdminMixin, admin.TabularInline):
 
 
 class LabelGroupAdmin(PolicyAdminMixin, LabelGroupRetireAdminMixin, admin.ModelAdmin):
+    form = ChoiceCheckedForm
     list_display = ("name", "key", "multiple", "required", "position", "retired", "label_names")
     list_editable = ("position",)
     search_fields = ("name",)

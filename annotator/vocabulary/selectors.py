@@ -1,7 +1,7 @@
 """Reads of the vocabularies: which labels and label groups annotations or gold labels use (those
 are retired, never deleted)."""
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from ..labelling import label_groups_offered
 from ..models import Annotation, GoldLabel, Label, LabelGroup, Project, SchemaChange
@@ -26,6 +26,22 @@ def project_groups_in_use(project: Project) -> QuerySet[LabelGroup]:
         | Q(goldlabels__statement__document__project=project)
     )
     return LabelGroup.objects.filter(pk__in=given.values("group_id"))
+
+
+def several_labels_held(group: LabelGroup, projects: QuerySet[Project]) -> tuple[int, int]:
+    """How many annotations and how many gold labels of these projects hold more than one
+    label of the group (what a single-choice group cannot hold)."""
+
+    def count(model) -> int:
+        of_group = Count("labels", filter=Q(labels__group=group))
+        return (
+            model.objects.filter(statement__document__project__in=projects)
+            .annotate(of_group=of_group)
+            .filter(of_group__gt=1)
+            .count()
+        )
+
+    return count(Annotation), count(GoldLabel)
 
 
 def schema_changes_since_start(project: Project) -> QuerySet[SchemaChange]:
