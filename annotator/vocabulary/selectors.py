@@ -15,6 +15,12 @@ def labels_in_use(labels: QuerySet[Label]) -> QuerySet[Label]:
     return labels.filter(Exists(used_by_annotation) | Exists(used_by_gold))
 
 
+def labels_holders(labels: QuerySet[Label]) -> tuple[int, int]:
+    """How many annotations and how many gold labels have one of these labels or more."""
+    annotations = Annotation.objects.filter(labels__in=labels).distinct().count()
+    return annotations, GoldLabel.objects.filter(labels__in=labels).distinct().count()
+
+
 def label_groups_in_use(groups: QuerySet[LabelGroup]) -> QuerySet[LabelGroup]:
     return groups.filter(pk__in=labels_in_use(Label.objects.all()).values("group_id"))
 

@@ -306,13 +306,18 @@ def group_made_single(group: LabelGroup) -> QuerySet[Project] | None:
     return Project.objects.exclude(pk__in=own_choice.values("project_id"))
 
 
-def several_labels_message(item, annotations: int, gold_labels: int) -> str:
-    holders = gettext("%(annotations)s and %(gold_labels)s") % {
+def holders_phrase(annotations: int, gold_labels: int) -> str:
+    """“3 annotations and 1 gold label”, in the interface language."""
+    return gettext("%(annotations)s and %(gold_labels)s") % {
         "annotations": ngettext("%(n)d annotation", "%(n)d annotations", annotations)
         % {"n": annotations},
         "gold_labels": ngettext("%(n)d gold label", "%(n)d gold labels", gold_labels)
         % {"n": gold_labels},
     }
+
+
+def several_labels_message(item, annotations: int, gold_labels: int) -> str:
+    holders = holders_phrase(annotations, gold_labels)
     if isinstance(item, ProjectLabelGroup):
         return gettext(
             "“%(group)s” cannot become single choice in “%(project)s”: %(holders)s of this "
