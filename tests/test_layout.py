@@ -52,6 +52,7 @@ def selector_arguments(demo) -> dict:
     statement = Statement.objects.filter(document__project=demo).order_by("pk").first()
     return {
         "project": demo,
+        "projects": Project.objects.all(),
         "user": demo.annotators.get(username="anna"),
         "statement": statement,
         "text": statement.document.text,

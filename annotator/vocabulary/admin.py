@@ -1,12 +1,14 @@
 """The label vocabularies in the admin: label groups with their labels inline, and labels. Leads
 edit them, annotators read them. Labels and label groups in use are retired instead of deleted
-(single delete, the bulk delete action and the group's inline), with a message that says so."""
+(single delete, the bulk delete action and the group's inline): their delete pages say so in
+place of the admin's list of what would be deleted, and a message reports what was done."""
 
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as admin_delete_selected
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from ..admin_policy import PolicyAdminMixin
 from ..models import Label
 from . import services
-from .selectors import label_groups_in_use, labels_in_use
+from .forms import ChoiceCheckedForm
+from .selectors import label_groups_in_use, labels_holders, labels_in_use
 
 
 class RetireInUseAdminMixin:
@@ -29,32 +32,42 @@ class RetireInUseAdminMixin:
     def delete_or_retire(self, queryset: QuerySet) -> services.Outcome:
         raise NotImplementedError
 
+    def labels_of(self, queryset: QuerySet) -> QuerySet[Label]:
+        raise NotImplementedError
+
     @admin.action(
         permissions=["delete"],
         description=_("Delete selected %(verbose_name_plural)s (those in use are retired)"),
     )
     def delete_selected(self, request, queryset):
-        if not request.POST.get("post"):
-            self.warn_in_use(request, self.in_use(queryset))
-        return admin_delete_selected(self, request, queryset)
-
-    def delete_view(self, request, object_id, extra_context=None):
-        if request.method == "GET" and str(object_id).isdigit():
-            self.warn_in_use(request, self.in_use(self.model.objects.filter(pk=object_id)))
-        return super().delete_view(request, object_id, extra_context)
-
-    def warn_in_use(self, request, in_use: QuerySet) -> None:
-        names = [str(item) for item in in_use[:20]]
-        if names:
-            messages.warning(
-                request,
-                gettext(
-                    "In use by annotations or gold labels, so retired instead of deleted "
-                    "(no longer offered to annotators; kept in the history, exports and "
-                    "agreement): %(names)s."
-                )
-                % {"names": ", ".join(names)},
+        response = admin_delete_selected(self, request, queryset)
+        in_use = self.in_use(queryset)
+        if isinstance(response, TemplateResponse) and in_use.exists():
+            # The admin's page would list the labels given as deleted: say what happens.
+            response.template_name = "admin/annotator/retire_selected_confirmation.html"
+            response.context_data.update(
+                title=gettext("Retire instead of delete"),
+                retired=[self.in_use_line(item) for item in in_use],
+                deleted=[str(item) for item in queryset.exclude(pk__in=in_use.values("pk"))],
             )
+        return response
+
+    def render_delete_form(self, request, context):
+        response = super().render_delete_form(request, context)
+        item = context["object"]
+        if self.in_use(self.model.objects.filter(pk=item.pk)).exists():
+            response.template_name = "admin/annotator/retire_confirmation.html"
+            response.context_data.update(
+                title=gettext("Retire instead of delete"),
+                holders=self.in_use_line(item)["holders"],
+                already_retired=item.retired_at is not None,
+            )
+        return response
+
+    def in_use_line(self, item) -> dict:
+        """The item and what has it: “12 annotations and 3 gold labels”."""
+        counted = labels_holders(self.labels_of(self.model.objects.filter(pk=item.pk)))
+        return {"name": str(item), "holders": services.holders_phrase(*counted)}
 
     def delete_model(self, request, obj):
         self.outcome_report(request, self.delete_or_retire(self.model.objects.filter(pk=obj.pk)))
@@ -101,6 +114,9 @@ class LabelRetireAdminMixin(RetireInUseAdminMixin):
     def in_use(self, queryset):
         return labels_in_use(queryset)
 
+    def labels_of(self, queryset):
+        return queryset
+
     def delete_or_retire(self, queryset):
         return services.labels_delete_or_retire(labels=queryset)
 
@@ -108,6 +124,9 @@ class LabelRetireAdminMixin(RetireInUseAdminMixin):
 class LabelGroupRetireAdminMixin(RetireInUseAdminMixin):
     def in_use(self, queryset):
         return label_groups_in_use(queryset)
+
+    def labels_of(self, queryset):
+        return Label.objects.filter(group__in=queryset)
 
     def delete_or_retire(self, queryset):
         return services.label_groups_delete_or_retire(groups=queryset)
@@ -129,6 +148,7 @@ class LabelInline(PolicyAdminMixin, admin.TabularInline):
 
 
 class LabelGroupAdmin(PolicyAdminMixin, LabelGroupRetireAdminMixin, admin.ModelAdmin):
+    form = ChoiceCheckedForm
     list_display = ("name", "key", "multiple", "required", "position", "retired", "label_names")
     list_editable = ("position",)
     search_fields = ("name",)

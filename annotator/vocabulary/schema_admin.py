@@ -12,6 +12,7 @@ from .. import roles
 from ..admin_policy import PolicyAdminMixin
 from ..models import Project, ProjectLabelGroup, SchemaChange
 from . import services
+from .forms import ChoiceCheckedForm
 
 TEMPLATE = "template"
 
@@ -30,6 +31,7 @@ class ChoiceKindSelect(forms.NullBooleanSelect):
 
 class ProjectLabelGroupInline(PolicyAdminMixin, admin.TabularInline):
     model = ProjectLabelGroup
+    form = ChoiceCheckedForm
     fields = ("group", "position", "required", "multiple", "retired_at")
     readonly_fields = ("retired_at",)
     extra = 0

@@ -1,7 +1,7 @@
 """Reads of the vocabularies: which labels and label groups annotations or gold labels use (those
 are retired, never deleted)."""
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from ..labelling import label_groups_offered
 from ..models import Annotation, GoldLabel, Label, LabelGroup, Project, SchemaChange
@@ -15,6 +15,12 @@ def labels_in_use(labels: QuerySet[Label]) -> QuerySet[Label]:
     return labels.filter(Exists(used_by_annotation) | Exists(used_by_gold))
 
 
+def labels_holders(labels: QuerySet[Label]) -> tuple[int, int]:
+    """How many annotations and how many gold labels have one of these labels or more."""
+    annotations = Annotation.objects.filter(labels__in=labels).distinct().count()
+    return annotations, GoldLabel.objects.filter(labels__in=labels).distinct().count()
+
+
 def label_groups_in_use(groups: QuerySet[LabelGroup]) -> QuerySet[LabelGroup]:
     return groups.filter(pk__in=labels_in_use(Label.objects.all()).values("group_id"))
 
@@ -26,6 +32,22 @@ def project_groups_in_use(project: Project) -> QuerySet[LabelGroup]:
         | Q(goldlabels__statement__document__project=project)
     )
     return LabelGroup.objects.filter(pk__in=given.values("group_id"))
+
+
+def several_labels_held(group: LabelGroup, projects: QuerySet[Project]) -> tuple[int, int]:
+    """How many annotations and how many gold labels of these projects hold more than one
+    label of the group (what a single-choice group cannot hold)."""
+
+    def count(model) -> int:
+        of_group = Count("labels", filter=Q(labels__group=group))
+        return (
+            model.objects.filter(statement__document__project__in=projects)
+            .annotate(of_group=of_group)
+            .filter(of_group__gt=1)
+            .count()
+        )
+
+    return count(Annotation), count(GoldLabel)
 
 
 def schema_changes_since_start(project: Project) -> QuerySet[SchemaChange]:

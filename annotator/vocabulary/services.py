@@ -6,12 +6,19 @@ can be cleared to offer it again."""
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from ..models import Label, LabelGroup, Project, ProjectLabelGroup, SchemaChange
-from .selectors import label_groups_in_use, labels_in_use, project_groups_in_use
+from .selectors import (
+    label_groups_in_use,
+    labels_in_use,
+    project_groups_in_use,
+    several_labels_held,
+)
 
 
 @dataclass(frozen=True)
@@ -248,3 +255,76 @@ def schema_entries_remove(*, entries: QuerySet[ProjectLabelGroup], changed_by=No
             )
             deleted.append(entry.group.name)
     return Outcome(deleted=tuple(deleted), retired=tuple(retired))
+
+
+# --- single or multiple choice -----------------------------------------------------------------
+
+
+def choice_change_check(item: LabelGroup | ProjectLabelGroup) -> None:
+    """Refuse to save a label group (its own `multiple`) or a project's schema entry (the
+    project's `multiple`) that makes the group single choice where annotations or gold labels
+    already hold several of its labels: exports would join them with "|" and saving such an
+    annotation again would be refused. Every path that sets `multiple` comes here: the admin's
+    forms before they save, and the guard on saving either model (imports, the shell).
+    Raises ValidationError on `multiple`, naming how many hold several labels."""
+    if isinstance(item, ProjectLabelGroup):
+        group, projects = item.group, entry_made_single(item)
+    else:
+        group, projects = item, group_made_single(item)
+    if projects is None:
+        return
+    annotations, gold_labels = several_labels_held(group, projects)
+    if annotations or gold_labels:
+        raise ValidationError({"multiple": several_labels_message(item, annotations, gold_labels)})
+
+
+def multiple_in_project(entry: ProjectLabelGroup) -> bool:
+    return entry.group.multiple if entry.multiple is None else entry.multiple
+
+
+def entry_made_single(entry: ProjectLabelGroup) -> QuerySet[Project] | None:
+    """The entry's project if the entry makes the group single choice there (a new entry, one
+    for another group, or one that was multiple choice); None if it stays single choice as it
+    was, or is multiple choice."""
+    if multiple_in_project(entry):
+        return None
+    stored = ProjectLabelGroup.objects.select_related("group").filter(pk=entry.pk).first()
+    unchanged = stored is not None and stored.group_id == entry.group_id
+    if unchanged and not multiple_in_project(stored):
+        return None
+    return Project.objects.filter(pk=entry.project_id)
+
+
+def group_made_single(group: LabelGroup) -> QuerySet[Project] | None:
+    """The projects that follow the group's own choice if the group becomes single choice
+    (those whose schema makes it multiple choice keep it); None if it does not change so."""
+    if group.multiple or group.pk is None:
+        return None
+    if not LabelGroup.objects.filter(pk=group.pk, multiple=True).exists():
+        return None
+    own_choice = ProjectLabelGroup.objects.filter(group=group, multiple=True)
+    return Project.objects.exclude(pk__in=own_choice.values("project_id"))
+
+
+def holders_phrase(annotations: int, gold_labels: int) -> str:
+    """“3 annotations and 1 gold label”, in the interface language."""
+    return gettext("%(annotations)s and %(gold_labels)s") % {
+        "annotations": ngettext("%(n)d annotation", "%(n)d annotations", annotations)
+        % {"n": annotations},
+        "gold_labels": ngettext("%(n)d gold label", "%(n)d gold labels", gold_labels)
+        % {"n": gold_labels},
+    }
+
+
+def several_labels_message(item, annotations: int, gold_labels: int) -> str:
+    holders = holders_phrase(annotations, gold_labels)
+    if isinstance(item, ProjectLabelGroup):
+        return gettext(
+            "“%(group)s” cannot become single choice in “%(project)s”: %(holders)s of this "
+            "project hold several of its labels. Correct them first, or keep multiple choice."
+        ) % {"group": item.group.name, "project": item.project.name, "holders": holders}
+    return gettext(
+        "“%(group)s” cannot become single choice: %(holders)s of the projects that follow the "
+        "group's choice hold several of its labels. Correct them first, or keep multiple "
+        "choice (a project's schema can make the group multiple choice for that project)."
+    ) % {"group": item.name, "holders": holders}

@@ -77,7 +77,7 @@ def test_deleting_a_label_in_use_retires_it_and_keeps_it_on_every_annotation(
 def test_the_delete_page_warns_that_a_label_in_use_will_be_retired(demo, lead, client_for):
     page = client_for(lead).get(reverse("admin:annotator_label_delete", args=[used_label().pk]))
     assert page.status_code == 200
-    assert "retired instead of deleted" in page.content.decode()
+    assert "retired, not deleted" in page.content.decode()
 
 
 def test_the_bulk_delete_retires_labels_in_use_and_deletes_unused_ones(demo, lead, client_for):
