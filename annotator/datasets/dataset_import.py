@@ -132,16 +132,44 @@ def document_build(project: Project, record: dict) -> Document:
     return document
 
 
+class DocumentLines:
+    """The line of each external id and content (title and text) seen so far, and those the
+    project already holds: a document may not repeat either."""
+
+    def __init__(self, project: Project):
+        existing = (
+            project.documents.values_list("external_id", "content_hash") if project.pk else []
+        )
+        self.external_ids = {external_id: None for external_id, _hash in existing if external_id}
+        self.contents = {content: None for _external_id, content in existing}
+
+    def check(self, document: Document, number: int) -> None:
+        for seen, value, what in (
+            (self.external_ids, document.external_id, f"external id {document.external_id!r}"),
+            (self.contents, document.content_hash, "title and text"),
+        ):
+            if not value:
+                continue
+            if value in seen:
+                where = f"line {seen[value]}" if seen[value] else "a document of the project"
+                raise ValueError(f"the same {what} as {where}")
+            seen[value] = number
+
+
 def documents_load(
     project: Project, path: Path, errors: list[str]
 ) -> dict[int, tuple[Document, set]]:
     documents = {}
+    # The document table's unique constraints, checked here so that a duplicate is named
+    # with its line instead of failing the bulk insert at the end.
+    first_line = DocumentLines(project)
     for number, record in jsonl_lines(path, errors):
         document_id = record.get("id")
         try:
             if document_id in documents:
                 raise ValueError(f"document id {document_id!r} appears twice")
             document = document_build(project, record)
+            first_line.check(document, number)
         except ValidationError as error:
             errors.append(f"{path.name} line {number}: {'; '.join(error.messages)}")
             continue

@@ -208,3 +208,33 @@ def test_a_dry_run_reports_what_it_would_create_and_writes_nothing(export):
     assert "Dry run: nothing was written." in output
     assert database_counts() == before
     assert "Created project “Copy”" in run(export)
+
+
+def add_document_copy(export, change) -> int:
+    """Appends a copy of the first document (a new id, changed by `change`): its line number."""
+    documents = export.parent / "demo.jsonl.documents.jsonl"
+    lines = documents.read_text(encoding="utf-8").splitlines()
+    record = json.loads(lines[0])
+    record["id"] = 10**6
+    change(record)
+    lines.append(json.dumps(record, ensure_ascii=False))
+    documents.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return len(lines)
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (lambda r: r.update(external_id=""), "the same title and text as line 1"),
+        (lambda r: r.update(text=r["text"] + " Nachtrag."), "the same external id"),
+    ],
+    ids=["same text", "same external id"],
+)
+def test_a_repeated_document_is_a_line_error_and_nothing_is_written(export, change, reason):
+    documents = export.parent / "demo.jsonl.documents.jsonl"
+    assert json.loads(documents.read_text(encoding="utf-8").splitlines()[0])["external_id"]
+    number = add_document_copy(export, change)
+    before = database_counts()
+    message = run_failing(export)
+    assert f"demo.jsonl.documents.jsonl line {number}: {reason}" in message, message
+    assert database_counts() == before
