@@ -35,7 +35,12 @@ EVERY_ACTION = frozenset({VIEW, ADD, CHANGE, DELETE})
 
 # The models that hold somebody's labels. An annotator reaches only their own rows of them,
 # and never through a relation, a filter, a search or an ordering of another model.
-LABEL_MODELS = ("annotator.annotation", "annotator.goldlabel", "annotator.labelrevision")
+LABEL_MODELS = (
+    "annotator.annotation",
+    "annotator.goldlabel",
+    "annotator.labelrevision",
+    "annotator.flagresolution",  # a lead's answer to somebody's skip
+)
 
 # What each role may do with each model (app_label.model_name). A model missing here is for
 # superusers only, so a new model stays closed until it is placed in this table.
@@ -64,6 +69,8 @@ LEAD_ACCESS: dict[str, frozenset[str]] = {
     "annotator.job": frozenset({VIEW}),  # background jobs: started from their pages
     "annotator.projectlabelgroup": EVERY_ACTION,
     "annotator.schemachange": frozenset({VIEW}),  # written by the tool, never by hand
+    # Resolved on the project page (can_resolve_flags): no admin of their own.
+    "annotator.flagresolution": frozenset(),
     "auth.user": frozenset({VIEW}),
 }
 # Nobody, not even a superuser: the label history and the login records are written by the
@@ -115,6 +122,11 @@ def can_view_agreement(user: User) -> bool:
 
 
 def can_adjudicate(user: User) -> bool:
+    return is_lead(user)
+
+
+def can_resolve_flags(user: User) -> bool:
+    """Mark a flag (a statement skipped with a reason) resolved on the project page."""
     return is_lead(user)
 
 
@@ -230,6 +242,8 @@ ANNOTATOR_ROWS = {
     "auth.user": lambda user: Q(pk=user.pk),
     # Background jobs are the leads' (exports, imports, agreement): none for annotators.
     "annotator.job": lambda user: Q(pk__in=[]),
+    # Flags are the leads' work list: an annotator sees no resolution, not even of their own.
+    "annotator.flagresolution": lambda user: Q(pk__in=[]),
 }
 
 

@@ -29,7 +29,7 @@ from django.urls import URLPattern, URLResolver
 from annotator import roles
 from annotator.adjudication.services import gold_label_decide
 from annotator.agreement import statistics
-from annotator.annotation.services import annotation_save
+from annotator.annotation.services import annotation_save, flag_resolve
 from annotator.demo.loading import demo_load
 from annotator.ingestion.services import document_create
 from annotator.labelling import project_label_groups
@@ -316,6 +316,14 @@ def secret_world_build() -> SecretWorld:
         credibility="5",
         labels=[label("Bias", "biased")],
     )
+    # Before the draft: the draft stays the document's latest annotation (objects_of).
+    flagged = Annotation(
+        statement=statement.document.statements.get(position=6),
+        annotator=bob,
+        status=Annotation.Status.SKIPPED,
+        skip_reason=Annotation.SkipReason.SEGMENTATION,
+    )
+    annotation_save(annotation=flagged, labels=[], changed_by=bob)
     draft = Annotation(
         statement=statement.document.statements.get(position=5),
         annotator=bob,
@@ -327,6 +335,8 @@ def secret_world_build() -> SecretWorld:
     annotation_save(annotation=draft, labels=[label("Bias", "biased")], changed_by=bob)
     other_project = other_project_build(bob)
     lead = make_user("lena", LEADS_GROUP)
+    # bob's flag, resolved by the lead: annotators see neither the flag nor the resolution.
+    flag_resolve(annotation_id=flagged.pk, project=project, resolved_by=lead, note="split fixed")
     gold = gold_label_decide(
         gold=GoldLabel(
             statement=statement,

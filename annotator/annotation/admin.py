@@ -27,6 +27,7 @@ from ..progress import progress_recount
 from ..registry.selectors import suggestion_acceptance
 from ..request_ids import is_valid_id
 from .fieldsets import fieldsets_html
+from .flags_admin import ProjectFlagsAdminMixin
 from .forms import AnnotationForm, opened_token, suggested_span, unfinished_action
 from .hotkeys import ACTION_HOTKEYS
 from .selectors import (
@@ -38,12 +39,11 @@ from .selectors import (
     document_neighbours,
     label_definitions,
     next_statement,
-    project_flags,
 )
 from .services import DuplicateAnnotation, annotation_save, annotations_delete
 
 
-class ProjectAnnotationAdminMixin:
+class ProjectAnnotationAdminMixin(ProjectFlagsAdminMixin):
     """Mixed into ProjectAdmin: the user's progress column, "Annotate next", and on the
     project's page the user's queue (annotators) or every annotator's progress (leads)."""
 
@@ -130,7 +130,7 @@ class ProjectAnnotationAdminMixin:
                 (user, progress, activity.get(user.pk, Activity()))
                 for user, progress in annotators_progress(project=project)
             ]
-            extra_context["flags"] = project_flags(project=project)
+            extra_context.update(self.flags_context(request, project))
             extra_context["suggestion_acceptance"] = suggestion_acceptance(project=project)
         return super().change_view(request, object_id, form_url, extra_context)
 

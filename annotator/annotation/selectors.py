@@ -9,6 +9,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from ..models import Annotation, Document, Label, Project, Statement
+from ..models.querysets import FLAG_OPEN
 from ..progress import (
     progress_open_document_id,
     progress_stored,
@@ -156,7 +157,8 @@ class Activity:
 
 
 def annotator_activity(*, project: Project) -> dict[int, Activity]:
-    """Per annotator (user pk): submitted, drafts, skipped, flags (skips with a reason), the
+    """Per annotator (user pk): submitted, drafts, skipped, open flags (skips with a reason no
+    lead resolved), the
     median seconds per submitted statement (saves that measured a time) and the last save."""
     status = Annotation.Status
     rows = (
@@ -167,7 +169,7 @@ def annotator_activity(*, project: Project) -> dict[int, Activity]:
             done=Count("pk", filter=Q(status=status.SUBMITTED)),
             drafts=Count("pk", filter=Q(status=status.DRAFT)),
             skipped=Count("pk", filter=Q(status=status.SKIPPED)),
-            flags=Count("pk", filter=~Q(skip_reason="")),
+            flags=Count("pk", filter=~Q(skip_reason="") & FLAG_OPEN),
             last_activity=Max("updated_at"),
         )
     )
@@ -195,15 +197,21 @@ def annotator_activity(*, project: Project) -> dict[int, Activity]:
     }
 
 
-def project_flags(*, project: Project, limit: int = 100) -> QuerySet[Annotation]:
+def project_flags(*, project: Project, resolved: bool = False, limit: int = 100) -> list:
     """Statements annotators skipped with a reason (unclear, a bad split, off-topic), newest
-    first: a bad split or an unclear guideline is fixed once, not met by every annotator."""
-    return (
-        Annotation.objects.in_project(project)
-        .flagged()
-        .select_related("statement__document", "annotator")
-        .order_by("-updated_at")[:limit]
+    first: a bad split or an unclear guideline is fixed once, not met by every annotator.
+    The open flags, or with `resolved` the resolved ones with who resolved them: one query."""
+    annotations = Annotation.objects.in_project(project)
+    flags = annotations.resolved_flags() if resolved else annotations.open_flags()
+    return list(
+        flags.select_related(
+            "statement__document", "annotator", "flag_resolution__resolved_by"
+        ).order_by("-updated_at", "-pk")[:limit]
     )
+
+
+def project_flags_resolved_count(*, project: Project) -> int:
+    return Annotation.objects.in_project(project).resolved_flags().count()
 
 
 # --- the annotation page ---------------------------------------------------------------------

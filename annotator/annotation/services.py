@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from ..adjudication.services import gold_label_accept_unanimous
 from ..labelling import GRADE_FIELDS, labelling_content, labels_validate
-from ..models import Annotation, Label, LabelGroup, Statement
+from ..models import FLAG_NOTE_MAX_LENGTH, Annotation, FlagResolution, Label, LabelGroup, Statement
 from ..progress import progress_annotation_saved
 from ..revisions import (
     labelling_before,
@@ -142,3 +142,37 @@ def annotations_delete(*, annotations: Iterable[Annotation], changed_by) -> int:
         annotation_delete(annotation=annotation, changed_by=changed_by)
         count += 1
     return count
+
+
+class FlagNotOpen(Exception):
+    """The annotation carries no open flag (resolved meanwhile, or its reason was removed)."""
+
+
+@transaction.atomic
+def flag_resolve(*, annotation_id: int, project, resolved_by, note: str = "") -> FlagResolution:
+    """Mark the open flag of an annotation of `project` resolved. Only the resolution is
+    written: the annotation's labels, status, version and time stay as the annotator left them.
+    """
+    note = note.strip()
+    if len(note) > FLAG_NOTE_MAX_LENGTH:
+        raise ValueError(f"note longer than {FLAG_NOTE_MAX_LENGTH} characters")
+    # Locked, so that two leads resolving at once write one resolution.
+    annotation = (
+        Annotation.objects.in_project(project)
+        .open_flags()
+        .select_for_update(of=("self",))
+        .filter(pk=annotation_id)
+        .first()
+    )
+    if annotation is None:
+        raise FlagNotOpen(annotation_id)
+    resolution, _created = FlagResolution.objects.update_or_create(
+        annotation=annotation,
+        defaults={
+            "skip_reason": annotation.skip_reason,
+            "resolved_by": resolved_by,
+            "resolved_at": timezone.now(),
+            "note": note,
+        },
+    )
+    return resolution

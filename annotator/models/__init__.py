@@ -1,6 +1,7 @@
 """The data model, one module per capability; every model is importable from here
 (`from annotator.models import Annotation`), as Django expects of an app's models."""
 
+from .flags import FLAG_NOTE_MAX_LENGTH, FlagResolution
 from .jobs import Job
 from .labels import (
     NOTE_MAX_LENGTH,
@@ -20,6 +21,8 @@ from .sources import Source
 from .vocabulary import Label, LabelGroup
 
 __all__ = [
+    "FLAG_NOTE_MAX_LENGTH",
+    "FlagResolution",
     "NOTE_MAX_LENGTH",
     "OpenStatement",
     "Annotation",

@@ -4,6 +4,10 @@ projects are read ("only submitted annotations count", "the projects this user a
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import F, Q
+
+# A flagged annotation without a resolution of its current reason (one join, no subquery).
+FLAG_OPEN = Q(flag_resolution__isnull=True) | ~Q(flag_resolution__skip_reason=F("skip_reason"))
 
 
 class ProjectQuerySet(models.QuerySet):
@@ -31,6 +35,13 @@ class AnnotationQuerySet(models.QuerySet):
     def flagged(self) -> AnnotationQuerySet:
         """Skipped with a reason (kept after the statement is annotated): the lead's flags."""
         return self.exclude(skip_reason="")
+
+    def open_flags(self) -> AnnotationQuerySet:
+        """Flags no lead has resolved (a resolution of another, earlier reason leaves it open)."""
+        return self.flagged().filter(FLAG_OPEN)
+
+    def resolved_flags(self) -> AnnotationQuerySet:
+        return self.flagged().filter(flag_resolution__skip_reason=F("skip_reason"))
 
     def for_user(self, user) -> AnnotationQuerySet:
         """The annotations `user` made (their own)."""

@@ -63,6 +63,8 @@ LEAD_REFUSED = {
     # The world's job failed: it has no file to download; retrying takes POST only.
     "annotator_job_download": 404,
     "annotator_job_retry": 405,
+    # Resolving a flag takes POST only.
+    "annotator_project_resolve_flag": 405,
     # Jobs are started from their pages (an export, an import), never added or edited by hand.
     "annotator_job_add": 403,
     "annotator_job_delete": 403,
@@ -88,6 +90,7 @@ SUPERUSER_REFUSED = {
     "annotator_document_import_articles_preview": 404,
     "annotator_job_download": 404,
     "annotator_job_retry": 405,
+    "annotator_project_resolve_flag": 405,
     "annotator_job_add": 403,
     "axes_accessattempt_add": 403,
     "axes_accesslog_add": 403,
@@ -105,6 +108,7 @@ def test_the_matrix_covers_every_custom_view():
     names = {route.name for route in ROUTES}
     for custom in (
         "annotator_project_annotate",
+        "annotator_project_resolve_flag",
         "annotator_project_agreement",
         "annotator_project_agreement_sources",
         "annotator_project_disagreements",

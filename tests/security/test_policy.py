@@ -26,6 +26,9 @@ APP = Path(apps.get_app_config("annotator").path)
 # what following it reveals. "labels": somebody's annotations, gold labels or label history.
 CLASSIFIED_RELATIONS = {
     ("annotator.annotation", "annotator"): "accounts",
+    ("annotator.annotation", "flag_resolution"): "labels",
+    ("annotator.flagresolution", "annotation"): "labels",
+    ("annotator.flagresolution", "resolved_by"): "accounts",
     ("annotator.annotation", "labels"): "vocabulary",
     ("annotator.annotation", "source"): "vocabulary",
     ("annotator.annotation", "statement"): "structure",
