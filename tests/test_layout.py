@@ -65,6 +65,7 @@ def selector_arguments(demo) -> dict:
         "written": "Bias",
         "group": LabelGroup.objects.get(key="bias"),
         "drafts": True,
+        "resolved": True,
         "limit": 10,
         "reserved": frozenset({"s"}),
     }
