@@ -88,9 +88,9 @@ class Vocabulary:
 
     def group(self, written: str, line: int, names: Names, errors: list[str]) -> None:
         meta = card_entry(self.card_groups, written)
-        group, _by_key = label_group_find(written)
+        group = label_group_find(written)
         if group is None and meta.get("key"):
-            group, _by_key = label_group_find(meta["key"])
+            group = label_group_find(meta["key"])
         if group is None and not self.options.create_vocabulary:
             return self.refuse(errors, line, f"the label group “{written}”")
         if group is None:
@@ -112,9 +112,9 @@ class Vocabulary:
     def label(self, group_written: str, written: str, line: int, errors: list[str]) -> None:
         group = self.groups[group_written]
         meta = card_entry(card_entry(self.card_groups, group_written).get("labels", []), written)
-        label, _by_key = label_find(group, written)
+        label = label_find(group, written)
         if label is None and meta.get("key"):
-            label, _by_key = label_find(group, meta["key"])
+            label = label_find(group, meta["key"])
         if label is None and not self.options.create_vocabulary:
             return self.refuse(errors, line, f"the label “{group_written}: {written}”")
         if label is None:

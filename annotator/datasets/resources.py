@@ -172,8 +172,8 @@ class LabelsWidget(widgets.ManyToManyWidget):
             if not item.strip():
                 continue
             group_written, _colon, label_written = item.partition(":")
-            group, _by_key = label_group_find(group_written.strip())
-            label = label_find(group, label_written.strip())[0] if group else None
+            group = label_group_find(group_written.strip())
+            label = label_find(group, label_written.strip()) if group else None
             if label is None:
                 raise ValueError(f"Unknown label “{item.strip()}” (write “group key: label key”).")
             labels.append(label)

@@ -91,23 +91,23 @@ NAME_FIELDS = ("name", "name_en", "name_de")
 
 
 def by_key_or_name(items: QuerySet, written: str):
-    """The group or label (in `items`) a file names `written`, and whether it was found by its
-    key (exports name them by key) or, failing that, by a name in either language (files
-    written before keys existed): (item, True), (item, False) or (None, False). A name shared
-    by two items is not a match."""
+    """The group or label (in `items`) a file names `written`: by its key (exports name them by
+    key), failing that by a name in either language (files written before keys existed); None
+    if neither. A name shared by two items is not a match. Whether it was found by key is
+    `item.key == written`."""
     found = items.filter(key=written).first()
     if found is not None:
-        return found, True
+        return found
     for field in NAME_FIELDS:
         matches = list(items.filter(**{field: written})[:2])
         if len(matches) == 1:
-            return matches[0], False
-    return None, False
+            return matches[0]
+    return None
 
 
-def label_group_find(written: str) -> tuple[LabelGroup | None, bool]:
+def label_group_find(written: str) -> LabelGroup | None:
     return by_key_or_name(LabelGroup.objects.all(), written)
 
 
-def label_find(group: LabelGroup, written: str) -> tuple[Label | None, bool]:
+def label_find(group: LabelGroup, written: str) -> Label | None:
     return by_key_or_name(Label.objects.filter(group=group).select_related("group"), written)
