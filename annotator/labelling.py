@@ -94,8 +94,7 @@ def project_label_groups(
             group = entry.group
             group.position = entry.position
             group.required = entry.required
-            if entry.multiple is not None:
-                group.multiple = entry.multiple
+            group.multiple = entry.multiple_choice
             group.retired_at = entry.retired_at or group.retired_at
             group.schema_entry = entry
             groups.append(group)

@@ -64,6 +64,12 @@ class ProjectLabelGroup(models.Model):
     def __str__(self) -> str:
         return f"{self.project}: {self.group}"
 
+    @property
+    def multiple_choice(self) -> bool:
+        """Whether annotators may pick several labels of the group in this project: the
+        entry's own choice, else the group's."""
+        return self.group.multiple if self.multiple is None else self.multiple
+
 
 class SchemaChange(models.Model):
     """A change to a project's schema, with its date: agreement across it is not comparable."""

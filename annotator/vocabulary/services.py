@@ -278,19 +278,15 @@ def choice_change_check(item: LabelGroup | ProjectLabelGroup) -> None:
         raise ValidationError({"multiple": several_labels_message(item, annotations, gold_labels)})
 
 
-def multiple_in_project(entry: ProjectLabelGroup) -> bool:
-    return entry.group.multiple if entry.multiple is None else entry.multiple
-
-
 def entry_made_single(entry: ProjectLabelGroup) -> QuerySet[Project] | None:
     """The entry's project if the entry makes the group single choice there (a new entry, one
     for another group, or one that was multiple choice); None if it stays single choice as it
     was, or is multiple choice."""
-    if multiple_in_project(entry):
+    if entry.multiple_choice:
         return None
     stored = ProjectLabelGroup.objects.select_related("group").filter(pk=entry.pk).first()
     unchanged = stored is not None and stored.group_id == entry.group_id
-    if unchanged and not multiple_in_project(stored):
+    if unchanged and not stored.multiple_choice:
         return None
     return Project.objects.filter(pk=entry.project_id)
 
