@@ -12,7 +12,7 @@ from ..admin_policy import visible_object_or_404
 from ..models import FLAG_NOTE_MAX_LENGTH, Annotation, Project
 from ..request_ids import is_valid_id
 from .selectors import project_flags, project_flags_resolved_count
-from .services import FlagNotOpen, flag_resolve
+from .services import FlagNoteTooLong, FlagNotOpen, flag_resolve
 
 SHOW_RESOLVED = "resolved_flags"  # the query parameter that lists the resolved flags
 
@@ -52,24 +52,24 @@ class ProjectFlagsAdminMixin:
         note = request.POST.get("note", "")
         if not is_valid_id(Annotation, annotation_id):
             messages.error(request, gettext("No flag was chosen."))
-        elif len(note.strip()) > FLAG_NOTE_MAX_LENGTH:
+            return HttpResponseRedirect(page)
+        try:
+            flag_resolve(
+                annotation_id=int(annotation_id),
+                project=project,
+                resolved_by=request.user,
+                note=note,
+            )
+        except FlagNoteTooLong:
             messages.error(
                 request,
                 gettext("The note is longer than %(max)d characters; nothing was resolved.")
                 % {"max": FLAG_NOTE_MAX_LENGTH},
             )
+        except FlagNotOpen:
+            messages.warning(
+                request, gettext("This flag is no longer open (resolved already or withdrawn).")
+            )
         else:
-            try:
-                flag_resolve(
-                    annotation_id=int(annotation_id),
-                    project=project,
-                    resolved_by=request.user,
-                    note=note,
-                )
-            except FlagNotOpen:
-                messages.warning(
-                    request, gettext("This flag is no longer open (resolved already or withdrawn).")
-                )
-            else:
-                messages.success(request, gettext("The flag is resolved."))
+            messages.success(request, gettext("The flag is resolved."))
         return HttpResponseRedirect(page)

@@ -148,6 +148,10 @@ class FlagNotOpen(Exception):
     """The annotation carries no open flag (resolved meanwhile, or its reason was removed)."""
 
 
+class FlagNoteTooLong(ValueError):
+    """The lead's note is longer than FLAG_NOTE_MAX_LENGTH (after trimming)."""
+
+
 @transaction.atomic
 def flag_resolve(*, annotation_id: int, project, resolved_by, note: str = "") -> FlagResolution:
     """Mark the open flag of an annotation of `project` resolved. Only the resolution is
@@ -155,7 +159,7 @@ def flag_resolve(*, annotation_id: int, project, resolved_by, note: str = "") ->
     """
     note = note.strip()
     if len(note) > FLAG_NOTE_MAX_LENGTH:
-        raise ValueError(f"note longer than {FLAG_NOTE_MAX_LENGTH} characters")
+        raise FlagNoteTooLong(f"note longer than {FLAG_NOTE_MAX_LENGTH} characters")
     # Locked, so that two leads resolving at once write one resolution.
     annotation = (
         Annotation.objects.in_project(project)
