@@ -137,8 +137,9 @@ class DocumentLines:
     project already holds: a document may not repeat either."""
 
     def __init__(self, project: Project):
+        # Read once: both sets below are built from it.
         existing = (
-            project.documents.values_list("external_id", "content_hash") if project.pk else []
+            list(project.documents.values_list("external_id", "content_hash")) if project.pk else []
         )
         self.external_ids = {external_id: None for external_id, _hash in existing if external_id}
         self.contents = {content: None for _external_id, content in existing}
