@@ -427,12 +427,22 @@ class AnnotationResource(LabellingResource):
         attribute="submitted_at", column_name="submitted_at", widget=IsoDateTimeWidget()
     )
 
+    # Measured by the server and stamped from the project on every save (annotation_save):
+    # exported for the researcher, never taken from a file.
+    seconds_spent = fields.Field(
+        attribute="seconds_spent", column_name="seconds_spent", readonly=True
+    )
+    guidelines_version = fields.Field(
+        attribute="guidelines_version", column_name="guidelines_version", readonly=True
+    )
+
     class Meta:
         model = Annotation
         fields = (
             "project", "document", "statement", "statement_text", "annotator", "source",
-            "source_mention", "source_reliability", "info_credibility", "labels", "note",
-            "status", "submitted_at",
+            "source_mention", "source_mention_start", "source_mention_end",
+            "source_reliability", "info_credibility", "labels", "note", "status",
+            "skip_reason", "submitted_at", "seconds_spent", "guidelines_version",
         )  # fmt: skip
         export_order = fields
         import_id_fields = ("statement", "annotator")
@@ -464,8 +474,8 @@ class GoldLabelResource(LabellingResource):
         model = GoldLabel
         fields = (
             "project", "document", "statement", "statement_text", "source", "source_mention",
-            "source_reliability", "info_credibility", "labels", "note", "method", "decided_by",
-            "rationale",
+            "source_mention_start", "source_mention_end", "source_reliability",
+            "info_credibility", "labels", "note", "method", "decided_by", "rationale",
         )  # fmt: skip
         export_order = fields
         import_id_fields = ("statement",)

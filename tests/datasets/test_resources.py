@@ -365,3 +365,51 @@ def test_annotation_labels_column_lists_group_and_label(project, annotator, lead
     data = tablib.Dataset().load(export(client_for(lead), "annotation").decode(), format="csv")
     [row] = [row for row in data.dict if row["annotator"] == "alice"]
     assert row["labels"] == "bias: biased; persuasion-techniques: doubt"
+
+
+def first_word_span(statement) -> tuple[str, int, int]:
+    """The statement's first word and its offsets in the document: a span the form could send."""
+    word = statement.text.split()[0]
+    return word, statement.start, statement.start + len(word)
+
+
+def test_annotations_carry_the_mention_span_time_and_guidelines_version(project, lead, client_for):
+    statement = Statement.objects.filter(document__project=project).order_by("position").first()
+    word, start, end = first_word_span(statement)
+    row = annotation_row(
+        statement, source_mention=word, source_mention_start=start, source_mention_end=end
+    )
+    client = client_for(lead)
+    import_file(client, "annotation", rows_csv([row]))
+    annotation = Annotation.objects.get(statement=statement, annotator__username="alice")
+    assert (annotation.source_mention_start, annotation.source_mention_end) == (start, end)
+    Annotation.objects.filter(pk=annotation.pk).update(seconds_spent=42)
+
+    data = tablib.Dataset().load(export(client, "annotation").decode(), format="csv")
+    [exported] = [r for r in data.dict if r["annotator"] == "alice"]
+    assert (exported["source_mention_start"], exported["source_mention_end"]) == (
+        str(start),
+        str(end),
+    )
+    assert exported["seconds_spent"] == "42"
+    assert exported["guidelines_version"] == project.guidelines_version
+
+    # The time and the guidelines version are the server's: a file does not set them.
+    edited = {**exported, "seconds_spent": "99999", "guidelines_version": "forged"}
+    import_file(client, "annotation", rows_csv([edited]))
+    annotation.refresh_from_db()
+    assert annotation.seconds_spent == 42
+    assert annotation.guidelines_version == project.guidelines_version
+
+
+def test_a_mention_span_that_is_not_the_words_written_is_refused(project, lead, client_for):
+    statement = Statement.objects.filter(document__project=project).order_by("position").first()
+    word, start, end = first_word_span(statement)
+    row = annotation_row(
+        statement, source_mention=word, source_mention_start=start + 1, source_mention_end=end
+    )
+    before = Annotation.objects.count()
+    response = upload(client_for(lead), "annotation", rows_csv([row]))
+    [invalid] = response.context["result"].invalid_rows
+    assert "no longer matches the selected words" in str(invalid.error), invalid.error
+    assert Annotation.objects.count() == before
