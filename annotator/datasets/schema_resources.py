@@ -6,7 +6,8 @@ or nothing, with a reason for every bad row (an unknown project or group key).""
 from import_export import fields
 
 from ..models import LabelGroup, Project, ProjectLabelGroup, SchemaChange
-from .resources import AllOrNothingResource, NameWidget
+from .resource_widgets import NameWidget
+from .resources import AllOrNothingResource
 
 
 class ProjectSchemaResource(AllOrNothingResource):

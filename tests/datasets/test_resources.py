@@ -413,3 +413,28 @@ def test_a_mention_span_that_is_not_the_words_written_is_refused(project, lead, 
     [invalid] = response.context["result"].invalid_rows
     assert "no longer matches the selected words" in str(invalid.error), invalid.error
     assert Annotation.objects.count() == before
+
+
+def test_statements_imported_in_the_admin_join_the_queue_and_the_progress_counts(
+    demo, lead, client_for
+):
+    from annotator.progress import progress_differences
+
+    client = client_for(lead)
+    text = "Die Regierung hat gesagt, dass alles gut sei. Experten zweifeln daran."
+    document_rows = [[demo.name, "new-article", "Neu", text, "de"]]
+    import_file(
+        client,
+        "document",
+        csv_bytes(["project", "external_id", "title", "text", "language"], document_rows),
+    )
+    first, second = text.split(" Experten")[0], "Experten zweifeln daran."
+    statement_rows = [
+        [demo.name, "new-article", 0, 0, first, 0, len(first)],
+        [demo.name, "new-article", 1, 0, second, text.index(second), len(text)],
+    ]
+    headers = ["project", "document", "position", "paragraph", "text", "start", "end"]
+    assert progress_differences(project=demo) == []
+    import_file(client, "statement", csv_bytes(headers, statement_rows))
+    assert Statement.objects.filter(document__external_id="new-article").count() == 2
+    assert progress_differences(project=demo) == []
