@@ -128,6 +128,23 @@ class LabellingForm(forms.ModelForm):
         self.version_check()
         return cleaned_data
 
+    def given_spans(self) -> set[tuple]:
+        """The mention spans this form was given to show (the stored one; forms that pre-fill
+        another add it)."""
+        return {(self.instance.source_mention_start, self.instance.source_mention_end)}
+
+    def stale_span_drop(self, cleaned_data: dict) -> None:
+        """Offsets posted back as they were given with a mention typed since (a page without
+        its script): the words were not selected, so the mention has no span. Offsets of a new
+        selection are checked by the model."""
+        span = (cleaned_data.get("source_mention_start"), cleaned_data.get("source_mention_end"))
+        mention = cleaned_data.get("source_mention")
+        if None in span or mention is None or not self.instance.statement_id:
+            return
+        text = self.instance.statement.document.text
+        if span in self.given_spans() and text[span[0] : span[1]] != mention:
+            cleaned_data["source_mention_start"] = cleaned_data["source_mention_end"] = None
+
     def version_check(self) -> None:
         """Another tab (or another lead) saved since this form was shown: say so, show both
         versions, and let the next save (with the stored version) decide."""

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import roles
 from ..admin_policy import PolicyAdminMixin, visible_object_or_404
 from ..agreement.admin import AgreementAdminMixin
-from ..ingestion.selectors import statement_in_context
+from ..ingestion.selectors import paragraph_bounds, statement_in_context
 from ..labelling_admin import LabellingAdminMixin
 from ..models import Annotation, GoldLabel, Label, Project, Statement
 from ..paginators import CappedCountPaginator
@@ -116,8 +116,15 @@ class AdjudicationAdminMixin(AgreementAdminMixin):
         votes = statement_votes([statement.pk]).get(statement.pk, [])
         agreed = consensus(votes, project.annotations_per_statement, form_class.label_groups)
         instance = gold or GoldLabel(statement=statement)
+        initial = gold_form_initial(gold, agreed)
+        if gold is None:
+            initial.update(gold_form_label_initial(form_class, agreed.plurality["labels"]))
         if request.method == "POST":
-            form = form_class(request.POST, instance=instance, admin_site=self.admin_site)
+            # With the initial values the form was shown with: a span posted back unchanged
+            # beside a mention typed since is recognised as stale.
+            form = form_class(
+                request.POST, instance=instance, initial=initial, admin_site=self.admin_site
+            )
             if form.is_valid():
                 try:
                     saved = gold_label_decide(
@@ -137,9 +144,6 @@ class AdjudicationAdminMixin(AgreementAdminMixin):
                 )
                 return self.after_adjudication(request, project, statement, queue_filters)
         else:
-            initial = gold_form_initial(gold, agreed)
-            if gold is None:
-                initial.update(gold_form_label_initial(form_class, agreed.plurality["labels"]))
             form = form_class(instance=instance, initial=initial, admin_site=self.admin_site)
         walk = self.adjudication_walk(request, project, queue_filters.filters(), statement)
         skip_to = next(iter(walk.following(statement.pk)), None)
@@ -150,6 +154,9 @@ class AdjudicationAdminMixin(AgreementAdminMixin):
             gettext("Adjudicate statement %(position)d") % {"position": statement.position + 1},
             statement=statement,
             statement_context=statement_in_context(statement),
+            paragraph_start=paragraph_bounds(
+                statement.document.text, statement.start, statement.end
+            )[0],
             annotations=annotations,
             comparison=comparison_rows(annotations, form_class.label_groups),
             agreed=agreed,

@@ -9,7 +9,12 @@ from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 
 from ..agreement.forms import ManyOptionsSelect
-from ..labelling import LABELLING_FIELDS, label_groups_offered, project_label_groups
+from ..labelling import (
+    LABELLING_FIELDS,
+    MENTION_SPAN_FIELDS,
+    label_groups_offered,
+    project_label_groups,
+)
 from ..labelling_admin import LabellingForm, label_group_field_name, labellingform_class
 from ..models import Document, GoldLabel, Project, Source
 from ..request_ids import ValidIdsAutocompleteSelect
@@ -34,11 +39,14 @@ class GoldLabelForm(LabellingForm):
 
 class GoldDecisionForm(GoldLabelForm):
     """The gold label form of the adjudication page: the grades and the method as radio
-    buttons, as in the annotation form."""
+    buttons, as in the annotation form; the mention's span from a selection in the paragraph
+    (or the annotators' most selected span, pre-filled)."""
 
     class Meta(GoldLabelForm.Meta):
-        fields = [*GoldLabelForm.Meta.fields]
+        fields = [*GoldLabelForm.Meta.fields, *MENTION_SPAN_FIELDS]
         widgets = {
+            "source_mention_start": forms.HiddenInput,
+            "source_mention_end": forms.HiddenInput,
             "source_reliability": forms.RadioSelect,
             "info_credibility": forms.RadioSelect,
             "method": forms.RadioSelect,
@@ -58,6 +66,16 @@ class GoldDecisionForm(GoldLabelForm):
         for name in ("source_reliability", "info_credibility", "method"):
             self.fields[name].choices = [c for c in self.fields[name].choices if c[0]]
 
+    def clean(self):
+        # The span is posted with the mention here: checked by the model, not dropped.
+        cleaned_data = LabellingForm.clean(self)
+        self.stale_span_drop(cleaned_data)
+        return cleaned_data
+
+    def given_spans(self) -> set[tuple]:
+        initial = (self.initial.get("source_mention_start"), self.initial.get("source_mention_end"))
+        return super().given_spans() | {initial}
+
 
 def gold_form_class(project: Project) -> type[GoldDecisionForm]:
     """The gold-label form of the project's schema (the groups it offers)."""
@@ -74,6 +92,8 @@ def gold_form_initial(gold: GoldLabel | None, agreed: Consensus) -> dict:
     initial = {
         "source": values.get("source_id"),
         "source_mention": values.get("source_mention", ""),
+        "source_mention_start": values.get("source_mention_start"),
+        "source_mention_end": values.get("source_mention_end"),
         "source_reliability": values.get("source_reliability"),
         "info_credibility": values.get("info_credibility"),
         "method": GoldLabel.Method.ADJUDICATED,

@@ -141,23 +141,9 @@ class AnnotationForm(LabellingForm):
                 )
         return cleaned_data
 
-    def stale_span_drop(self, cleaned_data: dict) -> None:
-        """Offsets posted back as they were given (the stored or the suggested span) with a
-        mention typed since (a page without its script): the words were not selected, so the
-        mention has no span. Offsets of a new selection are checked by the model."""
-        span = (cleaned_data.get("source_mention_start"), cleaned_data.get("source_mention_end"))
-        mention = cleaned_data.get("source_mention")
-        if None in span or mention is None:
-            return
-        if not self.instance.statement_id:
-            return
-        statement = self.instance.statement
-        given = {
-            (self.instance.source_mention_start, self.instance.source_mention_end),
-            suggested_span(statement),
-        }
-        if span in given and statement.document.text[span[0] : span[1]] != mention:
-            cleaned_data["source_mention_start"] = cleaned_data["source_mention_end"] = None
+    def given_spans(self) -> set[tuple]:
+        """The stored span, and the suggestion's the form pre-fills for a new annotation."""
+        return super().given_spans() | {suggested_span(self.instance.statement)}
 
     def repeats(self, existing: Annotation) -> bool:
         posted = Annotation(

@@ -6,7 +6,8 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from annotator.adjudication.queue import disagreement_queue
-from annotator.models import GoldLabel, LabelRevision
+from annotator.models import GoldLabel, LabelRevision, Statement
+from tests.browser.selection import SELECT_WORD
 from tests.helpers import browser_login, load_demo
 
 pytestmark = pytest.mark.browser
@@ -54,3 +55,31 @@ def test_a_lead_goes_from_agreement_to_a_gold_label(page, live_server, demo_live
     # On to the next disagreement.
     assert f"/disagreements/{worst.statement_id}/" not in page.url
     assert "/disagreements/" in page.url
+
+
+def test_a_lead_selects_the_source_as_written_on_the_adjudication_page(
+    page, live_server, demo_live
+):
+    statement = Statement.objects.select_related("document").get(
+        pk=disagreement_queue(project=demo_live)[0].statement_id
+    )
+    browser_login(page, live_server, "lead", "lead-demo-2026")
+    page.goto(
+        f"{live_server.url}/admin/annotator/project/{demo_live.pk}/disagreements/{statement.pk}/"
+    )
+    page.wait_for_selector("#gold-form")
+    paragraph = page.inner_text("#paragraph")
+    word = paragraph.split()[1]
+    assert page.evaluate(SELECT_WORD, word)
+    assert page.input_value("#id_source_mention") == word
+    start = int(page.input_value("#id_source_mention_start"))
+    end = int(page.input_value("#id_source_mention_end"))
+    for name in ("source_reliability", "info_credibility"):
+        if not page.locator(f"input[name={name}]:checked").count():
+            page.locator(f"input[name={name}]").first.check()
+    page.click("input[name=_save_next]")
+    page.wait_for_selector(".messagelist")
+
+    gold = GoldLabel.objects.get(statement=statement)
+    assert (gold.source_mention_start, gold.source_mention_end) == (start, end)
+    assert statement.document.text[start:end] == word == gold.source_mention

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from annotator.models import Annotation, Label
+from tests.browser.selection import SELECT_WORD
 from tests.helpers import browser_login
 
 pytestmark = pytest.mark.browser
@@ -167,25 +168,6 @@ def test_the_form_fits_one_screen(page, live_server, transactional_demo):
     assert page.evaluate("document.documentElement.scrollHeight") <= 768
     page.set_viewport_size({"width": 800, "height": 900})
     assert page.evaluate("document.documentElement.scrollWidth") <= 800
-
-
-SELECT_WORD = """word => {
-  const paragraph = document.getElementById('paragraph');
-  const walker = document.createTreeWalker(paragraph, NodeFilter.SHOW_TEXT);
-  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    const at = node.data.indexOf(word);
-    if (at >= 0) {
-      const range = document.createRange();
-      range.setStart(node, at);
-      range.setEnd(node, at + word.length);
-      getSelection().removeAllRanges();
-      getSelection().addRange(range);
-      paragraph.dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
-      return true;
-    }
-  }
-  return false;
-}"""
 
 
 def test_selected_words_become_the_source_as_written_with_their_offsets(

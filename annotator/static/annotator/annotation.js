@@ -6,7 +6,7 @@
  * - Enter on a radio button, a checkbox or a one-line field never submits the form.
  * - The source picker never takes an option from an older result list: Enter waits for the
  *   results of what was typed.
- * - Selecting words in the paragraph fills "source as written" and its offsets.
+ * - Selecting words in the paragraph fills "source as written" and its offsets (mention_span.js).
  * - A new annotation or a draft is saved as a draft automatically while working.
  */
 (function () {
@@ -16,7 +16,6 @@
     return;
   }
   const byId = (id) => document.getElementById(id);
-  const codePoints = (text) => Array.from(text).length;
 
   // --- hotkeys ------------------------------------------------------------------------------
 
@@ -112,30 +111,10 @@
 
   const jQuery = window.django && window.django.jQuery;
   const sourceSelect = byId("id_source");
-  const mentionInput = byId("id_source_mention");
-  const startInput = byId("id_source_mention_start");
-  const endInput = byId("id_source_mention_end");
 
-  function setMention(mention, start, end) {
-    if (mentionInput) {
-      mentionInput.value = mention;
-      mentionInput.dispatchEvent(new Event("change", { bubbles: true }));
-    }
-    if (startInput && endInput) {
-      startInput.value = start === null ? "" : String(start);
-      endInput.value = end === null ? "" : String(end);
-    }
-  }
-
-  if (mentionInput) {
-    // Typed by hand: the words are no longer a selection in the paragraph.
-    mentionInput.addEventListener("input", function () {
-      if (startInput && endInput) {
-        startInput.value = "";
-        endInput.value = "";
-      }
-    });
-  }
+  // Shared with the adjudication page (mention_span.js): typing clears the span, selecting
+  // words in the paragraph fills the mention and its offsets.
+  const setMention = window.annotatorMention ? window.annotatorMention.set : function () {};
 
   if (jQuery && sourceSelect) {
     jQuery(function () {
@@ -214,38 +193,6 @@
       const end = accept.dataset.end === "" ? null : Number(accept.dataset.end);
       setMention(accept.dataset.mention || "", start, end);
     });
-  }
-
-  // --- source as written, by selection -------------------------------------------------------
-
-  const paragraph = byId("paragraph");
-  function takeSelection() {
-    const selection = window.getSelection();
-    if (!selection || selection.isCollapsed || selection.rangeCount === 0) {
-      return;
-    }
-    const range = selection.getRangeAt(0);
-    if (!paragraph.contains(range.startContainer) || !paragraph.contains(range.endContainer)) {
-      return;
-    }
-    const before = document.createRange();
-    before.setStart(paragraph, 0);
-    before.setEnd(range.startContainer, range.startOffset);
-    const selected = range.toString();
-    const mention = selected.trim();
-    if (!mention) {
-      return;
-    }
-    const leading = selected.length - selected.trimStart().length;
-    const start =
-      Number(paragraph.dataset.offset) +
-      codePoints(before.toString()) +
-      codePoints(selected.slice(0, leading));
-    setMention(mention, start, start + codePoints(mention));
-  }
-  if (paragraph && mentionInput) {
-    paragraph.addEventListener("mouseup", takeSelection);
-    paragraph.addEventListener("keyup", takeSelection);
   }
 
   // --- guidelines ---------------------------------------------------------------------------
