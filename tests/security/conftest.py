@@ -13,7 +13,8 @@ import pytest
 from django.db import transaction
 from django.test import override_settings
 
-from ..helpers import FAST_HASHERS, PROBES, SecretWorld, secret_world_build
+from ..helpers import FAST_HASHERS
+from .world import PROBES, SecretWorld, secret_world_build
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -17,15 +17,8 @@ from django.test import Client
 
 from annotator.models import GoldLabel, Job, Source
 from annotator.roles import ANNOTATORS_GROUP, LEADS_GROUP
-from tests.helpers import (
-    admin_routes,
-    annotation_submit,
-    label,
-    login_records_create,
-    make_user,
-    objects_of,
-    probes_count,
-)
+from tests.helpers import annotation_submit, label, make_user
+from tests.security.world import admin_routes, login_records_create, objects_of, probes_count
 
 pytestmark = pytest.mark.browser
 

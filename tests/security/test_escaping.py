@@ -4,7 +4,7 @@ the admin renders as HTML: typed by a lead or imported from a file, it must arri
 over plain HTTP, on SQLite and PostgreSQL alike.)"""
 
 from annotator.models import LabelGroup
-from tests.helpers import objects_of
+from tests.security.world import objects_of
 
 PAYLOAD = '<img src=x onerror=alert(1)>"><script>alert(1)</script>'
 ESCAPED = "&lt;img src=x onerror=alert(1)&gt;&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"

@@ -20,7 +20,7 @@ from django.urls import reverse
 
 from annotator import roles
 from annotator.models import ProjectLabelGroup
-from tests.helpers import (
+from tests.security.world import (
     SecretWorld,
     listed_pks,
     probes_count,

@@ -21,7 +21,8 @@ from django.contrib.admin import helpers
 from django.forms.formsets import BaseFormSet
 
 from annotator.models import Annotation, GoldLabel
-from tests.helpers import ROLES, admin_routes, group_field, objects_of, probes_count
+from tests.helpers import group_field
+from tests.security.world import ROLES, admin_routes, objects_of, probes_count
 
 BAD_IDS = ("abc", "-1", "99999999999999999999")
 BAD_CHOICE = "ZZZ-no-such-choice"

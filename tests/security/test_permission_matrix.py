@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.helpers import admin_routes, objects_of, probes_count
+from tests.security.world import admin_routes, objects_of, probes_count
 
 # What an annotator may open (status 200, or a redirect for "annotate next").
 ANNOTATOR_MAY_OPEN = {

@@ -18,7 +18,7 @@ from annotator import roles
 from annotator.admin import SourceAdmin
 from annotator.admin_policy import PolicyAdminMixin
 from annotator.models import Project, Source
-from tests.helpers import SECRET_PREFIX, listed_pks, probes_count, relations
+from tests.security.world import SECRET_PREFIX, listed_pks, probes_count, relations
 
 APP = Path(apps.get_app_config("annotator").path)
 

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from annotator import roles
 from annotator.models import Annotation, GoldLabel, Label, Source
-from tests.helpers import listed_pks, probes_count, relations
+from tests.security.world import listed_pks, probes_count, relations
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label_lower)
 
