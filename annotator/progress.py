@@ -53,16 +53,25 @@ def _open_statements(project) -> int | None:
 
 
 def progress_stored(*, project, user_id: int) -> tuple[int, int, int | None] | None:
-    """(done, total, current document id) from the maintained counts, in two queries; None
+    """(done, total, current document id) from the maintained counts, in one query; None
     when the project has none that hold (then the caller counts)."""
-    open_statements = _open_statements(project)
-    if open_statements is None:
+    # The project's row and the annotator's (if any) together, in SQL written here: the form
+    # and "Annotate next" read them on every request, and building two ORM queries cost more
+    # CPU than running them.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT p.open_statements, p.counted_for, a.submitted, a.submitted_open, "
+            f"a.current_document_id FROM {ProjectProgress._meta.db_table} p "
+            f"LEFT JOIN {AnnotatorProgress._meta.db_table} a "
+            "ON a.project_id = p.project_id AND a.annotator_id = %s "
+            "WHERE p.project_id = %s ORDER BY p.id LIMIT 1",
+            [user_id, project.pk],
+        )
+        row = cursor.fetchone()
+    if row is None or row[1] != project.annotations_per_statement:
         return None
-    done, done_open, current = (
-        AnnotatorProgress.objects.filter(project_id=project.pk, annotator_id=user_id)
-        .values_list("submitted", "submitted_open", "current_document_id")
-        .first()
-    ) or (0, 0, None)
+    open_statements, _counted_for, done, done_open, current = row
+    done, done_open = done or 0, done_open or 0
     return done, done + open_statements - done_open, current
 
 
@@ -106,6 +115,27 @@ def progress_open_document_id(*, project_id: int, user_id: int, from_document_id
         .order_by("document_id", "position")
         .values_list("document_id", flat=True)
         .first()
+    )
+
+
+def progress_untouched_in_document(*, project_id: int, user_id: int, document_id: int):
+    """The first statement of the document still open (maintained) that the user has no
+    annotation of, or None: one query through the open statements' index, in SQL written
+    here ("Annotate next" runs it on every request; the ORM's queue query cost more CPU to
+    build than to run)."""
+    return next(
+        iter(
+            Statement.objects.raw(
+                f"SELECT s.* FROM {OpenStatement._meta.db_table} o "
+                f"JOIN {Statement._meta.db_table} s ON s.id = o.statement_id "
+                "WHERE o.project_id = %s AND o.document_id = %s AND NOT EXISTS ("
+                f"SELECT 1 FROM {Annotation._meta.db_table} a "
+                "WHERE a.statement_id = o.statement_id AND a.annotator_id = %s) "
+                "ORDER BY o.position LIMIT 1",
+                [project_id, document_id, user_id],
+            )
+        ),
+        None,
     )
 
 
@@ -240,10 +270,11 @@ def progress_annotation_saved(
     was_submitted: bool,
     is_submitted: bool,
     deleted: bool = False,
-) -> None:
+) -> int:
     """Move the counts by one annotation's save or delete (call it after the write, inside the
     same transaction). `was_submitted`/`is_submitted`: its status before and after (a delete
-    is `is_submitted=False`)."""
+    is `is_submitted=False`). Returns the project's `annotations_per_statement`, read with the
+    lock on the statement's row (held until the transaction ends)."""
     document_id, position, project_id, required = (
         Statement.objects.select_for_update(of=("self",))
         .filter(pk=statement_id)
@@ -310,3 +341,4 @@ def progress_annotation_saved(
         OpenStatement.objects.filter(statement_id=statement_id).delete()
     if opened:
         _open_statements_move(project_id, opened)
+    return required

@@ -433,6 +433,18 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
         project_id = obj.statement.document.project_id
         return HttpResponseRedirect(reverse("admin:annotator_project_annotate", args=[project_id]))
 
+    # Every save is recorded in the label history (who, when, before and after), which leads
+    # read; the admin's own log of additions and changes would repeat it with less, at a
+    # query (and the change message built for it) per save.
+    def construct_change_message(self, request, form, formsets, add=False):
+        return []
+
+    def log_addition(self, request, obj, message):
+        return None
+
+    def log_change(self, request, obj, message):
+        return None
+
     # Deleted one by one into the label history, re-checking the automatic gold label.
     def delete_model(self, request, obj):
         annotations_delete(annotations=[obj], changed_by=request.user)
