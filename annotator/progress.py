@@ -25,7 +25,15 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 
-from .models import Annotation, AnnotatorProgress, OpenStatement, ProjectProgress, Statement
+from .models import (
+    Annotation,
+    AnnotatorProgress,
+    Document,
+    OpenStatement,
+    Project,
+    ProjectProgress,
+    Statement,
+)
 
 
 @dataclass(frozen=True)
@@ -275,70 +283,97 @@ def progress_annotation_saved(
     same transaction). `was_submitted`/`is_submitted`: its status before and after (a delete
     is `is_submitted=False`). Returns the project's `annotations_per_statement`, read with the
     lock on the statement's row (held until the transaction ends)."""
-    document_id, position, project_id, required = (
-        Statement.objects.select_for_update(of=("self",))
-        .filter(pk=statement_id)
-        .values_list(
-            "document_id",
-            "position",
-            "document__project_id",
-            "document__project__annotations_per_statement",
+    # In SQL written here: every save runs these queries, and building them in the ORM cost
+    # more CPU than running them.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.document_id, s.position, d.project_id, p.annotations_per_statement "
+            f"FROM {Statement._meta.db_table} s "
+            f"JOIN {Document._meta.db_table} d ON d.id = s.document_id "
+            f"JOIN {Project._meta.db_table} p ON p.id = d.project_id "
+            f"WHERE s.id = %s{_lock(of='s')}",
+            [statement_id],
         )
-        .get()
-    )
-    changes: dict[int, list[int]] = {annotator_id: [0, 0]}
-    opened = 0
-    if was_submitted != is_submitted:
-        submitters = list(
-            Annotation.objects.submitted()
-            .filter(statement_id=statement_id)
-            .values_list("annotator_id", flat=True)
-        )
-        after = len(submitters)
-        before = after + (1 if was_submitted else -1)
-        open_before, open_after = before < required, after < required
-        changes[annotator_id] = [
-            int(is_submitted) - int(was_submitted),
-            int(is_submitted and open_after) - int(was_submitted and open_before),
-        ]
-        if open_before != open_after:
-            opened = 1 if open_after else -1
-            for other in submitters:
-                if other != annotator_id:
-                    changes[other] = [0, opened]
+        document_id, position, project_id, required = cursor.fetchone()
+        changes: dict[int, list[int]] = {annotator_id: [0, 0]}
+        opened = 0
+        if was_submitted != is_submitted:
+            cursor.execute(
+                f"SELECT annotator_id FROM {Annotation._meta.db_table} "
+                "WHERE statement_id = %s AND status = %s",
+                [statement_id, Annotation.Status.SUBMITTED],
+            )
+            submitters = [row[0] for row in cursor.fetchall()]
+            after = len(submitters)
+            before = after + (1 if was_submitted else -1)
+            open_before, open_after = before < required, after < required
+            changes[annotator_id] = [
+                int(is_submitted) - int(was_submitted),
+                int(is_submitted and open_after) - int(was_submitted and open_before),
+            ]
+            if open_before != open_after:
+                opened = 1 if open_after else -1
+                for other in submitters:
+                    if other != annotator_id:
+                        changes[other] = [0, opened]
+        _annotators_move(cursor, project_id, annotator_id, changes, document_id, deleted)
+        if opened == 1:
+            cursor.execute(
+                f"INSERT INTO {OpenStatement._meta.db_table} "
+                "(statement_id, project_id, document_id, position) VALUES (%s, %s, %s, %s)",
+                [statement_id, project_id, document_id, position],
+            )
+        elif opened == -1:
+            cursor.execute(
+                f"DELETE FROM {OpenStatement._meta.db_table} WHERE statement_id = %s",
+                [statement_id],
+            )
+        if opened:
+            cursor.execute(
+                f"UPDATE {ProjectProgress._meta.db_table} "
+                "SET open_statements = open_statements + %s WHERE project_id = %s",
+                [opened, project_id],
+            )
+    return required
+
+
+def _lock(of: str) -> str:
+    """The row lock of a SELECT, where the database has one (SQLite locks the whole file)."""
+    if not connection.features.has_select_for_update:
+        return ""
+    return f" FOR UPDATE OF {of}" if connection.features.has_select_for_update_of else " FOR UPDATE"
+
+
+def _annotators_move(cursor, project_id, annotator_id, changes, document_id, deleted) -> None:
+    """The annotators' rows moved by one save: `changes` {annotator id: [done, done_open]}."""
+    table = AnnotatorProgress._meta.db_table
     others = sorted(user for user in changes if user != annotator_id)
     if others:
         # Every row this save moves, locked in one order (by annotator) in one query; then
         # the others move together: three queries however many annotators the statement has.
-        list(
-            AnnotatorProgress.objects.select_for_update()
-            .filter(project_id=project_id, annotator_id__in=[annotator_id, *others])
-            .order_by("annotator_id")
-            .values_list("pk")
+        rows = ", ".join(["%s"] * (len(others) + 1))
+        cursor.execute(
+            f"SELECT id FROM {table} WHERE project_id = %s AND annotator_id IN ({rows}) "
+            f"ORDER BY annotator_id{_lock(of=table)}",
+            [project_id, annotator_id, *others],
         )
-        AnnotatorProgress.objects.filter(project_id=project_id, annotator_id__in=others).update(
-            submitted_open=F("submitted_open") + opened
+        cursor.fetchall()
+        cursor.execute(
+            f"UPDATE {table} SET submitted_open = submitted_open + %s "
+            f"WHERE project_id = %s AND annotator_id IN ({', '.join(['%s'] * len(others))})",
+            [changes[others[0]][1], project_id, *others],
         )
     done, done_open = changes[annotator_id]
-    fields = {"submitted": F("submitted") + done, "submitted_open": F("submitted_open") + done_open}
-    if not deleted:
-        fields["current_document_id"] = document_id
-    rows = AnnotatorProgress.objects.filter(project_id=project_id, annotator_id=annotator_id)
-    if not rows.update(**fields):
+    current = "" if deleted else ", current_document_id = %s"
+    update = (
+        f"UPDATE {table} SET submitted = submitted + %s, submitted_open = submitted_open + %s"
+        f"{current} WHERE project_id = %s AND annotator_id = %s"
+    )
+    params = [done, done_open, *([] if deleted else [document_id]), project_id, annotator_id]
+    cursor.execute(update, params)
+    if cursor.rowcount == 0:  # the annotator's first save in the project
         AnnotatorProgress.objects.bulk_create(
             [AnnotatorProgress(project_id=project_id, annotator_id=annotator_id)],
             ignore_conflicts=True,
         )
-        rows.update(**fields)
-    if opened == 1:
-        OpenStatement.objects.create(
-            statement_id=statement_id,
-            project_id=project_id,
-            document_id=document_id,
-            position=position,
-        )
-    elif opened == -1:
-        OpenStatement.objects.filter(statement_id=statement_id).delete()
-    if opened:
-        _open_statements_move(project_id, opened)
-    return required
+        cursor.execute(update, params)
