@@ -26,7 +26,7 @@ from ..paginators import CappedCountPaginator
 from ..progress import progress_recount
 from ..registry.selectors import suggestion_acceptance
 from ..request_ids import is_valid_id
-from .fieldsets import fieldsets_html
+from .fieldsets import definitions_html, fieldsets_html
 from .flags_admin import ProjectFlagsAdminMixin
 from .forms import AnnotationForm, opened_token, suggested_span, unfinished_action
 from .hotkeys import ACTION_HOTKEYS
@@ -370,8 +370,8 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
                 statement.suggested_source.picker_name if statement.suggested_source else ""
             ),
             neighbours=document_neighbours(statement),
-            label_definitions=label_definitions(
-                self.label_groups(request, project), form.offered_labels
+            label_definitions=definitions_html(
+                label_definitions(self.label_groups(request, project), form.offered_labels)
             ),
             # One screen: the statement, the choices and the buttons without the sidebar.
             is_nav_sidebar_enabled=False,

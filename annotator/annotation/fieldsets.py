@@ -200,3 +200,32 @@ def label_suffix(bound: forms.BoundField) -> str:
     if bound.field.label_suffix is not None:
         return bound.field.label_suffix
     return bound.form.label_suffix
+
+
+def definitions_html(definitions: list[tuple]) -> SafeString:
+    """The guidelines panel's list of each group and its labels with their definitions (as
+    selectors.label_definitions gives them), written here for the same reason as the
+    fieldsets: dozens of labels on every form."""
+    return format_html_join(
+        "\n",
+        "<dt>{}</dt>{}\n{}",
+        (
+            (
+                group.display_name,
+                format_html("<dd>{}</dd>", group.display_description)
+                if group.display_description
+                else "",
+                format_html_join("", "{}", ((label_definition_html(label),) for label in labels)),
+            )
+            for group, labels in definitions
+        ),
+    )
+
+
+def label_definition_html(label) -> SafeString:
+    description = label.display_description
+    return format_html(
+        "<dd><strong>{}</strong>{}</dd>",
+        label.display_name,
+        format_html(": {}", description) if description else "",
+    )
