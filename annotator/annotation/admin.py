@@ -84,7 +84,12 @@ class ProjectAnnotationAdminMixin(ProjectFlagsAdminMixin):
 
     def annotate_next_view(self, request: HttpRequest, object_id: str):
         """Send the annotator to the next statement of their queue."""
-        project = visible_object_or_404(request.user, Project, object_id)
+        # Whether the user annotates it, in the same query.
+        annotates = roles.annotates_expression(request.user, "pk")
+        project = visible_object_or_404(
+            request.user, Project.objects.annotate(user_annotates=annotates), object_id
+        )
+        roles.annotates_known(request.user, project.pk, project.user_annotates)
         if not roles.can_annotate(request.user, project):
             raise PermissionDenied
         statement = next_statement(
@@ -233,11 +238,14 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
             raise Http404(gettext("Open a statement from your queue to annotate it."))
         statement = (
             Statement.objects.select_related("document__project", "suggested_source")
+            # Whether the user annotates its project, in the same query.
+            .annotate(user_annotates=roles.annotates_expression(request.user, "document__project"))
             .filter(pk=statement_id)
             .first()
         )
         if statement is None:
             raise Http404(gettext("Open a statement from your queue to annotate it."))
+        roles.annotates_known(request.user, statement.document.project_id, statement.user_annotates)
         if not roles.can_annotate_statement(request.user, statement):
             raise PermissionDenied
         return statement
