@@ -112,7 +112,7 @@ def next_statement(*, project: Project, user, drafts: bool = False) -> Statement
         own = own.without_drafts()
     queue = whole_queue.filter(~Exists(own))
     untouched = _untouched_next(
-        queue, project=project, user=user, stored=stored, current_done=in_current
+        queue, project=project, user=user, stored=stored, current_done=in_current, drafts=drafts
     )
     if untouched is None:
         return whole_queue.first()
@@ -121,9 +121,16 @@ def next_statement(*, project: Project, user, drafts: bool = False) -> Statement
 
 
 def _untouched_next(
-    queue: QuerySet[Statement], *, project: Project, user, stored, current_done: bool = False
+    queue: QuerySet[Statement],
+    *,
+    project: Project,
+    user,
+    stored,
+    current_done: bool = False,
+    drafts: bool = False,
 ) -> Statement | None:
-    """`current_done`: the document of the latest save was looked in already."""
+    """`current_done`: the document of the latest save was looked in already; `drafts`: the
+    queue keeps the user's drafts (next_statement)."""
     if stored is not None:
         # The document of the latest save: where the user is working (maintained).
         current = stored[2]
@@ -145,6 +152,13 @@ def _untouched_next(
         found = progress_open_document_id(**ids, from_document_id=start)
         if found is None:
             found = progress_open_document_id(**ids, from_document_id=0)
+        if found is not None and not drafts:
+            # Its first statement the user has not touched, through the same index: the
+            # queue's query below counts every statement from there on (400 ms of
+            # PostgreSQL at 100,000 statements, on every new document).
+            first = progress_untouched_in_document(**ids, document_id=found)
+            if first is not None:
+                return first
         start = start if found is None else found
     return queue.filter(document_id__gte=start).first() or queue.first()
 
