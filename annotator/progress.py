@@ -25,7 +25,15 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 
-from .models import Annotation, AnnotatorProgress, OpenStatement, ProjectProgress, Statement
+from .models import (
+    Annotation,
+    AnnotatorProgress,
+    Document,
+    OpenStatement,
+    Project,
+    ProjectProgress,
+    Statement,
+)
 
 
 @dataclass(frozen=True)
@@ -53,16 +61,25 @@ def _open_statements(project) -> int | None:
 
 
 def progress_stored(*, project, user_id: int) -> tuple[int, int, int | None] | None:
-    """(done, total, current document id) from the maintained counts, in two queries; None
+    """(done, total, current document id) from the maintained counts, in one query; None
     when the project has none that hold (then the caller counts)."""
-    open_statements = _open_statements(project)
-    if open_statements is None:
+    # The project's row and the annotator's (if any) together, in SQL written here: the form
+    # and "Annotate next" read them on every request, and building two ORM queries cost more
+    # CPU than running them.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT p.open_statements, p.counted_for, a.submitted, a.submitted_open, "
+            f"a.current_document_id FROM {ProjectProgress._meta.db_table} p "
+            f"LEFT JOIN {AnnotatorProgress._meta.db_table} a "
+            "ON a.project_id = p.project_id AND a.annotator_id = %s "
+            "WHERE p.project_id = %s ORDER BY p.id LIMIT 1",
+            [user_id, project.pk],
+        )
+        row = cursor.fetchone()
+    if row is None or row[1] != project.annotations_per_statement:
         return None
-    done, done_open, current = (
-        AnnotatorProgress.objects.filter(project_id=project.pk, annotator_id=user_id)
-        .values_list("submitted", "submitted_open", "current_document_id")
-        .first()
-    ) or (0, 0, None)
+    open_statements, _counted_for, done, done_open, current = row
+    done, done_open = done or 0, done_open or 0
     return done, done + open_statements - done_open, current
 
 
@@ -106,6 +123,27 @@ def progress_open_document_id(*, project_id: int, user_id: int, from_document_id
         .order_by("document_id", "position")
         .values_list("document_id", flat=True)
         .first()
+    )
+
+
+def progress_untouched_in_document(*, project_id: int, user_id: int, document_id: int):
+    """The first statement of the document still open (maintained) that the user has no
+    annotation of, or None: one query through the open statements' index, in SQL written
+    here ("Annotate next" runs it on every request; the ORM's queue query cost more CPU to
+    build than to run)."""
+    return next(
+        iter(
+            Statement.objects.raw(
+                f"SELECT s.* FROM {OpenStatement._meta.db_table} o "
+                f"JOIN {Statement._meta.db_table} s ON s.id = o.statement_id "
+                "WHERE o.project_id = %s AND o.document_id = %s AND NOT EXISTS ("
+                f"SELECT 1 FROM {Annotation._meta.db_table} a "
+                "WHERE a.statement_id = o.statement_id AND a.annotator_id = %s) "
+                "ORDER BY o.position LIMIT 1",
+                [project_id, document_id, user_id],
+            )
+        ),
+        None,
     )
 
 
@@ -240,73 +278,102 @@ def progress_annotation_saved(
     was_submitted: bool,
     is_submitted: bool,
     deleted: bool = False,
-) -> None:
+) -> int:
     """Move the counts by one annotation's save or delete (call it after the write, inside the
     same transaction). `was_submitted`/`is_submitted`: its status before and after (a delete
-    is `is_submitted=False`)."""
-    document_id, position, project_id, required = (
-        Statement.objects.select_for_update(of=("self",))
-        .filter(pk=statement_id)
-        .values_list(
-            "document_id",
-            "position",
-            "document__project_id",
-            "document__project__annotations_per_statement",
+    is `is_submitted=False`). Returns the project's `annotations_per_statement`, read with the
+    lock on the statement's row (held until the transaction ends)."""
+    # In SQL written here: every save runs these queries, and building them in the ORM cost
+    # more CPU than running them.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.document_id, s.position, d.project_id, p.annotations_per_statement "
+            f"FROM {Statement._meta.db_table} s "
+            f"JOIN {Document._meta.db_table} d ON d.id = s.document_id "
+            f"JOIN {Project._meta.db_table} p ON p.id = d.project_id "
+            f"WHERE s.id = %s{_lock(of='s')}",
+            [statement_id],
         )
-        .get()
-    )
-    changes: dict[int, list[int]] = {annotator_id: [0, 0]}
-    opened = 0
-    if was_submitted != is_submitted:
-        submitters = list(
-            Annotation.objects.submitted()
-            .filter(statement_id=statement_id)
-            .values_list("annotator_id", flat=True)
-        )
-        after = len(submitters)
-        before = after + (1 if was_submitted else -1)
-        open_before, open_after = before < required, after < required
-        changes[annotator_id] = [
-            int(is_submitted) - int(was_submitted),
-            int(is_submitted and open_after) - int(was_submitted and open_before),
-        ]
-        if open_before != open_after:
-            opened = 1 if open_after else -1
-            for other in submitters:
-                if other != annotator_id:
-                    changes[other] = [0, opened]
+        document_id, position, project_id, required = cursor.fetchone()
+        changes: dict[int, list[int]] = {annotator_id: [0, 0]}
+        opened = 0
+        if was_submitted != is_submitted:
+            cursor.execute(
+                f"SELECT annotator_id FROM {Annotation._meta.db_table} "
+                "WHERE statement_id = %s AND status = %s",
+                [statement_id, Annotation.Status.SUBMITTED],
+            )
+            submitters = [row[0] for row in cursor.fetchall()]
+            after = len(submitters)
+            before = after + (1 if was_submitted else -1)
+            open_before, open_after = before < required, after < required
+            changes[annotator_id] = [
+                int(is_submitted) - int(was_submitted),
+                int(is_submitted and open_after) - int(was_submitted and open_before),
+            ]
+            if open_before != open_after:
+                opened = 1 if open_after else -1
+                for other in submitters:
+                    if other != annotator_id:
+                        changes[other] = [0, opened]
+        _annotators_move(cursor, project_id, annotator_id, changes, document_id, deleted)
+        if opened == 1:
+            cursor.execute(
+                f"INSERT INTO {OpenStatement._meta.db_table} "
+                "(statement_id, project_id, document_id, position) VALUES (%s, %s, %s, %s)",
+                [statement_id, project_id, document_id, position],
+            )
+        elif opened == -1:
+            cursor.execute(
+                f"DELETE FROM {OpenStatement._meta.db_table} WHERE statement_id = %s",
+                [statement_id],
+            )
+        if opened:
+            cursor.execute(
+                f"UPDATE {ProjectProgress._meta.db_table} "
+                "SET open_statements = open_statements + %s WHERE project_id = %s",
+                [opened, project_id],
+            )
+    return required
+
+
+def _lock(of: str) -> str:
+    """The row lock of a SELECT, where the database has one (SQLite locks the whole file)."""
+    if not connection.features.has_select_for_update:
+        return ""
+    return f" FOR UPDATE OF {of}" if connection.features.has_select_for_update_of else " FOR UPDATE"
+
+
+def _annotators_move(cursor, project_id, annotator_id, changes, document_id, deleted) -> None:
+    """The annotators' rows moved by one save: `changes` {annotator id: [done, done_open]}."""
+    table = AnnotatorProgress._meta.db_table
     others = sorted(user for user in changes if user != annotator_id)
     if others:
         # Every row this save moves, locked in one order (by annotator) in one query; then
         # the others move together: three queries however many annotators the statement has.
-        list(
-            AnnotatorProgress.objects.select_for_update()
-            .filter(project_id=project_id, annotator_id__in=[annotator_id, *others])
-            .order_by("annotator_id")
-            .values_list("pk")
+        rows = ", ".join(["%s"] * (len(others) + 1))
+        cursor.execute(
+            f"SELECT id FROM {table} WHERE project_id = %s AND annotator_id IN ({rows}) "
+            f"ORDER BY annotator_id{_lock(of=table)}",
+            [project_id, annotator_id, *others],
         )
-        AnnotatorProgress.objects.filter(project_id=project_id, annotator_id__in=others).update(
-            submitted_open=F("submitted_open") + opened
+        cursor.fetchall()
+        cursor.execute(
+            f"UPDATE {table} SET submitted_open = submitted_open + %s "
+            f"WHERE project_id = %s AND annotator_id IN ({', '.join(['%s'] * len(others))})",
+            [changes[others[0]][1], project_id, *others],
         )
     done, done_open = changes[annotator_id]
-    fields = {"submitted": F("submitted") + done, "submitted_open": F("submitted_open") + done_open}
-    if not deleted:
-        fields["current_document_id"] = document_id
-    rows = AnnotatorProgress.objects.filter(project_id=project_id, annotator_id=annotator_id)
-    if not rows.update(**fields):
+    current = "" if deleted else ", current_document_id = %s"
+    update = (
+        f"UPDATE {table} SET submitted = submitted + %s, submitted_open = submitted_open + %s"
+        f"{current} WHERE project_id = %s AND annotator_id = %s"
+    )
+    params = [done, done_open, *([] if deleted else [document_id]), project_id, annotator_id]
+    cursor.execute(update, params)
+    if cursor.rowcount == 0:  # the annotator's first save in the project
         AnnotatorProgress.objects.bulk_create(
             [AnnotatorProgress(project_id=project_id, annotator_id=annotator_id)],
             ignore_conflicts=True,
         )
-        rows.update(**fields)
-    if opened == 1:
-        OpenStatement.objects.create(
-            statement_id=statement_id,
-            project_id=project_id,
-            document_id=document_id,
-            position=position,
-        )
-    elif opened == -1:
-        OpenStatement.objects.filter(statement_id=statement_id).delete()
-    if opened:
-        _open_statements_move(project_id, opened)
+        cursor.execute(update, params)

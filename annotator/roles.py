@@ -160,6 +160,22 @@ def can_annotate(user: User, project) -> bool:
     return user._annotated_projects[project.pk]
 
 
+def annotates_expression(user: User, project_path: str) -> models.Exists:
+    """True where `user` is an annotator of the project at `project_path` of the outer row: a
+    page that reads that row anyway learns it in the same query (annotates_known)."""
+    members = Project.annotators.through.objects.filter(
+        project_id=models.OuterRef(project_path), user_id=user.pk
+    )
+    return models.Exists(members)
+
+
+def annotates_known(user: User, project_id: int, annotates: bool) -> None:
+    """What annotates_expression read for a project: can_annotate asks no more for it."""
+    if not hasattr(user, "_annotated_projects"):
+        user._annotated_projects = {}
+    user._annotated_projects[project_id] = bool(annotates)
+
+
 def can_annotate_statement(user: User, statement) -> bool:
     return can_annotate(user, statement.document.project)
 

@@ -67,12 +67,17 @@ def parse_args():
     parser.add_argument(
         "--reuse", action="store_true", help="keep the databases, and reuse them when they exist"
     )
+    parser.add_argument(
+        "--prefix",
+        default="annotator_bench_requests",
+        help="of the databases' names (one database per size: PREFIX_STATEMENTS)",
+    )
     parser.add_argument("--measure", type=int, help=argparse.SUPPRESS)
     return parser.parse_args()  # fmt: skip
 
 
-def database_name(statements: int) -> str:
-    return f"annotator_bench_requests_{statements}"
+def database_name(args, statements: int) -> str:
+    return f"{args.prefix}_{statements}"
 
 
 def backend_cpu_ms(pid: int) -> float:
@@ -111,7 +116,7 @@ class Meter:
 
 def measure(args) -> dict:
     statements = args.measure
-    database = database_name(statements)
+    database = database_name(args, statements)
     from benchdata import server_execute  # noqa: F401 (the server must answer before setup)
 
     exists = args.reuse and database_exists(args.server, database)
@@ -244,7 +249,8 @@ def database_exists(server: str, database: str) -> bool:
 def run_size(args, statements: int) -> dict:
     command = [sys.executable, __file__, "--measure", str(statements),
                "--requests", str(args.requests), "--warmup", str(args.warmup),
-               "--server", args.server, *(["--reuse"] if args.reuse else [])]  # fmt: skip
+               "--server", args.server, "--prefix", args.prefix,
+               *(["--reuse"] if args.reuse else [])]  # fmt: skip
     output = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
     return json.loads(output.strip().splitlines()[-1])
 

@@ -78,6 +78,7 @@ def parse_args():
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--seed", type=int, default=20261130)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--database", default=DATABASE, help="name of the database it builds")
     return parser.parse_args()  # fmt: skip
 
 
@@ -269,20 +270,20 @@ class CpuSampler:
         return sum(cpu - self.baseline.get(pid, 0.0) for pid, cpu in self.latest.items())
 
 
-def backend_pids() -> list[int]:
+def backend_pids(database: str) -> list[int]:
     import psycopg2
 
     connection = psycopg2.connect(os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres")
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [DATABASE])
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [database])
             return [row[0] for row in cursor.fetchall()]
     finally:
         connection.close()
 
 
 def gunicorn_start(args) -> subprocess.Popen:
-    environment = {**os.environ, **production_environment(args.server, DATABASE)}
+    environment = {**os.environ, **production_environment(args.server, args.database)}
     environment["GUNICORN_BIND"] = f"{HOST}:{PORT}"
     environment["GUNICORN_ACCESS_LOG"] = ""
     environment["GUNICORN_LOG_LEVEL"] = "warning"
@@ -362,8 +363,8 @@ def report(results: Results, seconds: float, cpu: dict[str, float], pause) -> bo
 
 def main() -> None:
     args = parse_args()
-    database_recreate(args.server, DATABASE)
-    django_setup(args.server, DATABASE)
+    database_recreate(args.server, args.database)
+    django_setup(args.server, args.database)
     from annotator.models import Project
     from annotator.progress import progress_recount
 
@@ -386,7 +387,7 @@ def main() -> None:
         if not all(logged_in):
             raise SystemExit(f"login failed: {results.errors[:5]}")
         workers = CpuSampler(lambda: children_of(server.pid))
-        database = CpuSampler(backend_pids)
+        database = CpuSampler(lambda: backend_pids(args.database))
         workers.start()
         database.start()
         started = time.monotonic()
@@ -412,7 +413,7 @@ def main() -> None:
     )
     passed = report(results, elapsed, cpu, args.pause)
     if not args.keep:
-        database_drop(args.server, DATABASE)
+        database_drop(args.server, args.database)
     sys.exit(0 if passed else 1)
 
 

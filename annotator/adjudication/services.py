@@ -85,7 +85,9 @@ def gold_label_from_consensus(
 
 
 @transaction.atomic
-def gold_label_accept_unanimous(*, statement_id: int) -> GoldLabel | None:
+def gold_label_accept_unanimous(
+    *, statement_id: int, locked_required: int | None = None
+) -> GoldLabel | None:
     """Called after every annotation save, so it stays cheap (three queries).
 
     A statement whose required submitted annotations all agree (source, grades, labels) gets
@@ -97,12 +99,15 @@ def gold_label_accept_unanimous(*, statement_id: int) -> GoldLabel | None:
     # unanimous and both create its gold label: the statement's row lock makes them take turns
     # (the second then sees the first's gold label and annotation).
     # The lock reads how many annotations the project asks for, in the same query.
-    required = (
-        Statement.objects.select_for_update(of=("self",))
-        .filter(pk=statement_id)
-        .values_list("document__project__annotations_per_statement", flat=True)
-        .first()
-    )
+    # `locked_required`: the caller holds that lock already, and read the number with it.
+    required = locked_required
+    if required is None:
+        required = (
+            Statement.objects.select_for_update(of=("self",))
+            .filter(pk=statement_id)
+            .values_list("document__project__annotations_per_statement", flat=True)
+            .first()
+        )
     gold = GoldLabel.objects.filter(statement_id=statement_id).first()
     if gold is not None and (
         gold.method != GoldLabel.Method.UNANIMOUS or gold.decided_by_id is not None

@@ -26,7 +26,7 @@ from ..paginators import CappedCountPaginator
 from ..progress import progress_recount
 from ..registry.selectors import suggestion_acceptance
 from ..request_ids import is_valid_id
-from .fieldsets import fieldsets_html
+from .fieldsets import definitions_html, fieldsets_html
 from .flags_admin import ProjectFlagsAdminMixin
 from .forms import AnnotationForm, opened_token, suggested_span, unfinished_action
 from .hotkeys import ACTION_HOTKEYS
@@ -84,7 +84,12 @@ class ProjectAnnotationAdminMixin(ProjectFlagsAdminMixin):
 
     def annotate_next_view(self, request: HttpRequest, object_id: str):
         """Send the annotator to the next statement of their queue."""
-        project = visible_object_or_404(request.user, Project, object_id)
+        # Whether the user annotates it, in the same query.
+        annotates = roles.annotates_expression(request.user, "pk")
+        project = visible_object_or_404(
+            request.user, Project.objects.annotate(user_annotates=annotates), object_id
+        )
+        roles.annotates_known(request.user, project.pk, project.user_annotates)
         if not roles.can_annotate(request.user, project):
             raise PermissionDenied
         statement = next_statement(
@@ -233,11 +238,14 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
             raise Http404(gettext("Open a statement from your queue to annotate it."))
         statement = (
             Statement.objects.select_related("document__project", "suggested_source")
+            # Whether the user annotates its project, in the same query.
+            .annotate(user_annotates=roles.annotates_expression(request.user, "document__project"))
             .filter(pk=statement_id)
             .first()
         )
         if statement is None:
             raise Http404(gettext("Open a statement from your queue to annotate it."))
+        roles.annotates_known(request.user, statement.document.project_id, statement.user_annotates)
         if not roles.can_annotate_statement(request.user, statement):
             raise PermissionDenied
         return statement
@@ -370,8 +378,8 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
                 statement.suggested_source.picker_name if statement.suggested_source else ""
             ),
             neighbours=document_neighbours(statement),
-            label_definitions=label_definitions(
-                self.label_groups(request, project), form.offered_labels
+            label_definitions=definitions_html(
+                label_definitions(self.label_groups(request, project), form.offered_labels)
             ),
             # One screen: the statement, the choices and the buttons without the sidebar.
             is_nav_sidebar_enabled=False,
@@ -432,6 +440,18 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
             return None
         project_id = obj.statement.document.project_id
         return HttpResponseRedirect(reverse("admin:annotator_project_annotate", args=[project_id]))
+
+    # Every save is recorded in the label history (who, when, before and after), which leads
+    # read; the admin's own log of additions and changes would repeat it with less, at a
+    # query (and the change message built for it) per save.
+    def construct_change_message(self, request, form, formsets, add=False):
+        return []
+
+    def log_addition(self, request, obj, message):
+        return None
+
+    def log_change(self, request, obj, message):
+        return None
 
     # Deleted one by one into the label history, re-checking the automatic gold label.
     def delete_model(self, request, obj):

@@ -12,9 +12,10 @@ from django import forms
 from django.contrib.admin.helpers import AdminField, AdminForm, Fieldline, Fieldset
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as django_catalogue
 
-from .hotkeys import attrs_html
+from .hotkeys import HotkeyOptionsMixin, attrs_html
 
 
 def fieldsets_html(adminform: AdminForm) -> SafeString:
@@ -79,7 +80,63 @@ def line_errors(line: Fieldline) -> SafeString:
     )
 
 
+# The choice fields (the grades, the label groups) of a form shown empty are the same markup on
+# every statement of a project, and writing their dozens of options was the largest part of
+# this module's CPU: kept per process under a key made of everything the markup is written
+# from (the choices, hotkeys, definitions, label, help text, attributes, value and language),
+# so that a changed schema, label, hotkey or language is a new key, never a stale page.
+EMPTY_CHOICES_KEPT = 256
+_empty_choices: dict[tuple, SafeString] = {}
+
+
 def field_html(field: AdminField, single: bool) -> SafeString:
+    key = empty_choices_key(field, single)
+    if key is None:
+        return written_field_html(field, single)
+    html = _empty_choices.get(key)
+    if html is None:
+        if len(_empty_choices) >= EMPTY_CHOICES_KEPT:
+            _empty_choices.clear()
+        html = _empty_choices[key] = written_field_html(field, single)
+    return html
+
+
+def empty_choices_key(field: AdminField, single: bool) -> tuple | None:
+    """The key of a hotkeyed choice field shown with nothing chosen, or None for any other."""
+    bound = field.field
+    widget = bound.field.widget
+    if not isinstance(widget, HotkeyOptionsMixin) or bound.form.is_bound or bound.errors:
+        return None
+    if not isinstance(widget.choices, list | tuple):
+        return None  # choices still a query
+    value = bound.value()
+    if value not in (None, "", []):
+        return None
+    form = bound.form
+    return (
+        get_language(),
+        single,
+        field.is_first,
+        type(widget),
+        bound.html_name,
+        bound.auto_id,
+        str(bound.label),
+        str(bound.help_text),
+        bound.field.required,
+        bound.field.disabled,
+        form.use_required_attribute,
+        form.label_suffix,
+        bound.field.label_suffix,
+        getattr(form, "required_css_class", None),
+        tuple(value) if isinstance(value, list) else value,
+        tuple(sorted(widget.attrs.items())),
+        tuple((choice, str(label)) for choice, label in widget.choices),
+        tuple(widget.hotkeys.items()),
+        tuple(widget.definitions.items()),
+    )
+
+
+def written_field_html(field: AdminField, single: bool) -> SafeString:
     bound = field.field
     classes = ["flex-container"]
     if not single:
@@ -143,3 +200,32 @@ def label_suffix(bound: forms.BoundField) -> str:
     if bound.field.label_suffix is not None:
         return bound.field.label_suffix
     return bound.form.label_suffix
+
+
+def definitions_html(definitions: list[tuple]) -> SafeString:
+    """The guidelines panel's list of each group and its labels with their definitions (as
+    selectors.label_definitions gives them), written here for the same reason as the
+    fieldsets: dozens of labels on every form."""
+    return format_html_join(
+        "\n",
+        "<dt>{}</dt>{}\n{}",
+        (
+            (
+                group.display_name,
+                format_html("<dd>{}</dd>", group.display_description)
+                if group.display_description
+                else "",
+                format_html_join("", "{}", ((label_definition_html(label),) for label in labels)),
+            )
+            for group, labels in definitions
+        ),
+    )
+
+
+def label_definition_html(label) -> SafeString:
+    description = label.display_description
+    return format_html(
+        "<dd><strong>{}</strong>{}</dd>",
+        label.display_name,
+        format_html(": {}", description) if description else "",
+    )

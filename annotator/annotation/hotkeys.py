@@ -140,11 +140,24 @@ def option_html(option: dict) -> str:
     )
 
 
+# One class per widget class, made once per process: a class made per request costs CPU on
+# every form, and its type is part of the key under which fieldsets.py keeps an empty field.
+_HOTKEY_WIDGETS: dict[type, type] = {}
+
+
+def hotkey_widget_class(widget_class: type) -> type:
+    if issubclass(widget_class, HotkeyOptionsMixin):
+        return widget_class
+    if widget_class not in _HOTKEY_WIDGETS:
+        _HOTKEY_WIDGETS[widget_class] = type(
+            f"Hotkey{widget_class.__name__}", (HotkeyOptionsMixin, widget_class), {}
+        )
+    return _HOTKEY_WIDGETS[widget_class]
+
+
 def with_hotkeys(widget, hotkeys: dict[str, str], definitions: dict[str, str] | None = None):
     """The same widget (of this form instance) with hotkeys on its options."""
-    widget.__class__ = type(
-        f"Hotkey{type(widget).__name__}", (HotkeyOptionsMixin, type(widget)), {}
-    )
+    widget.__class__ = hotkey_widget_class(type(widget))
     widget.hotkeys = hotkeys
     widget.definitions = definitions or {}
     return widget

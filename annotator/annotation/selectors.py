@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from statistics import median
 
+from django.db import connection
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -14,6 +15,7 @@ from ..progress import (
     progress_open_document_id,
     progress_stored,
     progress_stored_for_annotators,
+    progress_untouched_in_document,
 )
 
 
@@ -94,12 +96,24 @@ def next_statement(*, project: Project, user, drafts: bool = False) -> Statement
     stored = progress_stored(project=project, user_id=user.pk)
     if stored is not None and stored[0] == stored[1]:
         return None  # the maintained counts say the queue is empty
+    in_current = stored is not None and bool(stored[2]) and not drafts
+    if in_current:
+        # Where the user is working (the common case), in one query that is cheap to build,
+        # before the queue's queries are built at all.
+        found = progress_untouched_in_document(
+            project_id=project.pk, user_id=user.pk, document_id=stored[2]
+        )
+        if found is not None:
+            found.untouched = True
+            return found
     whole_queue = annotation_queue(project=project, user=user).select_related("document")
     own = Annotation.objects.for_user(user).filter(statement=OuterRef("pk"))
     if drafts:
         own = own.without_drafts()
     queue = whole_queue.filter(~Exists(own))
-    untouched = _untouched_next(queue, project=project, user=user, stored=stored)
+    untouched = _untouched_next(
+        queue, project=project, user=user, stored=stored, current_done=in_current, drafts=drafts
+    )
     if untouched is None:
         return whole_queue.first()
     untouched.untouched = not drafts  # with `drafts`, the queue kept the user's drafts
@@ -107,12 +121,22 @@ def next_statement(*, project: Project, user, drafts: bool = False) -> Statement
 
 
 def _untouched_next(
-    queue: QuerySet[Statement], *, project: Project, user, stored
+    queue: QuerySet[Statement],
+    *,
+    project: Project,
+    user,
+    stored,
+    current_done: bool = False,
+    drafts: bool = False,
 ) -> Statement | None:
+    """`current_done`: the document of the latest save was looked in already; `drafts`: the
+    queue keeps the user's drafts (next_statement)."""
     if stored is not None:
         # The document of the latest save: where the user is working (maintained).
         current = stored[2]
-        in_started_document = current and queue.filter(document_id=current).first()
+        in_started_document = (
+            not current_done and current and queue.filter(document_id=current).first()
+        )
     else:
         started_documents = (
             Annotation.objects.for_user(user).in_project(project).values("statement__document")
@@ -128,6 +152,13 @@ def _untouched_next(
         found = progress_open_document_id(**ids, from_document_id=start)
         if found is None:
             found = progress_open_document_id(**ids, from_document_id=0)
+        if found is not None and not drafts:
+            # Its first statement the user has not touched, through the same index: the
+            # queue's query below counts every statement from there on (400 ms of
+            # PostgreSQL at 100,000 statements, on every new document).
+            first = progress_untouched_in_document(**ids, document_id=found)
+            if first is not None:
+                return first
         start = start if found is None else found
     return queue.filter(document_id__gte=start).first() or queue.first()
 
@@ -218,12 +249,24 @@ def project_flags_resolved_count(*, project: Project) -> int:
 
 
 def document_neighbours(statement: Statement) -> dict[str, Statement | None]:
-    """The statements before and after this one in its document."""
-    siblings = Statement.objects.filter(document_id=statement.document_id).only("pk", "position")
-    return {
-        "previous": siblings.filter(position__lt=statement.position).order_by("-position").first(),
-        "next": siblings.filter(position__gt=statement.position).order_by("position").first(),
-    }
+    """The statements before and after this one in its document (their pk and position), in
+    one query: the form shows only their links."""
+    table = Statement._meta.db_table
+
+    def neighbour(compare: str, direction: str) -> str:
+        return (
+            f"(SELECT id, position FROM {table} WHERE document_id = %s AND position {compare} %s "
+            f"ORDER BY position {direction} LIMIT 1)"
+        )
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 'previous', * FROM {neighbour('<', 'DESC')} p UNION ALL "
+            f"SELECT 'next', * FROM {neighbour('>', 'ASC')} n",
+            [statement.document_id, statement.position] * 2,
+        )
+        found = {side: Statement(pk=pk, position=position) for side, pk, position in cursor}
+    return {"previous": found.get("previous"), "next": found.get("next")}
 
 
 def labels_offered(groups) -> dict[int, list[Label]]:

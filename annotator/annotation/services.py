@@ -94,13 +94,14 @@ def annotation_save(
             raise
         raise DuplicateAnnotation(existing, labelling_content(annotation, labels)) from error
     labelling_labels_set(labelling=annotation, labels=labels, before=before, changed_by=changed_by)
-    progress_annotation_saved(
+    required = progress_annotation_saved(
         statement_id=annotation.statement_id,
         annotator_id=annotation.annotator_id,
         was_submitted=was_submitted,
         is_submitted=annotation.status == Annotation.Status.SUBMITTED,
     )
-    gold_label_accept_unanimous(statement_id=annotation.statement_id)
+    # The statement's row is locked since the counts moved: no second lock query.
+    gold_label_accept_unanimous(statement_id=annotation.statement_id, locked_required=required)
     return annotation
 
 
@@ -119,14 +120,14 @@ def annotation_delete(*, annotation: Annotation, changed_by) -> None:
     )
     was_submitted = stored_status == Annotation.Status.SUBMITTED
     annotation.delete()
-    progress_annotation_saved(
+    required = progress_annotation_saved(
         statement_id=statement_id,
         annotator_id=annotation.annotator_id,
         was_submitted=was_submitted,
         is_submitted=False,
         deleted=True,
     )
-    gold_label_accept_unanimous(statement_id=statement_id)
+    gold_label_accept_unanimous(statement_id=statement_id, locked_required=required)
 
 
 @transaction.atomic
