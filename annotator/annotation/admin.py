@@ -29,7 +29,7 @@ from ..request_ids import is_valid_id
 from .fieldsets import definitions_html, fieldsets_html
 from .flags_admin import ProjectFlagsAdminMixin
 from .forms import AnnotationForm, opened_token, suggested_span, unfinished_action
-from .hotkeys import ACTION_HOTKEYS
+from .hotkeys import ACTION_HOTKEYS, action_keys_shown
 from .selectors import (
     Activity,
     annotation_progress,
@@ -373,6 +373,7 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
             is_own_annotation=obj is None or obj.annotator_id == request.user.pk,
             can_view_label_history=roles.can_view_label_history(request.user),
             hotkeys=ACTION_HOTKEYS,
+            keys_shown=action_keys_shown(),
             suggested_span=suggested_span(statement),
             suggested_source_name=(
                 statement.suggested_source.picker_name if statement.suggested_source else ""

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import pgettext_lazy
 
 from ..models import InfoCredibility, LabelGroup, SourceReliability
 from ..vocabulary.hotkeys import hotkeys_assign
@@ -32,6 +33,25 @@ ACTION_HOTKEYS = {
     "accept_suggestion": "G",
     "guidelines": "?",
 }
+
+# Modifier keys as the keyboard labels them, in the interface language (a German keyboard
+# says "Strg"); aria-keyshortcuts keeps the standard names.
+KEY_NAMES = {
+    "Control": pgettext_lazy("keyboard key", "Ctrl"),
+    "Shift": pgettext_lazy("keyboard key", "Shift"),
+    "Alt": pgettext_lazy("keyboard key", "Alt"),
+}
+
+
+def key_shown(shortcut: str) -> str:
+    """A shortcut as shown on its control: "Control+Enter" is "Ctrl+Enter", in German
+    "Strg+Enter"."""
+    return "+".join(str(KEY_NAMES.get(part, part)) for part in shortcut.split("+"))
+
+
+def action_keys_shown() -> dict[str, str]:
+    return {action: key_shown(shortcut) for action, shortcut in ACTION_HOTKEYS.items()}
+
 
 # Keys no label may take: the grades' letters and digits, and the actions' keys.
 RESERVED = frozenset(

@@ -168,6 +168,18 @@ def test_every_choice_and_action_declares_a_hotkey(client_for, project, annotato
         assert f'aria-keyshortcuts="{key}"' in page
 
 
+@pytest.mark.parametrize("language, shown", [("en", "Ctrl+Enter"), ("de", "Strg+Enter")])
+def test_modifier_keys_are_shown_as_the_keyboard_labels_them(
+    client_for, project, annotator, language, shown
+):
+    statement = next_statement(project=project, user=annotator)
+    page = client_for(annotator).get(add_url(statement), HTTP_ACCEPT_LANGUAGE=language)
+    page = page.content.decode()
+    save_next = re.search(r'<input type="submit" value="([^"]*)"[^>]*name="_annotate_next"', page)
+    assert save_next.group(1).endswith(f" · {shown}")
+    assert 'name="_annotate_next" aria-keyshortcuts="Control+Enter"' in page
+
+
 def test_label_hotkeys_are_unique_and_leave_grades_and_actions_alone(db):
     group = LabelGroup.objects.create(name="Many", multiple=True)
     for number in range(20):
