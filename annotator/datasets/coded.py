@@ -4,9 +4,9 @@ each submitted annotation its statement, annotator, source (NO_VALUE for none), 
 labels. Every figure of the card (counts, per annotator, grade distributions, Krippendorff's
 alpha per field) comes from these arrays: one pass, a few bytes per annotation.
 
-On PostgreSQL one grouped join computes them (labels folded with ``bit_or``, no subquery per
-row) and a binary ``COPY`` hands them over as fixed-width records that numpy reads without a
-Python object per value; elsewhere the same arrays are built from the ORM's rows.
+On PostgreSQL two binary ``COPY``s hand over the annotations and their (annotation, label)
+pairs as fixed-width records that numpy reads without a Python object per value, and numpy
+folds the labels into the masks; elsewhere the same arrays are built from the ORM's rows.
 """
 
 from __future__ import annotations
@@ -74,42 +74,78 @@ def _grade_sql(column: str, scale: str) -> str:
     return f"CASE WHEN length({column}) = 1 THEN strpos('{scale}', {column}) - 1 ELSE -1 END"
 
 
-def _copied(export: DatasetExport, where: dict[int, tuple[int, int]]) -> list[np.ndarray]:
+def annotations_query(export: DatasetExport) -> tuple[str, list]:
+    """The exported annotations: id and COLUMNS, one int8 each."""
     statements_sql, statement_params = (
         export.statements().values("pk").order_by().query.sql_with_params()
     )
-    groups = len(export.groups)
-    table = Annotation._meta.db_table
-    through = Annotation.labels.through._meta.db_table
-    bits_values = (
-        ", ".join(f"({int(pk)}, {group}, {bit})" for pk, (group, bit) in where.items())
-        or "(NULL::bigint, NULL::int, NULL::int)"
-    )
-    masks = [
-        f"COALESCE(bit_or(CASE WHEN b.grp = {index} THEN 1::bigint << b.bit END), 0)"
-        for index in range(groups)
-    ]
     columns = [
+        "a.id::int8",
         "a.statement_id::int8",
         "a.annotator_id::int8",
         f"COALESCE(a.source_id, {NO_VALUE})::int8",
         f"({_grade_sql('a.source_reliability', GRADES['source_reliability'])})::int8",
         f"({_grade_sql('a.info_credibility', GRADES['info_credibility'])})::int8",
-        *masks,
     ]
     sql = (
-        f"WITH b(label_id, grp, bit) AS (VALUES {bits_values}) "
-        f"SELECT {', '.join(columns)} FROM {table} a "
-        f"LEFT JOIN {through} t ON t.annotation_id = a.id "
-        f"LEFT JOIN b ON b.label_id = t.label_id "
-        f"WHERE a.status = %s AND a.statement_id IN ({statements_sql}) GROUP BY a.id"
+        f"SELECT {', '.join(columns)} FROM {Annotation._meta.db_table} a "
+        f"WHERE a.status = %s AND a.statement_id IN ({statements_sql})"
     )
-    sink = _FixedRecords(len(columns))
+    return sql, [Annotation.Status.SUBMITTED, *statement_params]
+
+
+def label_pairs_query(where: dict[int, tuple[int, int]], ids: np.ndarray) -> tuple[str, list]:
+    """The (annotation, label) pairs of the export's labels within the range of its
+    annotation ids, read without a join: joining the annotations to keep exactly theirs took
+    longer than reading the pairs; numpy drops the few others (label_masks)."""
+    through = Annotation.labels.through._meta.db_table
+    labels = ", ".join(str(int(pk)) for pk in where) or "NULL"
+    sql = (
+        f"SELECT annotation_id::int8, label_id::int8 FROM {through} "
+        f"WHERE label_id IN ({labels}) AND annotation_id BETWEEN %s AND %s"
+    )
+    return sql, [int(ids.min()), int(ids.max())] if len(ids) else [0, -1]
+
+
+def _copied(export: DatasetExport, where: dict[int, tuple[int, int]]) -> list[np.ndarray]:
+    """Two plain binary COPYs, no join between them and no grouping (one grouped join of
+    annotations and labels took 6-8x as long as reading both)."""
+    annotations = _binary_copy(*annotations_query(export), len(COLUMNS) + 1)
+    pairs = _binary_copy(*label_pairs_query(where, annotations[0]), 2)
+    return annotations[1:] + label_masks(annotations[0], pairs, where, len(export.groups))
+
+
+def _binary_copy(sql: str, params: list, fields: int) -> list[np.ndarray]:
+    sink = _FixedRecords(fields)
     with connection.cursor() as cursor:
         raw = cursor.cursor
-        query = raw.mogrify(sql, [Annotation.Status.SUBMITTED, *statement_params]).decode()
+        query = raw.mogrify(sql, params).decode()
         raw.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT binary)", sink)
     return sink.columns()
+
+
+def label_masks(
+    ids: np.ndarray, pairs: list[np.ndarray], where: dict[int, tuple[int, int]], groups: int
+) -> list[np.ndarray]:
+    """Per label group, each annotation's labels (the (annotation id, label id) pairs) as the
+    bits of one int64, in the order of `ids`."""
+    masks = [np.zeros(len(ids), dtype=np.int64) for _group in range(groups)]
+    annotation_ids, label_ids = pairs
+    if not len(annotation_ids) or not len(ids) or not where:
+        return masks
+    by_id = np.argsort(ids, kind="stable")
+    found = np.minimum(np.searchsorted(ids, annotation_ids, sorter=by_id), len(ids) - 1)
+    row = by_id[found]
+    exported = ids[row] == annotation_ids  # an annotation of another project, or a draft
+    row, label_ids = row[exported], label_ids[exported]
+    known = np.array(sorted(where), dtype=np.int64)
+    label = np.searchsorted(known, label_ids)
+    group_of = np.array([where[pk][0] for pk in known.tolist()], dtype=np.int64)
+    bit_of = np.array([1 << where[pk][1] for pk in known.tolist()], dtype=np.int64)
+    for index, mask in enumerate(masks):
+        mine = group_of[label] == index
+        np.bitwise_or.at(mask, row[mine], bit_of[label[mine]])
+    return masks
 
 
 class _FixedRecords:
