@@ -109,51 +109,67 @@ def label_pairs_query(where: dict[int, tuple[int, int]], ids: np.ndarray) -> tup
 
 def _copied(export: DatasetExport, where: dict[int, tuple[int, int]]) -> list[np.ndarray]:
     """Two plain binary COPYs, no join between them and no grouping (one grouped join of
-    annotations and labels took 6-8x as long as reading both)."""
-    annotations = _binary_copy(*annotations_query(export), len(COLUMNS) + 1)
-    pairs = _binary_copy(*label_pairs_query(where, annotations[0]), 2)
-    return annotations[1:] + label_masks(annotations[0], pairs, where, len(export.groups))
+    annotations and labels took 6-8x as long as reading both). The label pairs are folded
+    into the masks block by block, never held whole."""
+    annotations = _FixedRecords(len(COLUMNS) + 1)
+    _binary_copy(*annotations_query(export), annotations)
+    columns = annotations.columns()
+    masks = LabelMasks(columns[0], where, len(export.groups))
+    _binary_copy(*label_pairs_query(where, columns[0]), _FixedRecords(2, on_block=masks.add))
+    return columns[1:] + masks.masks
 
 
-def _binary_copy(sql: str, params: list, fields: int) -> list[np.ndarray]:
-    sink = _FixedRecords(fields)
+def _binary_copy(sql: str, params: list, sink: _FixedRecords) -> None:
     with connection.cursor() as cursor:
         raw = cursor.cursor
         query = raw.mogrify(sql, params).decode()
         raw.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT binary)", sink)
-    return sink.columns()
+    sink.parse()
 
 
-def label_masks(
-    ids: np.ndarray, pairs: list[np.ndarray], where: dict[int, tuple[int, int]], groups: int
-) -> list[np.ndarray]:
-    """Per label group, each annotation's labels (the (annotation id, label id) pairs) as the
-    bits of one int64, in the order of `ids`."""
-    masks = [np.zeros(len(ids), dtype=np.int64) for _group in range(groups)]
-    annotation_ids, label_ids = pairs
-    if not len(annotation_ids) or not len(ids) or not where:
-        return masks
-    by_id = np.argsort(ids, kind="stable")
-    found = np.minimum(np.searchsorted(ids, annotation_ids, sorter=by_id), len(ids) - 1)
-    row = by_id[found]
-    exported = ids[row] == annotation_ids  # an annotation of another project, or a draft
-    row, label_ids = row[exported], label_ids[exported]
-    known = np.array(sorted(where), dtype=np.int64)
-    label = np.searchsorted(known, label_ids)
-    group_of = np.array([where[pk][0] for pk in known.tolist()], dtype=np.int64)
-    bit_of = np.array([1 << where[pk][1] for pk in known.tolist()], dtype=np.int64)
-    for index, mask in enumerate(masks):
-        mine = group_of[label] == index
-        np.bitwise_or.at(mask, row[mine], bit_of[label[mine]])
-    return masks
+class LabelMasks:
+    """Per label group, each annotation's labels as the bits of one int64, in the order of
+    `ids`, built from (annotation id, label id) pairs added block by block."""
+
+    def __init__(self, ids: np.ndarray, where: dict[int, tuple[int, int]], groups: int):
+        self.ids = ids
+        self.masks = [np.zeros(len(ids), dtype=np.int64) for _group in range(groups)]
+        self.by_id = np.argsort(ids, kind="stable")
+        self.known = np.array(sorted(where), dtype=np.int64)
+        self.group_of = np.array([where[pk][0] for pk in self.known.tolist()], dtype=np.int64)
+        self.bit_of = np.array([1 << where[pk][1] for pk in self.known.tolist()], dtype=np.int64)
+
+    def add(self, pairs: list[np.ndarray]) -> None:
+        annotation_ids, label_ids = pairs
+        if not len(annotation_ids) or not len(self.ids) or not len(self.known):
+            return
+        found = np.searchsorted(self.ids, annotation_ids, sorter=self.by_id)
+        row = self.by_id[np.minimum(found, len(self.ids) - 1)]
+        exported = self.ids[row] == annotation_ids  # not a draft, not another project's
+        row, label = row[exported], np.searchsorted(self.known, label_ids[exported])
+        for index, mask in enumerate(self.masks):
+            mine = self.group_of[label] == index
+            np.bitwise_or.at(mask, row[mine], self.bit_of[label[mine]])
+
+
+INT32 = np.iinfo(np.int32)
+
+
+def compact(values: np.ndarray) -> np.ndarray:
+    """int32 where every value fits (ids and grades nearly always do): half the memory."""
+    if not len(values) or (values.min() >= INT32.min and values.max() <= INT32.max):
+        return values.astype(np.int32)
+    return values.astype(np.int64)
 
 
 class _FixedRecords:
     """COPY's binary rows, all fields int8 and never NULL: fixed-width records that numpy
-    reads in blocks (2-byte field count, then per field a 4-byte length and 8 bytes)."""
+    reads in blocks (2-byte field count, then per field a 4-byte length and 8 bytes). Each
+    block goes to `on_block` (a list of arrays, one per field) or is kept for `columns`."""
 
-    def __init__(self, fields: int):
+    def __init__(self, fields: int, on_block=None):
         self.fields = fields
+        self.on_block = on_block
         self.dtype = np.dtype(
             [("count", ">i2")]
             + [item for i in range(fields) for item in ((f"l{i}", ">i4"), (f"v{i}", ">i8"))]
@@ -179,10 +195,15 @@ class _FixedRecords:
             return
         records = np.frombuffer(bytes(self.pending[: whole * self.dtype.itemsize]), self.dtype)
         del self.pending[: whole * self.dtype.itemsize]
-        for field in range(self.fields):
-            self.blocks[field].append(records[f"v{field}"].astype(np.int64))
+        block = [records[f"v{field}"].astype(np.int64) for field in range(self.fields)]
+        if self.on_block is not None:
+            self.on_block(block)
+            return
+        for field, values in enumerate(block):
+            self.blocks[field].append(compact(values))
 
     def columns(self) -> list[np.ndarray]:
+        """The kept blocks joined, one array per field (int64 wherever a block needed it)."""
         self.parse()  # what is left is the 2-byte trailer
         self.pending = bytearray()
         columns = []
