@@ -300,7 +300,7 @@ def child_card() -> None:
 
 def card_run(env: dict) -> dict:
     wall, peak, out = measured([sys.executable, __file__, "--child", "card"], env)
-    return {**json.loads(out), "peak": peak}
+    return {**json.loads(out), "peak": peak, "cpu": LAST_CPU[0]}
 
 
 def size_run(size: int, formats: list[str], keep: bool) -> dict:
