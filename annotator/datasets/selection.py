@@ -25,16 +25,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from ..agreement.statistics import masi_distance
 from ..labelling import GRADE_FIELDS, LABELLING_COLUMNS, is_judged, project_label_groups
-from ..models import (
-    Annotation,
-    Document,
-    GoldLabel,
-    Label,
-    LabelGroup,
-    Project,
-    Source,
-    Statement,
-)
+from ..models import Annotation, Document, GoldLabel, Label, LabelGroup, Project, Source, Statement
 
 BATCH = 1000
 # The annotation's and gold label's columns besides the labelling (read before it).
@@ -101,9 +92,7 @@ def pairwise_agreement(values: list, similarity=None) -> float | None:
 # and labels): each combination is worked out once. Bounded, so memory stays flat.
 @lru_cache(maxsize=20_000)
 def _pairwise_agreement(values: tuple, similarity) -> float:
-    pairs = [
-        (a, b) for i, a in enumerate(values) for b in values[i + 1 :]
-    ]  # a handful of annotators per statement
+    pairs = [(a, b) for i, a in enumerate(values) for b in values[i + 1 :]]  # a handful
     if similarity is None:
         total = sum(a == b for a, b in pairs)
     else:
