@@ -109,7 +109,7 @@ def label_pairs_query(where: dict[int, tuple[int, int]], ids: np.ndarray) -> tup
 
 def _copied(export: DatasetExport, where: dict[int, tuple[int, int]]) -> list[np.ndarray]:
     """Two plain binary COPYs, no join between them and no grouping (one grouped join of
-    annotations and labels took 6-8x as long as reading both). The label pairs are folded
+    annotations and labels took 5-6x as long as reading both). The label pairs are folded
     into the masks block by block, never held whole."""
     annotations = _FixedRecords(len(COLUMNS) + 1)
     _binary_copy(*annotations_query(export), annotations)
