@@ -44,18 +44,19 @@ def dataset_write(*, export: DatasetExport, fmt: str, path: Path, wrap=None) -> 
     partials = [target.with_name(f".{target.name}.partial") for target in targets]
     try:
         with export_snapshot():
-            with partials[0].open("wb") as out:
-                DATA_WRITERS[fmt](export, wrap(out) if wrap else out)
-            with partials[1].open("wb") as out:
-                write_jsonl(export.document_records(), out)
-            command = export_command(export, fmt, str(path))
+            # The card first: its arrays are freed before the data's writer (pyarrow's) takes
+            # memory of its own, so the two peaks do not add up.
             card = dataset_card(
                 export=export,
                 fmt=fmt,
                 data_name=path.name,
                 documents_name=documents_name,
-                command=command,
+                command=export_command(export, fmt, str(path)),
             )
+            with partials[0].open("wb") as out:
+                DATA_WRITERS[fmt](export, wrap(out) if wrap else out)
+            with partials[1].open("wb") as out:
+                write_jsonl(export.document_records(), out)
         partials[2].write_text(card, encoding="utf-8")
         for partial, target in zip(partials, targets, strict=True):
             partial.replace(target)

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import lru_cache
 from itertools import groupby, islice
 from operator import itemgetter
 from typing import Any
@@ -24,16 +25,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from ..agreement.statistics import masi_distance
 from ..labelling import GRADE_FIELDS, LABELLING_COLUMNS, is_judged, project_label_groups
-from ..models import (
-    Annotation,
-    Document,
-    GoldLabel,
-    Label,
-    LabelGroup,
-    Project,
-    Source,
-    Statement,
-)
+from ..models import Annotation, Document, GoldLabel, Label, LabelGroup, Project, Source, Statement
 
 BATCH = 1000
 # The annotation's and gold label's columns besides the labelling (read before it).
@@ -93,9 +85,14 @@ def pairwise_agreement(values: list, similarity=None) -> float | None:
     """Mean agreement over pairs of annotators (exact match unless `similarity` is given)."""
     if len(values) < 2:
         return None
-    pairs = [
-        (a, b) for i, a in enumerate(values) for b in values[i + 1 :]
-    ]  # a handful of annotators per statement
+    return _pairwise_agreement(tuple(values), similarity)
+
+
+# The same few values recur statement after statement (a handful of annotators, a few grades
+# and labels): each combination is worked out once. Bounded, so memory stays flat.
+@lru_cache(maxsize=20_000)
+def _pairwise_agreement(values: tuple, similarity) -> float:
+    pairs = [(a, b) for i, a in enumerate(values) for b in values[i + 1 :]]  # a handful
     if similarity is None:
         total = sum(a == b for a, b in pairs)
     else:
@@ -431,21 +428,25 @@ class DatasetExport:
         """csv rows: one per annotation (a statement without annotations: one row, its
         annotation columns empty), the statement's gold label repeated in its own columns."""
         for record in self.records(with_agreement=False):
-            statement = self.statement_columns(record)
-            gold = self.gold_columns(record["gold"])
-            for annotation in record["annotations"] or [None]:
-                own = (annotation or {}).get
-                yield [
-                    *statement,
-                    own("annotator"),
-                    *self.flat_labelling(annotation),
-                    timestamp(own("submitted_at")),
-                    *gold,
-                    span_text(own("source_mention_span")),
-                    own("guidelines_version"),
-                    own("seconds_spent"),
-                    span_text((record["gold"] or {}).get("source_mention_span")),
-                ]
+            yield from self.record_long_rows(record)
+
+    def record_long_rows(self, record: dict) -> Iterator[list]:
+        """One record's csv rows (see long_rows)."""
+        statement = self.statement_columns(record)
+        gold = self.gold_columns(record["gold"])
+        for annotation in record["annotations"] or [None]:
+            own = (annotation or {}).get
+            yield [
+                *statement,
+                own("annotator"),
+                *self.flat_labelling(annotation),
+                timestamp(own("submitted_at")),
+                *gold,
+                span_text(own("source_mention_span")),
+                own("guidelines_version"),
+                own("seconds_spent"),
+                span_text((record["gold"] or {}).get("source_mention_span")),
+            ]
 
 
 class Groups:
