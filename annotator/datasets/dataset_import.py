@@ -41,7 +41,7 @@ from ..models import (
 )
 from ..progress import progress_recount
 from ..vocabulary.services import schema_from_card
-from .bulk_rows import instances_insert, rows_insert
+from .bulk_rows import CopyQueue, copy_available, instances_insert, rows_insert
 from .bundle import companion_names
 from .card import card_front_matter
 from .dataset_import_checks import (
@@ -199,6 +199,8 @@ class RecordWriter:
         self.annotation_defaults = {
             field.attname: field.get_default() for field in Annotation._meta.concrete_fields
         }
+        # On PostgreSQL a batch's COPYs run while the next batch is checked (records_write).
+        self.copies: CopyQueue | None = None
 
     # --- checks --------------------------------------------------------------------------
 
@@ -302,7 +304,7 @@ class RecordWriter:
     # --- writes --------------------------------------------------------------------------
 
     def write(self, rows: list[tuple[Statement, list, tuple | None]]) -> None:
-        instances_insert(Statement, [statement for statement, _a, _g in rows])
+        instances_insert(Statement, [statement for statement, _a, _g in rows], self.copies)
         for statement, pairs, gold in rows:
             for annotation, _labels in pairs:
                 annotation.statement_id = statement.pk
@@ -316,13 +318,16 @@ class RecordWriter:
         self.counts["statements"] += len(rows)
         self.counts["annotations"] += len(annotations)
         self.counts["gold_labels"] += len(golds)
+        if self.copies:
+            self.copies.flush()
 
     def bulk_labelled(self, model, pairs: list[tuple], owner_column: str) -> None:
-        instances_insert(model, [instance for instance, _labels in pairs])
+        instances_insert(model, [instance for instance, _labels in pairs], self.copies)
         rows_insert(
             model.labels.through,
             [owner_column, "label_id"],
             [(instance.pk, label.pk) for instance, labels in pairs for label in labels],
+            self.copies,
         )
         is_annotation = model is Annotation
         kind = (LabelRevision.Kind.ANNOTATION if is_annotation else LabelRevision.Kind.GOLD).value
@@ -335,6 +340,7 @@ class RecordWriter:
                  LabelRevision.Action.CREATED.value, labelling_snapshot(instance, labels))
                 for instance, labels in pairs
             ],
+            self.copies,
         )  # fmt: skip
 
 
@@ -389,7 +395,11 @@ def dataset_import(
     writer = RecordWriter(
         project=project, vocabulary=vocabulary, documents=documents, changed_by=changed_by
     )
-    records_write(path, writer, errors)
+    if copy_available():
+        with CopyQueue() as writer.copies:
+            records_write(path, writer, errors)
+    else:
+        records_write(path, writer, errors)
     if errors:
         raise DatasetImportError(errors[:MAX_ERRORS])
     project.annotators.add(*writer.annotators)
