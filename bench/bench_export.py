@@ -97,9 +97,9 @@ def child_setup() -> None:
     from django.contrib.auth import get_user_model
 
     from annotator.demo.loading import fixture
-    from annotator.models import Label, Project, Source
+    from annotator.models import Label, LabelGroup, Project, Source
     from annotator.registry.services import sources_load
-    from annotator.vocabulary.services import label_groups_load
+    from annotator.vocabulary.services import label_groups_load, schema_groups_add
 
     sources_load(records=fixture("sources.json"))
     label_groups_load(records=fixture("label_groups.json"))
@@ -109,6 +109,8 @@ def child_setup() -> None:
     lead = get_user_model().objects.create(username="bench_lead")
     project = Project.objects.create(name="Bench", guidelines_version="bench")
     project.annotators.add(*users)
+    # Every group in the project's schema: without it the export has no label columns.
+    schema_groups_add(project=project, groups=list(LabelGroup.objects.order_by("position", "name")))
     labels = {f"{x.group.name}:{x.name}": x.pk for x in Label.objects.select_related("group")}
     print(
         json.dumps(

@@ -26,7 +26,7 @@ import yaml
 from django.db.models import Count, prefetch_related_objects
 from django.template.loader import render_to_string
 
-from ..agreement.statistics import CodedRatings, krippendorff_alpha
+from ..agreement.statistics import CodedRatings, alpha_from_coincidences, coincidence_matrix
 from ..labelling import GRADES, ORDINAL_SCALES, project_label_groups
 from ..models import Annotation, InfoCredibility, LabelGroup, Project, Source, SourceReliability
 from .coded import NO_VALUE, CodedAnnotations, coded_annotations
@@ -55,38 +55,72 @@ def mask_values(group: LabelGroup, bits: list[int], masks: np.ndarray) -> list:
     return values
 
 
+UNITS_SLICE = 100_000  # annotations per slice of whole statements counted at a time
+
+
+def unit_slices(statement: np.ndarray) -> tuple[np.ndarray, list[slice]]:
+    """The annotations in statement order, and slices of that order of about UNITS_SLICE
+    annotations, each holding whole statements (a statement's annotations never split)."""
+    order = np.argsort(statement, kind="stable")
+    ordered = statement[order]
+    slices, start = [], 0
+    while start < len(ordered):
+        cut = min(start + UNITS_SLICE, len(ordered)) - 1
+        end = int(np.searchsorted(ordered, ordered[cut], side="right"))
+        slices.append(slice(start, end))
+        start = end
+    return order, slices
+
+
+def sliced_alpha(
+    statement: np.ndarray, order: np.ndarray, slices: list[slice], codes, categories, level
+) -> float | None:
+    """Krippendorff's alpha of `codes(rows)` (category indices, -1 missing), the coincidences
+    counted slice by slice: memory bounded by a slice, not by the data."""
+    total = np.zeros((len(categories), len(categories)))
+    for part in slices:
+        rows = order[part]
+        _units, unit = np.unique(statement[rows], return_inverse=True)
+        ratings = CodedRatings(unit.reshape(-1), codes(rows), categories)
+        total += coincidence_matrix(ratings, level)[1]
+    value = alpha_from_coincidences(categories, total, level)
+    return None if math.isnan(value) else round(float(value), 4)
+
+
 def agreement_figures(export: DatasetExport, data: CodedAnnotations) -> list[dict]:
-    _statements, unit = np.unique(data.statement, return_inverse=True)
-    unit = unit.reshape(-1)
+    order, slices = unit_slices(data.statement)
 
-    def alpha(codes: np.ndarray, categories: list, level: str) -> float | None:
-        value = krippendorff_alpha(CodedRatings(unit, codes, categories), level=level)
-        return None if math.isnan(value) else round(float(value), 4)
+    def alpha(codes, categories: list, level: str) -> float | None:
+        return sliced_alpha(data.statement, order, slices, codes, categories, level)
 
-    sources, source_codes = np.unique(data.source, return_inverse=True)
+    sources = np.unique(data.source)
+    reliability, credibility = data.reliability, data.credibility
     figures = [
         {"field": "source", "level": "nominal",
-         "alpha": alpha(source_codes.reshape(-1), sources.tolist(), "nominal")},
+         "alpha": alpha(lambda rows: np.searchsorted(sources, data.source[rows]),
+                        sources.tolist(), "nominal")},
         {"field": "source_reliability", "level": "ordinal A–E (F missing)",
-         "alpha": alpha(ordinal_codes(data.reliability, RELIABILITY_SCALE), RELIABILITY_SCALE,
-                        "ordinal")},
+         "alpha": alpha(lambda rows: ordinal_codes(reliability[rows], RELIABILITY_SCALE),
+                        RELIABILITY_SCALE, "ordinal")},
         {"field": "info_credibility", "level": "ordinal 1–5 (6 missing)",
-         "alpha": alpha(ordinal_codes(data.credibility, CREDIBILITY_SCALE), CREDIBILITY_SCALE,
-                        "ordinal")},
+         "alpha": alpha(lambda rows: ordinal_codes(credibility[rows], CREDIBILITY_SCALE),
+                        CREDIBILITY_SCALE, "ordinal")},
     ]  # fmt: skip
     for index, group in enumerate(export.groups):
-        masks, codes = np.unique(data.masks[index], return_inverse=True)
+        masks = np.unique(data.masks[index])
         values = mask_values(group, data.bits[index], masks)
         categories = list(dict.fromkeys(values))
         category_of_mask = np.array([categories.index(v) for v in values], dtype=np.int64)
         level = "masi" if group.multiple else "nominal"
+
+        def codes(rows, masks=masks, column=data.masks[index], of_mask=category_of_mask):
+            return of_mask[np.searchsorted(masks, column[rows])]
+
         figures.append(
             {
                 "field": f"labels.{group.key}",
                 "level": "MASI (sets)" if group.multiple else "nominal",
-                "alpha": alpha(category_of_mask[codes.reshape(-1)], categories, level)
-                if len(data)
-                else None,
+                "alpha": alpha(codes, categories, level) if len(data) else None,
             }
         )
     return figures

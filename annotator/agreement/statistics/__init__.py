@@ -27,6 +27,7 @@ unit with two or more values (e.g. a single coder), or no variation among the pa
 """
 
 from .alpha import (
+    alpha_from_coincidences,
     coincidence_matrix,
     krippendorff_alpha,
     masi_distance,
@@ -41,6 +42,7 @@ from .ratings import LEVELS, CodedRatings
 __all__ = [
     "LEVELS",
     "CodedRatings",
+    "alpha_from_coincidences",
     "bootstrap_alpha_ci",
     "coincidence_matrix",
     "cohen_kappa",

@@ -205,6 +205,31 @@ def coincidence_matrix(
     return list(counts.scale.categories), matrix
 
 
+def alpha_from_coincidences(categories: Sequence, matrix: np.ndarray, level: str) -> float:
+    """Krippendorff's alpha from a coincidence matrix over `categories` (as
+    `coincidence_matrix` returns them: ranked for ordinal, label sets for MASI).
+
+    Coincidences add up over disjoint sets of units, so a large data set can be counted in
+    slices of whole units and its alpha computed once from the sum: the same figure as
+    `krippendorff_alpha` over all of it (up to float rounding), with memory bounded by the
+    slice. Nominal, ordinal and MASI levels.
+    """
+    marginals = matrix.sum(axis=1)
+    if np.count_nonzero(marginals) < 2:
+        return float("nan")
+    if level == "nominal":
+        distances = 1.0 - np.eye(len(categories))
+    elif level == "ordinal":
+        distances = _ordinal_distances(marginals)
+    elif level == "masi":
+        distances = _masi_distances([frozenset(category) for category in categories])
+    else:
+        raise ValueError(f"level must be nominal, ordinal or masi here, got {level!r}")
+    expected = float(((marginals @ distances) * marginals).sum())  # n (n - 1) D_e
+    observed = float((matrix * distances).sum())  # n D_o
+    return 1.0 - (marginals.sum() - 1) * observed / expected
+
+
 # --------------------------------------------------------------------------------------------
 # Per-unit and percent agreement
 # --------------------------------------------------------------------------------------------
