@@ -6,7 +6,8 @@ The rows are already checked by the import (types, ranges, lengths, the model's 
 the database's constraints hold; the database still enforces them), so they are written as
 they are. Primary keys the import needs (statements, annotations, gold labels) are taken from
 the table's sequence first, so the rows that refer to them can be built before anything is
-written.
+written. The import queues its COPYs (CopyQueue): a second thread runs them while the next
+batch is checked, the foreign keys checked with each COPY rather than all at the commit.
 """
 
 from __future__ import annotations
