@@ -5,6 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AnnotatorConfig(AppConfig):
+    # The app's configuration for "annotator" in INSTALLED_APPS: this module holds the
+    # admin's too (and imports Django's), so the choice is said, not inferred.
+    default = True
     name = "annotator"
     verbose_name = _("Source credibility")
     default_auto_field = "django.db.models.BigAutoField"
