@@ -64,7 +64,8 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if 
 INSTALLED_APPS = [
     # First, so its templates (the admin index with "your work") override the admin's own.
     "annotator",
-    "django.contrib.admin",
+    # The admin's modules are imported with the URLs (config/urls.py), not at start-up.
+    "annotator.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -4,6 +4,9 @@ from django.views.generic import RedirectView
 
 from annotator.password_change import password_change_view
 
+# Here rather than at start-up (annotator.apps.AdminConfig): only what serves pages needs them.
+admin.autodiscover()
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     # Before the admin's own URLs: the same page, with a wrong old password throttled as a login.

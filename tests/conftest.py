@@ -4,6 +4,7 @@ the demo project, plus the rule that a browser or PostgreSQL test never silently
 import os
 
 import pytest
+from django.contrib import admin
 from django.db import connection, connections
 
 from annotator.models import Project
@@ -17,6 +18,11 @@ from .helpers import (
     make_user,
     skip_unless_available,
 )
+
+# The admin's modules, as config/urls.py loads them (they are not imported at start-up:
+# annotator.apps.AdminConfig): tests that read the admin's registry when they are collected
+# need them before the first request.
+admin.autodiscover()
 
 
 def pytest_collection_modifyitems(config, items):

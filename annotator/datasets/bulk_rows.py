@@ -6,7 +6,8 @@ The rows are already checked by the import (types, ranges, lengths, the model's 
 the database's constraints hold; the database still enforces them), so they are written as
 they are. Primary keys the import needs (statements, annotations, gold labels) are taken from
 the table's sequence first, so the rows that refer to them can be built before anything is
-written.
+written. The import queues its COPYs (CopyQueue): a second thread runs them while the next
+batch is checked, the foreign keys checked with each COPY rather than all at the commit.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from operator import attrgetter
 
@@ -67,9 +69,10 @@ def _converter(field: Field):
     return None
 
 
-def copy_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence]) -> None:
-    """COPY the rows (values in the order of `columns`, field attnames) into the model's
-    table; the columns left out take their database default (an identity primary key).
+def copy_statement(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence]):
+    """The COPY of the rows (values in the order of `columns`, field attnames) into the
+    model's table, and its data; the columns left out take their database default (an
+    identity primary key).
 
     The csv format, written by the csv module in C: None is an unquoted empty field (NULL);
     an empty text is one too, so the text columns that cannot be NULL read it as '' instead
@@ -87,12 +90,16 @@ def copy_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Sequenc
     texts = [quote(field.column) for field in fields
              if isinstance(field, CharField | TextField) and not field.null]  # fmt: skip
     options = f", FORCE_NOT_NULL ({', '.join(texts)})" if texts else ""
+    sql = f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN WITH (FORMAT csv{options})"
+    return sql, buffer
+
+
+def copy_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """COPY the rows into the model's table now (see copy_statement)."""
+    sql, buffer = copy_statement(model, columns, rows)
     # The raw cursor's errors become Django's (IntegrityError, ...), as from any query.
     with connection.cursor() as cursor, connection.wrap_database_errors:
-        cursor.cursor.copy_expert(
-            f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN WITH (FORMAT csv{options})",
-            buffer,
-        )
+        cursor.cursor.copy_expert(sql, buffer)
 
 
 def _converted(row: Sequence, converters: list) -> list:
@@ -128,9 +135,12 @@ def stamped_columns(model: type[Model]) -> list[str]:
     ]
 
 
-def instances_insert(model: type[Model], instances: list[Model]) -> None:
+def instances_insert(
+    model: type[Model], instances: list[Model], copies: CopyQueue | None = None
+) -> None:
     """Insert new model instances and set their primary keys. Fields are written as the
-    instances hold them; `auto_now`/`auto_now_add` dates are the moment of the call."""
+    instances hold them; `auto_now`/`auto_now_add` dates are the moment of the call. With
+    `copies` the COPY is queued there (the keys are set at once)."""
     if not instances:
         return
     if not copy_available():
@@ -145,13 +155,19 @@ def instances_insert(model: type[Model], instances: list[Model]) -> None:
             setattr(instance, name, now)
     columns = [f.attname for f in model._meta.concrete_fields if f.attname not in stamped]
     values, stamps = attrgetter(*columns), (_datetime_value(now),) * len(stamped)
-    copy_rows(model, [*columns, *stamped], (values(i) + stamps for i in instances))
+    copy = copies.add if copies else copy_rows
+    copy(model, [*columns, *stamped], (values(i) + stamps for i in instances))
 
 
-def rows_insert(model: type[Model], columns: Sequence[str], rows: list[Sequence]) -> None:
-    """Insert rows given as value tuples (no primary key wanted back): COPY on PostgreSQL,
-    model instances through bulk_create elsewhere. `auto_now(_add)` dates not among the
-    columns are the moment of the call."""
+def rows_insert(
+    model: type[Model],
+    columns: Sequence[str],
+    rows: list[Sequence],
+    copies: CopyQueue | None = None,
+) -> None:
+    """Insert rows given as value tuples (no primary key wanted back): COPY on PostgreSQL
+    (queued in `copies` if given), model instances through bulk_create elsewhere.
+    `auto_now(_add)` dates not among the columns are the moment of the call."""
     if not rows:
         return
     now = timezone.now()
@@ -162,8 +178,81 @@ def rows_insert(model: type[Model], columns: Sequence[str], rows: list[Sequence]
         columns = [*columns, *stamped]
         rows = [(*row, *stamps) for row in rows]
     if copy_available():
-        copy_rows(model, columns, rows)
+        (copies.add if copies else copy_rows)(model, columns, rows)
         return
     model.objects.bulk_create(
         (model(**dict(zip(columns, row, strict=True))) for row in rows), batch_size=BATCH
     )
+
+
+class CopyQueue:
+    """COPYs run on a second thread, in order, while the caller builds the next batch: on two
+    cores PostgreSQL stores and checks one batch while Python prepares the next, instead of
+    each waiting for the other. Inside it the foreign keys are checked at once (SET
+    CONSTRAINTS ALL IMMEDIATE: they are Django's INITIALLY DEFERRED), so that their checks
+    run with each COPY rather than all together at the commit; every check still runs.
+
+    The connection and its transaction are the caller's. The thread only runs the COPYs, on
+    a cursor of the connection; any query of the caller's thread meanwhile first waits until
+    the running COPY is done (a connection runs one command at a time). Use as a context
+    manager, on PostgreSQL: leaving it waits for the last COPY and raises its error, if any."""
+
+    def __init__(self):
+        self.built: list[tuple[str, io.StringIO]] = []
+        self.running: Future | None = None
+        self.executor: ThreadPoolExecutor | None = None
+        self.wrapper = None
+
+    def __enter__(self) -> CopyQueue:
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        self.wrapper = connection.execute_wrapper(self._after_copy)
+        self.wrapper.__enter__()
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy")
+        return self
+
+    def __exit__(self, error_type, error, traceback) -> None:
+        try:
+            if error is None:
+                self.flush()
+            self.wait(raising=error is None)
+        finally:
+            self.executor.shutdown()
+            self.wrapper.__exit__(None, None, None)
+        if error is None:  # An aborted transaction takes no further statement.
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+    def _after_copy(self, execute, sql, params, many, context):
+        """Every query of the caller's thread (Django's execute wrapper): after the COPY."""
+        self.wait()
+        return execute(sql, params, many, context)
+
+    def add(self, model: type[Model], columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+        """Build the COPY's data now (in the caller's thread); it runs at the next flush."""
+        self.built.append(copy_statement(model, columns, rows))
+
+    def flush(self) -> None:
+        """Hand the COPYs built so far to the thread, once the ones before have finished."""
+        self.wait()
+        built, self.built = self.built, []
+        if built:
+            cursor = connection.connection.cursor()  # psycopg2's own: Django's is per thread
+            self.running = self.executor.submit(_copies_run, cursor, built)
+
+    def wait(self, raising: bool = True) -> None:
+        running, self.running = self.running, None
+        if running is None:
+            return
+        try:
+            with connection.wrap_database_errors:  # IntegrityError etc., as from any query
+                running.result()
+        except Exception:
+            if raising:
+                raise
+
+
+def _copies_run(cursor, built: list[tuple[str, io.StringIO]]) -> None:
+    with cursor:
+        for sql, buffer in built:
+            cursor.copy_expert(sql, buffer)

@@ -24,6 +24,7 @@ from ..models import (
 USERNAME_MAX_LENGTH = 150  # django.contrib.auth's User.username
 TEXT_LIMITS = {"source_mention": 500, "suggested_mention": 500, "suggested_cue": 200}
 _username_validate = UnicodeUsernameValidator()
+_usernames_valid: set[str] = set()
 # The choices' values, read once (the enums build them anew on every access). Tuples, not
 # sets: a value from the file may be unhashable (a list).
 RELIABILITIES = tuple(SourceReliability.values)
@@ -47,6 +48,8 @@ class Names:
 
 
 def username_problem(name) -> str | None:
+    if isinstance(name, str) and name in _usernames_valid:  # a file repeats a few names
+        return None
     if not isinstance(name, str) or not name:
         return f"user name {name!r} is not text"
     if len(name) > USERNAME_MAX_LENGTH:
@@ -55,6 +58,7 @@ def username_problem(name) -> str | None:
         _username_validate(name)
     except ValidationError:
         return f"user name {name[:60]!r} has characters other than letters, digits and @.+-_"
+    _usernames_valid.add(name)
     return None
 
 

@@ -6,10 +6,12 @@ primary keys it hands back. The suite runs on SQLite and on PostgreSQL."""
 import warnings
 from datetime import datetime
 
+import pytest
 from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from annotator.datasets.bulk_rows import instances_insert, rows_insert
+from annotator.datasets.bulk_rows import CopyQueue, instances_insert, rows_insert
 from annotator.models import Annotation, Document, Label, LabelRevision, Statement
 
 AWKWARD = [
@@ -113,3 +115,44 @@ def test_rows_are_stored_as_the_orm_stores_them(demo):
     label_ids = list(Label.objects.values_list("pk", flat=True)[:2])
     rows_insert(through, ["annotation_id", "label_id"], [(copied.pk, pk) for pk in label_ids])
     assert sorted(copied.labels.values_list("pk", flat=True)) == sorted(label_ids)
+
+
+@pytest.mark.postgres
+def test_queued_copies_are_stored_in_order_before_the_next_query(demo):
+    """The COPYs run on a second thread: the statements first (the annotations' foreign keys
+    are checked with each COPY), and a query of ours waits until they are done."""
+    document = Document.objects.filter(project=demo).first()
+    user = get_user_model().objects.create(username="queued-copies")
+    written = statements(document, 3000)
+    with CopyQueue() as copies:
+        instances_insert(Statement, written, copies)
+        annotations = [
+            Annotation(statement_id=statement.pk, annotator=user, source_reliability="B",
+                       info_credibility="2")
+            for statement in written
+        ]  # fmt: skip
+        instances_insert(Annotation, annotations, copies)
+        copies.flush()
+        assert Annotation.objects.filter(annotator=user).count() == len(AWKWARD)
+    assert {a.statement_id for a in Annotation.objects.filter(annotator=user)} == {
+        statement.pk for statement in written
+    }
+
+
+@pytest.mark.postgres
+def test_a_queued_copy_that_breaks_a_foreign_key_raises_and_leaves_nothing(demo):
+    label = Label.objects.first()
+    document = Document.objects.filter(project=demo).first()
+    written = statements(document, 5000)
+    missing_annotation = (
+        Annotation.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    ) + 1000
+    with pytest.raises(IntegrityError), transaction.atomic(), CopyQueue() as copies:
+        instances_insert(Statement, written, copies)
+        rows_insert(
+            Annotation.labels.through,
+            ["annotation_id", "label_id"],
+            [(missing_annotation, label.pk)],
+            copies,
+        )
+    assert not Statement.objects.filter(document=document, position__gte=5000).exists()

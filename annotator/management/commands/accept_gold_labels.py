@@ -8,11 +8,13 @@ from annotator.adjudication.services import (
     gold_labels_accept_majority,
     gold_labels_accept_unanimous,
 )
+from annotator.management import DATA_COMMAND_CHECKS
 
 from .agreement import project_named
 
 
 class Command(BaseCommand):
+    requires_system_checks = DATA_COMMAND_CHECKS
     help = (
         "Give gold labels to the statements of a project whose required annotations are "
         "unanimous; with --majority also where every field has a strict majority (decided by "

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from annotator.agreement.data import Filters
 from annotator.agreement.report import agreement_report, report_json
+from annotator.management import DATA_COMMAND_CHECKS
 from annotator.models import Project
 
 
@@ -23,6 +24,7 @@ def show(value: float | None, digits: int = 3) -> str:
 
 
 class Command(BaseCommand):
+    requires_system_checks = DATA_COMMAND_CHECKS
     help = (
         "Print a project's agreement figures: Krippendorff's alpha per field with its 95% "
         "bootstrap interval, Cohen's kappa per pair of annotators, and per-annotator figures. "

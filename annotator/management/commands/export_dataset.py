@@ -12,6 +12,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from annotator.datasets.bundle import dataset_write
 from annotator.datasets.selection import DatasetExport
 from annotator.datasets.writers import FORMATS
+from annotator.management import DATA_COMMAND_CHECKS
 from annotator.models import Project
 
 
@@ -29,6 +30,7 @@ def since_parse(value: str):
 
 
 class Command(BaseCommand):
+    requires_system_checks = DATA_COMMAND_CHECKS
     help = (
         "Export a project's statements with every annotation, gold label and per-statement "
         "agreement, plus PATH.documents.jsonl (document texts) and PATH.card.md (dataset card)."

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from annotator.ingestion.reading import article_files_read, article_paths
 from annotator.ingestion.records import LANGUAGES, SUPPORTED_SUFFIXES
 from annotator.ingestion.running import ImportProgress, articles_import
+from annotator.management import DATA_COMMAND_CHECKS
 from annotator.models import Project
 from annotator.vocabulary.services import schema_copy
 
@@ -48,6 +49,7 @@ class ProgressBar:
 
 
 class Command(BaseCommand):
+    requires_system_checks = DATA_COMMAND_CHECKS
     help = (
         "Import news articles into a project: plain-text articles in the example article's "
         f"format, or CSV / JSON / JSONL with one article per row ({', '.join(SUPPORTED_SUFFIXES)})."

@@ -6,9 +6,11 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from annotator.datasets.dataset_import import DatasetImportError, ImportOptions, dataset_import
+from annotator.management import DATA_COMMAND_CHECKS
 
 
 class Command(BaseCommand):
+    requires_system_checks = DATA_COMMAND_CHECKS
     help = (
         "Import a jsonl dataset export (with PATH.documents.jsonl beside it, and its card "
         "PATH.card.md if present) as a new project. Every line is checked first and every "

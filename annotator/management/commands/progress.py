@@ -6,11 +6,13 @@ manage.py progress --repair   # recount and store (after a bulk change made by h
 
 from django.core.management.base import BaseCommand, CommandError
 
+from annotator.management import DATA_COMMAND_CHECKS
 from annotator.models import Project
 from annotator.progress import progress_differences, progress_recount
 
 
 class Command(BaseCommand):
+    requires_system_checks = DATA_COMMAND_CHECKS
     help = "Compare the maintained progress counts with a recount (--repair: store the recount)."
 
     def add_arguments(self, parser):
