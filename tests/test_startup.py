@@ -1,0 +1,30 @@
+"""Start-up: a management command does not import the admin's modules (they are loaded with the
+URLs), and a server loads them before its first request. Each case runs in a fresh Python."""
+
+import os
+import subprocess
+import sys
+
+from tests.helpers import ROOT
+
+ADMIN_MODULES = ("annotator.admin", "annotator.annotation.admin", "import_export.admin")
+
+
+def loaded_after(code: str) -> set[str]:
+    """The admin modules among sys.modules after `code` ran in a new interpreter."""
+    probe = f"{code}\nimport sys\nprint(' '.join(m for m in {ADMIN_MODULES!r} if m in sys.modules))"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG": "1"}
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return set(result.stdout.split())
+
+
+def test_django_setup_leaves_the_admin_modules_alone():
+    assert loaded_after("import django; django.setup()") == set()
+
+
+def test_the_wsgi_application_loads_the_admin_before_its_first_request():
+    loaded = loaded_after("import config.wsgi")
+    assert {"annotator.admin", "annotator.annotation.admin"} <= loaded
