@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .admin_policy import PolicyAdminMixin
-from .labelling import project_label_groups
+from .labelling import MENTION_SPAN_FIELDS, project_label_groups
 from .models import Label, LabelGroup, LabelRevision, Project
 from .paginators import CappedCountPaginator
 from .request_ids import ValidIdsModelMultipleChoiceField
@@ -126,6 +126,7 @@ class LabellingForm(forms.ModelForm):
                     name, _("Choose a single label in “%(group)s”.") % {"group": group.display_name}
                 )
         self.version_check()
+        self.stale_span_drop(cleaned_data)
         return cleaned_data
 
     def given_spans(self) -> set[tuple]:
@@ -134,16 +135,26 @@ class LabellingForm(forms.ModelForm):
         return {(self.instance.source_mention_start, self.instance.source_mention_end)}
 
     def stale_span_drop(self, cleaned_data: dict) -> None:
-        """Offsets posted back as they were given with a mention typed since (a page without
-        its script): the words were not selected, so the mention has no span. Offsets of a new
-        selection are checked by the model."""
-        span = (cleaned_data.get("source_mention_start"), cleaned_data.get("source_mention_end"))
+        """A mention typed beside the span the form was given: offsets posted back as they
+        were shown (a page without its script), or the stored span of a form that does not
+        offer it (the admin's gold-label page). The words were not selected, so the mention
+        has no span. Offsets of a new selection are checked by the model."""
         mention = cleaned_data.get("source_mention")
-        if None in span or mention is None or not self.instance.statement_id:
+        if mention is None or not self.instance.statement_id:
             return
-        text = self.instance.statement.document.text
-        if span in self.given_spans() and text[span[0] : span[1]] != mention:
+        offered = MENTION_SPAN_FIELDS[0] in self.fields
+        if offered:
+            span = tuple(cleaned_data.get(name) for name in MENTION_SPAN_FIELDS)
+        else:
+            span = (self.instance.source_mention_start, self.instance.source_mention_end)
+        if None in span or span not in self.given_spans():
+            return
+        if self.instance.statement.document.text[span[0] : span[1]] == mention:
+            return
+        if offered:
             cleaned_data["source_mention_start"] = cleaned_data["source_mention_end"] = None
+        else:
+            self.instance.source_mention_start = self.instance.source_mention_end = None
 
     def version_check(self) -> None:
         """Another tab (or another lead) saved since this form was shown: say so, show both

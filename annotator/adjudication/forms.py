@@ -27,15 +27,6 @@ class GoldLabelForm(LabellingForm):
         model = GoldLabel
         fields = [*LABELLING_FIELDS, "method", "rationale"]
 
-    def clean(self):
-        cleaned_data = super().clean()
-        # The form does not offer the mention's span (it comes from the annotators' selection):
-        # a mention the lead rewrites no longer has it.
-        mention = cleaned_data.get("source_mention")
-        if mention is not None and mention != self.instance.source_mention:
-            self.instance.source_mention_start = self.instance.source_mention_end = None
-        return cleaned_data
-
 
 class GoldDecisionForm(GoldLabelForm):
     """The gold label form of the adjudication page: the grades and the method as radio
@@ -65,12 +56,6 @@ class GoldDecisionForm(GoldLabelForm):
         self.fields["method"].initial = GoldLabel.Method.ADJUDICATED
         for name in ("source_reliability", "info_credibility", "method"):
             self.fields[name].choices = [c for c in self.fields[name].choices if c[0]]
-
-    def clean(self):
-        # The span is posted with the mention here: checked by the model, not dropped.
-        cleaned_data = LabellingForm.clean(self)
-        self.stale_span_drop(cleaned_data)
-        return cleaned_data
 
     def given_spans(self) -> set[tuple]:
         initial = (self.initial.get("source_mention_start"), self.initial.get("source_mention_end"))

@@ -122,7 +122,6 @@ class AnnotationForm(LabellingForm):
 
     def clean(self):
         cleaned_data = super().clean()
-        self.stale_span_drop(cleaned_data)
         annotation = self.instance
         if annotation.statement_id and annotation.annotator_id and not self.errors:
             duplicate = (
