@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import roles
 from ..admin_policy import PolicyAdminMixin, visible_object_or_404
 from ..agreement.admin import AgreementAdminMixin
-from ..ingestion.selectors import paragraph_bounds, statement_in_context
+from ..ingestion.selectors import paragraph_start, statement_in_context
 from ..labelling_admin import LabellingAdminMixin
 from ..models import Annotation, GoldLabel, Label, Project, Statement
 from ..paginators import CappedCountPaginator
@@ -154,9 +154,7 @@ class AdjudicationAdminMixin(AgreementAdminMixin):
             gettext("Adjudicate statement %(position)d") % {"position": statement.position + 1},
             statement=statement,
             statement_context=statement_in_context(statement),
-            paragraph_start=paragraph_bounds(
-                statement.document.text, statement.start, statement.end
-            )[0],
+            paragraph_start=paragraph_start(statement),
             annotations=annotations,
             comparison=comparison_rows(annotations, form_class.label_groups),
             agreed=agreed,

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import roles
 from ..admin_policy import PolicyAdminMixin, UserProjectFilter, visible_object_or_404
-from ..ingestion.selectors import paragraph_bounds, statement_in_context
+from ..ingestion.selectors import paragraph_start, statement_in_context
 from ..labelling_admin import LabellingAdminMixin
 from ..models import Annotation, Label, Project, Statement
 from ..paginators import CappedCountPaginator
@@ -366,9 +366,7 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
         context.update(
             statement=statement,
             statement_context=statement_in_context(statement),
-            paragraph_start=paragraph_bounds(
-                statement.document.text, statement.start, statement.end
-            )[0],
+            paragraph_start=paragraph_start(statement),
             project=project,
             is_own_annotation=obj is None or obj.annotator_id == request.user.pk,
             can_view_label_history=roles.can_view_label_history(request.user),

@@ -14,6 +14,12 @@ def paragraph_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return paragraph_start, len(text) if paragraph_end == -1 else paragraph_end
 
 
+def paragraph_start(statement: Statement) -> int:
+    """Where the statement's paragraph starts in the document: the offset of the paragraph a
+    page shows, from which a selection in it is counted (mention_span.js)."""
+    return paragraph_bounds(statement.document.text, statement.start, statement.end)[0]
+
+
 def statement_in_context(statement: Statement) -> SafeString:
     """The statement highlighted inside its paragraph, its attribution cue marked; all escaped."""
     text = statement.document.text
