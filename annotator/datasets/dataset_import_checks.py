@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
@@ -24,7 +25,6 @@ from ..models import (
 USERNAME_MAX_LENGTH = 150  # django.contrib.auth's User.username
 TEXT_LIMITS = {"source_mention": 500, "suggested_mention": 500, "suggested_cue": 200}
 _username_validate = UnicodeUsernameValidator()
-_usernames_valid: set[str] = set()
 # The choices' values, read once (the enums build them anew on every access). Tuples, not
 # sets: a value from the file may be unhashable (a list).
 RELIABILITIES = tuple(SourceReliability.values)
@@ -48,17 +48,21 @@ class Names:
 
 
 def username_problem(name) -> str | None:
-    if isinstance(name, str) and name in _usernames_valid:  # a file repeats a few names
-        return None
     if not isinstance(name, str) or not name:
         return f"user name {name!r} is not text"
+    return _username_text_problem(name)
+
+
+# A file repeats a few names on every line: each is checked once. Bounded, so a long-running
+# worker's memory does not grow with every name it has seen.
+@lru_cache(maxsize=4096)
+def _username_text_problem(name: str) -> str | None:
     if len(name) > USERNAME_MAX_LENGTH:
         return f"user name of {len(name)} characters (at most {USERNAME_MAX_LENGTH})"
     try:
         _username_validate(name)
     except ValidationError:
         return f"user name {name[:60]!r} has characters other than letters, digits and @.+-_"
-    _usernames_valid.add(name)
     return None
 
 
