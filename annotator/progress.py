@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from .models import (
     Annotation,
@@ -262,12 +262,17 @@ def progress_statements_added(*, project_id: int, statements: list[Statement]) -
         )
         for statement in statements
     )
-    _open_statements_move(project_id, len(statements))
+    with connection.cursor() as cursor:
+        _open_statements_move(cursor, project_id, len(statements))
 
 
-def _open_statements_move(project_id: int, count: int) -> None:
-    ProjectProgress.objects.filter(project_id=project_id).update(
-        open_statements=F("open_statements") + count
+def _open_statements_move(cursor, project_id: int, count: int) -> None:
+    """The project's count of open statements moved by `count` (SQL written here: every save
+    that opens or fills a statement runs it)."""
+    cursor.execute(
+        f"UPDATE {ProjectProgress._meta.db_table} "
+        "SET open_statements = open_statements + %s WHERE project_id = %s",
+        [count, project_id],
     )
 
 
@@ -329,11 +334,7 @@ def progress_annotation_saved(
                 [statement_id],
             )
         if opened:
-            cursor.execute(
-                f"UPDATE {ProjectProgress._meta.db_table} "
-                "SET open_statements = open_statements + %s WHERE project_id = %s",
-                [opened, project_id],
-            )
+            _open_statements_move(cursor, project_id, opened)
     return required
 
 
