@@ -18,6 +18,15 @@ def first_word_span(statement) -> tuple[str, int, int]:
     return word, statement.start, statement.start + len(word)
 
 
+def post_selection(client, project, statement, mention: str, start: int, end: int):
+    """The adjudication form as shown, posted with a selection's mention and offsets."""
+    form = client.get(adjudicate_url(project, statement)).context["form"]
+    data = gold_post_data(
+        form, source_mention=mention, source_mention_start=start, source_mention_end=end
+    )
+    return client.post(adjudicate_url(project, statement), data)
+
+
 def test_the_form_carries_the_span_as_hidden_fields(client_for, demo, lead):
     statement = disputed_statement(demo)
     response = client_for(lead).get(adjudicate_url(demo, statement))
@@ -30,11 +39,7 @@ def test_selected_words_are_stored_with_the_gold_label(client_for, demo, lead):
     statement = disputed_statement(demo)
     client = client_for(lead)
     word, start, end = first_word_span(statement)
-    form = client.get(adjudicate_url(demo, statement)).context["form"]
-    data = gold_post_data(
-        form, source_mention=word, source_mention_start=start, source_mention_end=end
-    )
-    assert client.post(adjudicate_url(demo, statement), data).status_code == 302
+    assert post_selection(client, demo, statement, word, start, end).status_code == 302
     gold = GoldLabel.objects.get(statement=statement)
     assert (gold.source_mention, gold.source_mention_start, gold.source_mention_end) == (
         word,
@@ -48,11 +53,7 @@ def test_offsets_that_are_not_the_words_written_are_refused(client_for, demo, le
     statement = disputed_statement(demo)
     client = client_for(lead)
     word, start, end = first_word_span(statement)
-    form = client.get(adjudicate_url(demo, statement)).context["form"]
-    data = gold_post_data(
-        form, source_mention=word, source_mention_start=start + 1, source_mention_end=end
-    )
-    response = client.post(adjudicate_url(demo, statement), data)
+    response = post_selection(client, demo, statement, word, start + 1, end)
     assert response.status_code == 200
     assert "no longer matches the selected words" in str(response.context["form"].errors)
     assert not GoldLabel.objects.filter(statement=statement).exists()
@@ -62,13 +63,7 @@ def test_a_mention_typed_beside_the_span_shown_keeps_no_span(client_for, demo, l
     statement = disputed_statement(demo)
     client = client_for(lead)
     word, start, end = first_word_span(statement)
-    form = client.get(adjudicate_url(demo, statement)).context["form"]
-    client.post(
-        adjudicate_url(demo, statement),
-        gold_post_data(
-            form, source_mention=word, source_mention_start=start, source_mention_end=end
-        ),
-    )
+    post_selection(client, demo, statement, word, start, end)
     # The page shows the stored span; without its script, typing leaves the offsets as shown.
     form = client.get(adjudicate_url(demo, statement)).context["form"]
     assert (form["source_mention_start"].value(), form["source_mention_end"].value()) == (
