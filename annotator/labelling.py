@@ -170,17 +170,25 @@ def labels_validate(
 # --- what a labelling says -------------------------------------------------------------------
 
 
-def labelling_snapshot(labelling: Labelling, labels: Iterable[Label] | None = None) -> dict:
+def labelling_snapshot(
+    labelling: Labelling,
+    labels: Iterable[Label] | None = None,
+    label_names: list[str] | None = None,
+) -> dict:
     """The label fields as plain JSON, for the label history. `labels`: for a labelling whose
-    labels are not saved yet (default: the stored ones)."""
-    if labels is None:
-        labels = labelling.labels.select_related("group") if labelling.pk else []
+    labels are not saved yet (default: the stored ones). `label_names`: their names as the
+    snapshot lists them (snapshot_label_names), from a caller that snapshots thousands of
+    labellings sharing a few choices of labels (the dataset import)."""
+    if label_names is None:
+        if labels is None:
+            labels = labelling.labels.select_related("group") if labelling.pk else []
+        label_names = snapshot_label_names(labels)
     snapshot = {
         "source": labelling.source.name if labelling.source_id else None,
         "source_mention": labelling.source_mention,
         "source_reliability": labelling.source_reliability,
         "info_credibility": labelling.info_credibility,
-        "labels": sorted(str(label) for label in labels),
+        "labels": label_names,
         "note": labelling.note,
     }
     if labelling.source_mention_start is not None:
@@ -195,6 +203,11 @@ def labelling_snapshot(labelling: Labelling, labels: Iterable[Label] | None = No
     if isinstance(labelling, GoldLabel):
         snapshot.update(method=labelling.method, rationale=labelling.rationale)
     return snapshot
+
+
+def snapshot_label_names(labels: Iterable[Label]) -> list[str]:
+    """How a label history snapshot lists labels: "group: label", sorted."""
+    return sorted(str(label) for label in labels)
 
 
 def labelling_content(labelling: Labelling, labels: Iterable[Label]) -> tuple:

@@ -8,13 +8,24 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from .card import dataset_card
+import yaml
+
 from .selection import DatasetExport, export_snapshot
 from .writers import DATA_WRITERS, write_jsonl
 
 
 def companion_names(data_name: str) -> tuple[str, str]:
     return f"{data_name}.documents.jsonl", f"{data_name}.card.md"
+
+
+def card_meta(text: str) -> dict:
+    """The YAML front matter of a dataset card ({} if it has none): what import_dataset reads
+    of the card. Here rather than in card.py, so that an import does not load the card's
+    statistics (numpy) only to read a few lines of YAML."""
+    if not text.startswith("---\n"):
+        return {}
+    end = text.find("\n---", 4)
+    return yaml.safe_load(text[4:end]) or {} if end != -1 else {}
 
 
 def export_command(export: DatasetExport, fmt: str, output: str) -> str:
@@ -42,6 +53,8 @@ def dataset_write(*, export: DatasetExport, fmt: str, path: Path, wrap=None) -> 
     documents_name, card_name = companion_names(path.name)
     targets = [path, path.parent / documents_name, path.parent / card_name]
     partials = [target.with_name(f".{target.name}.partial") for target in targets]
+    from .card import dataset_card  # numpy and the templates: only an export needs them
+
     try:
         with export_snapshot():
             # The card first: its arrays are freed before the data's writer (pyarrow's) takes

@@ -30,12 +30,16 @@ from django.db.models.base import ModelState
 from django.utils.dateparse import parse_datetime
 
 from ..ingestion.services import content_hash
-from ..labelling import labelling_snapshot, labels_problem, project_label_groups
+from ..labelling import (
+    labelling_snapshot,
+    labels_problem,
+    project_label_groups,
+    snapshot_label_names,
+)
 from ..models import (
     Annotation,
     Document,
     GoldLabel,
-    Label,
     LabelRevision,
     Project,
     Statement,
@@ -43,8 +47,7 @@ from ..models import (
 from ..progress import progress_recount
 from ..vocabulary.services import schema_from_card
 from .bulk_rows import CopyQueue, copy_available, instances_insert, rows_insert
-from .bundle import companion_names
-from .card import card_front_matter
+from .bundle import card_meta, companion_names
 from .dataset_import_checks import (
     GOLD_METHODS,
     Names,
@@ -103,7 +106,9 @@ def jsonl_lines(path: Path, errors: list[str]) -> Iterator[tuple[int, dict]]:
 
 
 def records_check(path: Path, errors: list[str]) -> Names:
-    """First pass: every field of every line, and every name the lines use."""
+    """First pass: every field of every line, and every name the lines use. (The second pass
+    parses the lines again: keeping the records would hold the whole file in memory, and
+    spooling them as marshal bytes measured no faster than json.loads.)"""
     names = Names()
     for number, record in jsonl_lines(path, errors):
         missing = [key for key in REQUIRED_KEYS if key not in record]
@@ -184,6 +189,16 @@ def documents_load(
     return documents
 
 
+@dataclass(frozen=True)
+class LabelChoice:
+    """One choice of labels as the file writes it ({group: label or [labels]}), resolved once
+    per import: a data set repeats a few such choices on thousands of lines."""
+
+    ids: tuple[int, ...]
+    snapshot_names: list[str]  # as the label history lists them
+    problem: str | None  # what the group rules say against it
+
+
 class RecordWriter:
     """Checks each statement record and writes a batch of them with bulk inserts."""
 
@@ -195,8 +210,7 @@ class RecordWriter:
         self.groups = project_label_groups(project)
         self.counts = {"statements": 0, "annotations": 0, "gold_labels": 0}
         self.annotators: set[int] = set()
-        # The rules' verdict on each distinct choice of labels (a data set repeats a few).
-        self.label_problems: dict[tuple, str | None] = {}
+        self.label_choices: dict[tuple, LabelChoice] = {}
         self.defaults = {model: field_defaults(model) for model in (Statement, Annotation)}
         # On PostgreSQL a batch's COPYs run while the next batch is checked (records_write).
         self.copies: CopyQueue | None = None
@@ -240,18 +254,30 @@ class RecordWriter:
             suggested_mention_end=mention[1],
         )  # fmt: skip
 
-    def labelling(self, data: dict, instance, what: str) -> list[Label]:
+    def label_choice(self, written: dict) -> LabelChoice:
+        """The labels of {group: label or [labels]} (checked to be text by the first pass)."""
+        key = tuple(
+            (group, tuple(value) if isinstance(value, list) else value)
+            for group, value in written.items()
+        )
+        choice = self.label_choices.get(key)
+        if choice is None:
+            labels = []
+            for group_name, value in written.items():
+                names = value if isinstance(value, list) else [value] if value else []
+                labels += [self.vocabulary.labels[group_name, str(name)] for name in names]
+            choice = self.label_choices[key] = LabelChoice(
+                ids=tuple(label.pk for label in labels),
+                snapshot_names=snapshot_label_names(labels),
+                problem=labels_problem(labels, self.groups),
+            )
+        return choice
+
+    def labelling(self, data: dict, instance, what: str) -> LabelChoice:
         reliability, credibility = data.get("source_reliability"), data.get("info_credibility")
-        labels = []
-        for group_name, value in (data.get("labels") or {}).items():
-            names = value if isinstance(value, list) else [value] if value else []
-            labels += [self.vocabulary.labels[group_name, str(name)] for name in names]
-        key = tuple(label.pk for label in labels)
-        if key not in self.label_problems:
-            self.label_problems[key] = labels_problem(labels, self.groups)
-        problem = self.label_problems[key]
-        if problem:
-            raise ValidationError(f"{what}: {problem}")
+        choice = self.label_choice(data.get("labels") or {})
+        if choice.problem:
+            raise ValidationError(f"{what}: {choice.problem}")
         source = data.get("source")
         related_set(instance, "source", self.vocabulary.sources[source] if source else None)
         instance.source_mention = data.get("source_mention") or ""
@@ -259,9 +285,11 @@ class RecordWriter:
         instance.info_credibility = credibility
         instance.note = data.get("note") or ""
         labelling_extras_read(data, instance, what)
-        return labels
+        return choice
 
-    def annotations(self, record: dict, statement: Statement) -> list[tuple[Annotation, list]]:
+    def annotations(
+        self, record: dict, statement: Statement
+    ) -> list[tuple[Annotation, LabelChoice]]:
         result, seen = [], set()
         for data in record["annotations"]:
             name = data.get("annotator")
@@ -285,7 +313,7 @@ class RecordWriter:
             Annotation, self.defaults[Annotation], {"statement": statement}, **values
         )
 
-    def gold(self, record: dict, statement: Statement) -> tuple[GoldLabel, list] | None:
+    def gold(self, record: dict, statement: Statement) -> tuple[GoldLabel, LabelChoice] | None:
         data = record["gold"]
         if not data:
             return None
@@ -306,9 +334,9 @@ class RecordWriter:
         instances_insert(Statement, [statement for statement, _a, _g in rows], self.copies)
         for statement, pairs, gold in rows:
             for annotation, _labels in pairs:
-                annotation.statement_id = statement.pk
+                annotation.__dict__["statement_id"] = statement.id
             if gold:
-                gold[0].statement_id = statement.pk
+                gold[0].__dict__["statement_id"] = statement.id
         annotations = [pair for _s, pairs, _g in rows for pair in pairs]
         golds = [gold for _s, _a, gold in rows if gold]
         self.bulk_labelled(Annotation, annotations, "annotation_id")
@@ -321,11 +349,11 @@ class RecordWriter:
             self.copies.flush()
 
     def bulk_labelled(self, model, pairs: list[tuple], owner_column: str) -> None:
-        instances_insert(model, [instance for instance, _labels in pairs], self.copies)
+        instances_insert(model, [instance for instance, _choice in pairs], self.copies)
         rows_insert(
             model.labels.through,
             [owner_column, "label_id"],
-            [(instance.pk, label.pk) for instance, labels in pairs for label in labels],
+            [(instance.id, label_id) for instance, choice in pairs for label_id in choice.ids],
             self.copies,
         )
         is_annotation = model is Annotation
@@ -334,19 +362,20 @@ class RecordWriter:
             LabelRevision,
             REVISION_COLUMNS,
             [
-                (kind, instance.pk, instance.statement_id,
+                (kind, instance.id, instance.statement_id,
                  instance.annotator_id if is_annotation else None, self.changed_by_id,
-                 LabelRevision.Action.CREATED.value, labelling_snapshot(instance, labels))
-                for instance, labels in pairs
+                 LabelRevision.Action.CREATED.value,
+                 labelling_snapshot(instance, label_names=choice.snapshot_names))
+                for instance, choice in pairs
             ],
             self.copies,
         )  # fmt: skip
 
 
 def related_set(instance, name: str, value) -> None:
-    """`instance.name = value` for a foreign key without the descriptor's checks (the value
-    is one of ours, of the right model): its id and the cached object."""
-    setattr(instance, f"{name}_id", value.pk if value is not None else None)
+    """`instance.name = value` for a foreign key of a new instance without the descriptors'
+    checks (the value is one of ours, of the right model): its id and the cached object."""
+    instance.__dict__[f"{name}_id"] = value.id if value is not None else None
     instance._state.fields_cache[name] = value
 
 
@@ -402,7 +431,7 @@ def dataset_import(
 ) -> ImportSummary:
     documents_name, card_name = companion_names(path.name)
     documents_path, card_path = path.parent / documents_name, path.parent / card_name
-    meta = card_front_matter(card_path.read_text("utf-8")) if card_path.exists() else {}
+    meta = card_meta(card_path.read_text("utf-8")) if card_path.exists() else {}
     if not documents_path.exists():
         raise DatasetImportError([f"{documents_name} is missing: it holds the document texts."])
     name = project_name or (meta.get("project") or {}).get("name")
@@ -422,9 +451,9 @@ def dataset_import(
     )
     if copy_available():
         with CopyQueue() as writer.copies:
-            records_write(path, writer, errors)
+            records_write(path.name, jsonl_lines(path, errors), writer, errors)
     else:
-        records_write(path, writer, errors)
+        records_write(path.name, jsonl_lines(path, errors), writer, errors)
     if errors:
         raise DatasetImportError(errors[:MAX_ERRORS])
     project.annotators.add(*writer.annotators)
@@ -445,10 +474,12 @@ def dataset_import(
     )
 
 
-def records_write(path: Path, writer: RecordWriter, errors: list[str]) -> None:
-    """Second pass: the checks that need the documents (offsets, positions, label rules), and
-    the writes, in batches."""
-    for batch in batched(jsonl_lines(path, errors), BATCH):
+def records_write(
+    file_name: str, records: Iterator[tuple[int, dict]], writer: RecordWriter, errors: list[str]
+) -> None:
+    """Second pass, over the checked records: the checks that need the documents (offsets,
+    positions, label rules), and the writes, in batches."""
+    for batch in batched(records, BATCH):
         rows = []
         for number, record in batch:
             try:
@@ -457,7 +488,7 @@ def records_write(path: Path, writer: RecordWriter, errors: list[str]) -> None:
                              writer.gold(record, statement)))  # fmt: skip
             except (ValidationError, KeyError, TypeError, ValueError, AttributeError) as error:
                 reason = " ".join(getattr(error, "messages", [])) or f"bad value ({error!r})"
-                errors.append(f"{path.name} line {number}: {reason}")
+                errors.append(f"{file_name} line {number}: {reason}")
         if len(errors) >= MAX_ERRORS:
             return
         if not errors:
