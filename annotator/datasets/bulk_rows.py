@@ -7,7 +7,8 @@ the database's constraints hold; the database still enforces them), so they are 
 they are. Primary keys the import needs (statements, annotations, gold labels) are taken from
 the table's sequence first, so the rows that refer to them can be built before anything is
 written. The import queues its COPYs (CopyQueue): a second thread runs them while the next
-batch is checked, the foreign keys checked with each COPY rather than all at the commit.
+batch is checked and built (its keys taken ahead), the foreign keys checked with each COPY rather
+than all at the commit.
 """
 
 from __future__ import annotations
@@ -50,8 +51,12 @@ def _datetime_value(value: datetime | str | None) -> str | None:
     return value.isoformat()
 
 
+# One encoder for every row: json.dumps with options builds a new one per call.
+_json_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _json_value(value) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False)
+    return None if value is None else _json_encode(value)
 
 
 def _bool_value(value: bool | None) -> str | None:
@@ -69,17 +74,23 @@ def _converter(field: Field):
     return None
 
 
-def copy_statement(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence]):
+def copy_statement(
+    model: type[Model],
+    columns: Sequence[str],
+    rows: Iterable[Sequence],
+    written: Sequence[str] = (),
+):
     """The COPY of the rows (values in the order of `columns`, field attnames) into the
     model's table, and its data; the columns left out take their database default (an
-    identity primary key).
+    identity primary key). `written`: columns whose values are already as COPY reads them
+    (the stamps of the moment, written out once), not converted row by row.
 
     The csv format, written by the csv module in C: None is an unquoted empty field (NULL);
     an empty text is one too, so the text columns that cannot be NULL read it as '' instead
     (FORCE_NOT_NULL)."""
     fields = [model._meta.get_field(name) for name in columns]
     converters = [(index, convert) for index, field in enumerate(fields)
-                  if (convert := _converter(field))]  # fmt: skip
+                  if field.attname not in written and (convert := _converter(field))]  # fmt: skip
     if converters:
         rows = (_converted(row, converters) for row in rows)
     buffer = io.StringIO()
@@ -94,9 +105,14 @@ def copy_statement(model: type[Model], columns: Sequence[str], rows: Iterable[Se
     return sql, buffer
 
 
-def copy_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+def copy_rows(
+    model: type[Model],
+    columns: Sequence[str],
+    rows: Iterable[Sequence],
+    written: Sequence[str] = (),
+) -> None:
     """COPY the rows into the model's table now (see copy_statement)."""
-    sql, buffer = copy_statement(model, columns, rows)
+    sql, buffer = copy_statement(model, columns, rows, written)
     # The raw cursor's errors become Django's (IntegrityError, ...), as from any query.
     with connection.cursor() as cursor, connection.wrap_database_errors:
         cursor.cursor.copy_expert(sql, buffer)
@@ -146,7 +162,8 @@ def instances_insert(
     if not copy_available():
         model.objects.bulk_create(instances, batch_size=BATCH)
         return
-    for instance, pk in zip(instances, ids_reserve(model, len(instances)), strict=True):
+    reserve = copies.ids_reserve if copies else ids_reserve
+    for instance, pk in zip(instances, reserve(model, len(instances)), strict=True):
         instance.pk = pk
     now = timezone.now()
     stamped = stamped_columns(model)
@@ -156,7 +173,7 @@ def instances_insert(
     columns = [f.attname for f in model._meta.concrete_fields if f.attname not in stamped]
     values, stamps = attrgetter(*columns), (_datetime_value(now),) * len(stamped)
     copy = copies.add if copies else copy_rows
-    copy(model, [*columns, *stamped], (values(i) + stamps for i in instances))
+    copy(model, [*columns, *stamped], (values(i) + stamps for i in instances), stamped)
 
 
 def rows_insert(
@@ -178,7 +195,7 @@ def rows_insert(
         columns = [*columns, *stamped]
         rows = [(*row, *stamps) for row in rows]
     if copy_available():
-        (copies.add if copies else copy_rows)(model, columns, rows)
+        (copies.add if copies else copy_rows)(model, columns, rows, stamped)
         return
     model.objects.bulk_create(
         (model(**dict(zip(columns, row, strict=True))) for row in rows), batch_size=BATCH
@@ -197,7 +214,12 @@ class CopyQueue:
     the running COPY is done (a connection runs one command at a time). Use as a context
     manager, on PostgreSQL: leaving it waits for the last COPY and raises its error, if any."""
 
+    # Primary keys taken from a sequence at a time: a query waits for the running COPY, so
+    # keys asked for batch by batch would stop the caller once per batch.
+    IDS_AHEAD = 20_000
+
     def __init__(self):
+        self.reserved: dict[type[Model], list[int]] = {}
         self.built: list[tuple[str, io.StringIO]] = []
         self.running: Future | None = None
         self.executor: ThreadPoolExecutor | None = None
@@ -228,9 +250,24 @@ class CopyQueue:
         self.wait()
         return execute(sql, params, many, context)
 
-    def add(self, model: type[Model], columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+    def ids_reserve(self, model: type[Model], count: int) -> list[int]:
+        """`count` new primary keys, from keys taken IDS_AHEAD at a time (the ones left
+        unused at the end are a gap in the sequence, as a rolled back insert leaves)."""
+        reserved = self.reserved.setdefault(model, [])
+        if len(reserved) < count:
+            reserved += ids_reserve(model, max(count - len(reserved), self.IDS_AHEAD))
+        taken, self.reserved[model] = reserved[:count], reserved[count:]
+        return taken
+
+    def add(
+        self,
+        model: type[Model],
+        columns: Sequence[str],
+        rows: Iterable[Sequence],
+        written: Sequence[str] = (),
+    ) -> None:
         """Build the COPY's data now (in the caller's thread); it runs at the next flush."""
-        self.built.append(copy_statement(model, columns, rows))
+        self.built.append(copy_statement(model, columns, rows, written))
 
     def flush(self) -> None:
         """Hand the COPYs built so far to the thread, once the ones before have finished."""
