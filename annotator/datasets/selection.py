@@ -20,6 +20,7 @@ from operator import itemgetter
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -253,15 +254,34 @@ class DatasetExport:
         }
 
     def streams(self) -> dict[str, Iterator[tuple]]:
-        """Five ordered streams, all in statement order (document, position): statements,
-        their annotations (by annotator), those annotations' labels, gold labels and theirs.
-        One query each, read by server-side cursors and merged in `records`: no query per
-        batch, no lists of ids, and the database sorts each table once."""
+        """Ordered streams, all in statement order (document, position): statements, their
+        annotations (by annotator), gold labels, and the labels of both. One query each, read
+        by server-side cursors and merged in `records`: no query per batch, no lists of ids,
+        and the database sorts each table once.
+
+        On PostgreSQL each annotation and gold row ends with its label ids (an array
+        subquery: an index lookup per row instead of a stream of every label joined to its
+        statement and sorted, about a third less time for the two); elsewhere the labels are
+        two streams of their own ("annotation_labels", "gold_labels")."""
         annotations = self.annotations()
         gold = self.gold_labels()
         order = ("statement__document_id", "statement__position")
-        through_order = [f"annotation__{field}" for field in (*order, "annotator_id")]
-        gold_through_order = [f"goldlabel__{field}" for field in order]
+        if labels_inline():
+            annotations = annotations.annotate(
+                label_ids=ArraySubquery(
+                    Annotation.labels.through.objects.filter(annotation_id=OuterRef("pk")).values(
+                        "label_id"
+                    )
+                )
+            )
+            gold = gold.annotate(
+                label_ids=ArraySubquery(
+                    GoldLabel.labels.through.objects.filter(goldlabel_id=OuterRef("pk")).values(
+                        "label_id"
+                    )
+                )
+            )
+        inline = ("label_ids",) if labels_inline() else ()
         queries = {
             "statements": self.statements()
             .order_by("document_id", "position")
@@ -273,12 +293,8 @@ class DatasetExport:
                 "submitted_at",
                 *ANNOTATION_EXTRA,
                 *LABELLING_COLUMNS,
+                *inline,
             ),  # fmt: skip
-            "annotation_labels": Annotation.labels.through.objects.filter(
-                annotation__in=annotations
-            )
-            .order_by(*through_order, "annotation_id")
-            .values_list("annotation_id", "label_id"),
             "gold": gold.order_by(*order).values_list(
                 "id",
                 "statement_id",
@@ -287,41 +303,57 @@ class DatasetExport:
                 "rationale",
                 *SPAN_COLUMNS,
                 *LABELLING_COLUMNS,
+                *inline,
             ),  # fmt: skip
-            "gold_labels": GoldLabel.labels.through.objects.filter(goldlabel__in=gold)
-            .order_by(*gold_through_order, "goldlabel_id")
-            .values_list("goldlabel_id", "label_id"),
         }
+        if not inline:
+            through_order = [f"annotation__{field}" for field in (*order, "annotator_id")]
+            gold_through_order = [f"goldlabel__{field}" for field in order]
+            queries["annotation_labels"] = (
+                Annotation.labels.through.objects.filter(annotation__in=annotations)
+                .order_by(*through_order, "annotation_id")
+                .values_list("annotation_id", "label_id")
+            )
+            queries["gold_labels"] = (
+                GoldLabel.labels.through.objects.filter(goldlabel__in=gold)
+                .order_by(*gold_through_order, "goldlabel_id")
+                .values_list("goldlabel_id", "label_id")
+            )
         return {name: query.iterator(chunk_size=STREAM_CHUNK) for name, query in queries.items()}
+
+    def labelled_rows(self, streams: dict, name: str) -> Iterator[tuple[tuple, list]]:
+        """The annotation ("annotations") or gold ("gold") rows of `streams`, each with its
+        label ids, grouped by statement: (statement id, [(row, label ids), ...]) in order."""
+        rows = streams[name]
+        if labels_inline():
+            pairs = ((row[:-1], row[-1]) for row in rows)
+        else:
+            labels = Groups(streams[LABEL_STREAMS[name]], key=itemgetter(0))
+            pairs = ((row, [label for _o, label in labels.take(row[0])]) for row in rows)
+        return Groups(pairs, key=lambda pair: pair[0][1])
 
     def records(self, *, with_agreement: bool = True) -> Iterator[dict]:
         """One record per statement, in document and position order (the jsonl layout)."""
         with export_snapshot():  # the five streams must see the same data
             streams = self.streams()
-            annotations = Groups(streams["annotations"], key=itemgetter(1))
-            annotation_labels = Groups(streams["annotation_labels"], key=itemgetter(0))
-            gold = Groups(streams["gold"], key=itemgetter(1))
-            gold_labels = Groups(streams["gold_labels"], key=itemgetter(0))
+            annotations = self.labelled_rows(streams, "annotations")
+            gold = self.labelled_rows(streams, "gold")
             people = self.people.get
             for row in streams["statements"]:
                 statement_id = row[0]
                 own = [
                     {
                         "annotator": people(annotation[2]),
-                        **self.labelling(
-                            annotation,
-                            [label for _a, label in annotation_labels.take(annotation[0])],
-                        ),
+                        **self.labelling(annotation, labels),
                         "submitted_at": annotation[3],
                         "source_mention_span": span(annotation[4], annotation[5]),
                         "guidelines_version": annotation[6],
                         "seconds_spent": annotation[7],
                     }
-                    for annotation in annotations.take(statement_id)
+                    for annotation, labels in annotations.take(statement_id)
                 ]
                 decided = None
-                for gold_row in gold.take(statement_id):
-                    labels = [label for _g, label in gold_labels.take(gold_row[0])]
+                for gold_row, labels in gold.take(statement_id):
                     decided = {
                         **self.labelling(gold_row, labels),
                         "method": gold_row[2],
@@ -447,6 +479,14 @@ class DatasetExport:
                 own("seconds_spent"),
                 span_text((record["gold"] or {}).get("source_mention_span")),
             ]
+
+
+LABEL_STREAMS = {"annotations": "annotation_labels", "gold": "gold_labels"}
+
+
+def labels_inline() -> bool:
+    """Whether the annotation and gold streams carry their label ids (streams)."""
+    return connection.vendor == "postgresql"
 
 
 class Groups:
