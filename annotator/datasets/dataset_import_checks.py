@@ -42,6 +42,9 @@ class Names:
     groups: dict[str, int] = field(default_factory=dict)
     labels: dict[tuple[str, str], int] = field(default_factory=dict)
     multiple_groups: set[str] = field(default_factory=set)
+    # The label choices ({group: label or [labels]}) found well-formed, as hashable keys: a
+    # data set repeats a few, each checked and collected once.
+    label_choices: set[tuple] = field(default_factory=set)
 
     def add(self, kind: str, name, line: int) -> None:
         getattr(self, kind).setdefault(name, line)
@@ -195,11 +198,27 @@ def labelling_problems(data, what: str, names: Names, line: int, gold=False) -> 
     return problems
 
 
+def label_choice_key(labels: dict) -> tuple | None:
+    """{group: label or [labels]} as a hashable key, or None if a value cannot be one."""
+    try:
+        key = tuple(
+            (group, tuple(value) if isinstance(value, list) else value)
+            for group, value in labels.items()
+        )
+        hash(key)
+    except TypeError:  # an object or list inside: not a label key (the full check says so)
+        return None
+    return key
+
+
 def label_problems(labels, what: str, names: Names, line: int) -> list[str]:
     if labels is None:
         return []
     if not isinstance(labels, dict):
         return [f"{what}: labels must be an object {{group key: label key or [label keys]}}"]
+    key = label_choice_key(labels)
+    if key is not None and key in names.label_choices:
+        return []  # checked and collected on an earlier line
     problems = []
     for group, value in labels.items():
         values = value if isinstance(value, list) else [] if value is None else [value]
@@ -211,6 +230,8 @@ def label_problems(labels, what: str, names: Names, line: int) -> list[str]:
             names.multiple_groups.add(group)
         for name in values:
             names.add("labels", (group, name), line)
+    if key is not None and not problems:
+        names.label_choices.add(key)
     return problems
 
 
