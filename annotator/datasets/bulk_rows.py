@@ -19,7 +19,7 @@ import json
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
-from operator import attrgetter
+from operator import itemgetter
 
 from django.conf import settings
 from django.db import connection
@@ -171,9 +171,11 @@ def instances_insert(
         for name in stamped:
             setattr(instance, name, now)
     columns = [f.attname for f in model._meta.concrete_fields if f.attname not in stamped]
-    values, stamps = attrgetter(*columns), (_datetime_value(now),) * len(stamped)
+    # Read from each instance's __dict__: through the attributes, every foreign key id would
+    # pass Django's descriptor (a new instance holds every field's value there).
+    values, stamps = itemgetter(*columns), (_datetime_value(now),) * len(stamped)
     copy = copies.add if copies else copy_rows
-    copy(model, [*columns, *stamped], (values(i) + stamps for i in instances), stamped)
+    copy(model, [*columns, *stamped], (values(vars(i)) + stamps for i in instances), stamped)
 
 
 def rows_insert(
