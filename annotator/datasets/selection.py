@@ -24,7 +24,6 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from ..agreement.statistics import masi_distance
 from ..labelling import GRADE_FIELDS, LABELLING_COLUMNS, is_judged, project_label_groups
 from ..models import Annotation, Document, GoldLabel, Label, LabelGroup, Project, Source, Statement
 
@@ -79,6 +78,10 @@ def batched(iterable: Iterable, size: int) -> Iterator[list]:
 
 
 def masi_similarity(a: frozenset, b: frozenset) -> float:
+    # Imported here: the statistics package loads numpy, which import_dataset (it uses this
+    # module for its batches) never needs. Called once per distinct pair (lru_cache below).
+    from ..agreement.statistics import masi_distance
+
     return 1.0 - masi_distance(a, b)
 
 
