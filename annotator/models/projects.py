@@ -152,8 +152,13 @@ class Document(models.Model):
 class Statement(models.Model):
     """One sentence of a document, with exact offsets: document.text[start:end] == text."""
 
+    # No index of its own: the unique (document, position) leads with it.
     document = models.ForeignKey(
-        Document, on_delete=models.CASCADE, related_name="statements", verbose_name=_("document")
+        Document,
+        on_delete=models.CASCADE,
+        related_name="statements",
+        verbose_name=_("document"),
+        db_index=False,
     )
     position = models.PositiveIntegerField(_("position"))
     paragraph = models.PositiveIntegerField(_("paragraph"), default=0)
