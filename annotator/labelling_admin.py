@@ -81,7 +81,13 @@ class LabellingForm(forms.ModelForm):
     # version is no longer the stored one is a conflict).
     seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, label_groups=None, preset_values=None, **kwargs):
+        # A form class kept for many requests (annotation.admin) is given the groups and the
+        # preset values of this request here rather than as class attributes.
+        if label_groups is not None:
+            self.label_groups = label_groups
+        if preset_values is not None:
+            self.preset_values = preset_values
         super().__init__(*args, **kwargs)
         if not self.instance.pk:
             for field, value in self.preset_values.items():

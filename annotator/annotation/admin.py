@@ -6,6 +6,8 @@ Annotators see only their own annotations (the policy narrows every queryset); l
 of them, and only the author edits one.
 """
 
+from functools import partial
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
@@ -14,7 +16,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.text import Truncator
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import roles
@@ -138,6 +140,14 @@ class ProjectAnnotationAdminMixin(ProjectFlagsAdminMixin):
             extra_context.update(self.flags_context(request, project))
             extra_context["suggestion_acceptance"] = suggestion_acceptance(project=project)
         return super().change_view(request, object_id, form_url, extra_context)
+
+
+# The admin makes a form class per request (modelform_factory: a form field per model field,
+# the source picker's widgets), 2-3 ms of CPU on every form and every save: kept per process
+# under a key of everything it is made from (AnnotationAdmin.form_class_key), so a changed
+# schema, group name, language or role is a new class, never a stale one.
+FORM_CLASSES_KEPT = 64
+_form_classes: dict[tuple, type] = {}
 
 
 class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
@@ -296,12 +306,48 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
         return obj.statement if obj is not None else request.annotator_statement
 
     def get_form(self, request, obj=None, change=False, **kwargs):
+        """The form class of the project's schema, made once per process for every statement
+        of the schema (form_classes_key), given this request's groups and preset values."""
         preset = {}
         if obj is None:
             preset = {"statement": request.annotator_statement, "annotator": request.user}
         project = self.current_statement(request, obj).document.project
-        kwargs["form"] = self.labelling_form_class(request, project, preset_values=preset)
-        return super().get_form(request, obj, change=change, **kwargs)
+        groups = self.label_groups(request, project)
+        key = self.form_class_key(request, obj, change, groups, kwargs)
+        form_class = _form_classes.get(key) if key is not None else None
+        if form_class is None:
+            kwargs["form"] = self.labelling_form_class(request, project)
+            form_class = super().get_form(request, obj, change=change, **kwargs)
+            if key is not None:
+                if len(_form_classes) >= FORM_CLASSES_KEPT:
+                    _form_classes.clear()
+                _form_classes[key] = form_class
+        return partial(form_class, label_groups=groups, preset_values=preset)
+
+    def form_class_key(self, request, obj, change, groups, kwargs) -> tuple | None:
+        """Everything the admin makes the form class from: the groups' fields (their rules
+        and names in the interface language), the fields asked for, and the user's role (the
+        source picker's add and change links); None for a page the user only reads."""
+        if obj is not None and not self.has_change_permission(request, obj):
+            return None
+        return (
+            get_language(),
+            change,
+            tuple(kwargs.get("fields") or ()),
+            tuple(sorted(kwargs.keys())),
+            roles.is_superuser(request.user),
+            roles.group_names(request.user),
+            tuple(
+                (
+                    group.pk,
+                    group.required,
+                    group.multiple,
+                    group.display_name,
+                    group.display_description,
+                )
+                for group in groups
+            ),
+        )
 
     def get_fieldsets(self, request, obj=None):
         project = self.current_statement(request, obj).document.project
