@@ -14,6 +14,7 @@ from ..labelling import GRADE_FIELDS, LABELLING_FIELDS, MENTION_SPAN_FIELDS, lab
 from ..labelling_admin import LabellingForm, label_group_field_name
 from ..models import Annotation, Statement
 from .hotkeys import GRADE_HOTKEYS, label_hotkeys, with_hotkeys
+from .renderer import RENDERER
 from .selectors import labels_offered
 
 # The buttons (and the automatic save) that keep an unfinished annotation.
@@ -58,6 +59,7 @@ def label_choices(field: forms.ModelChoiceField, labels: list) -> list[tuple]:
 
 
 class AnnotationForm(LabellingForm):
+    default_renderer = RENDERER
     opened = forms.CharField(widget=forms.HiddenInput, required=False)
     # Posted with the "Skip" button; not a model field of the form (the view stores it).
     skip_reason = forms.ChoiceField(
