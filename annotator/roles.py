@@ -163,8 +163,13 @@ def can_annotate(user: User, project) -> bool:
 def annotates_expression(user: User, project_path: str) -> models.Exists:
     """True where `user` is an annotator of the project at `project_path` of the outer row: a
     page that reads that row anyway learns it in the same query (annotates_known)."""
+    return annotates_expression_for(user.pk, project_path)
+
+
+def annotates_expression_for(user_id: int, project_path: str) -> models.Exists:
+    """annotates_expression, by the user's id (a query compiled once for any user)."""
     members = Project.annotators.through.objects.filter(
-        project_id=models.OuterRef(project_path), user_id=user.pk
+        project_id=models.OuterRef(project_path), user_id=user_id
     )
     return models.Exists(members)
 

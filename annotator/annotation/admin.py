@@ -41,6 +41,7 @@ from .selectors import (
     document_neighbours,
     label_definitions,
     next_statement,
+    statement_for_annotation,
 )
 from .services import DuplicateAnnotation, annotation_save, annotations_delete
 
@@ -246,13 +247,7 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
         statement_id = request.GET.get("statement", "")
         if not is_valid_id(Statement, statement_id):
             raise Http404(gettext("Open a statement from your queue to annotate it."))
-        statement = (
-            Statement.objects.select_related("document__project", "suggested_source")
-            # Whether the user annotates its project, in the same query.
-            .annotate(user_annotates=roles.annotates_expression(request.user, "document__project"))
-            .filter(pk=statement_id)
-            .first()
-        )
+        statement = statement_for_annotation(statement_id=statement_id, user=request.user)
         if statement is None:
             raise Http404(gettext("Open a statement from your queue to annotate it."))
         roles.annotates_known(request.user, statement.document.project_id, statement.user_annotates)

@@ -1,9 +1,10 @@
 """The annotation form's widgets written in Python: the markup of Django's own widget templates
 (input.html and the inputs that include it, textarea.html, select.html, select_option.html;
-stripped, as Django's renderer strips it), for the form the annotator opens hundreds of times a day. Through the template engine its
-hidden fields, text fields and the two selects cost more CPU than the rest of the form's
-fields; any other template (the source picker's wrapper, error lists) is still rendered by
-Django's templates. tests/annotation/test_form_renderer.py compares both, widget by widget.
+stripped, as Django's renderer strips it), for the form the annotator opens hundreds of times
+a day. Through the template engine its hidden fields, text fields and the two selects cost
+more CPU than the rest of the form's fields; any other template (the source picker's wrapper,
+error lists) is still rendered by Django's templates. tests/annotation/test_form_renderer.py
+compares both, widget by widget.
 """
 
 from django.forms.renderers import DjangoTemplates

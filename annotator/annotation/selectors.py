@@ -9,6 +9,8 @@ from django.db import connection
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from .. import roles
+from ..compiled_queries import CompiledQuery
 from ..models import Annotation, Document, Label, Project, Statement
 from ..models.querysets import FLAG_OPEN
 from ..progress import (
@@ -49,6 +51,26 @@ def annotation_queue(*, project: Project, user) -> QuerySet[Statement]:
 def _own_skip(user) -> QuerySet[Annotation]:
     """The user's skip of the outer statement (for Exists)."""
     return Annotation.objects.for_user(user).skipped().filter(statement=OuterRef("pk"))
+
+
+# The statement the annotation form opens, on every form and every save: compiled once (the
+# ORM built this four-table query, with its subquery, at 2 ms of CPU per request).
+_STATEMENT_FOR_ANNOTATION = CompiledQuery(
+    lambda statement_id, user_id: (
+        Statement.objects.select_related("document__project", "suggested_source")
+        # Whether the user annotates its project, in the same query.
+        .annotate(user_annotates=roles.annotates_expression_for(user_id, "document__project"))
+        .filter(pk=statement_id)
+    ),
+    statement_id=-9_182_736_451,
+    user_id=-9_182_736_452,
+)
+
+
+def statement_for_annotation(*, statement_id: int, user) -> Statement | None:
+    """The statement with its document, project and suggested source, and whether `user`
+    annotates the project (`user_annotates`)."""
+    return _STATEMENT_FOR_ANNOTATION.first(statement_id=int(statement_id), user_id=user.pk)
 
 
 @dataclass(frozen=True)
