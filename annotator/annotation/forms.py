@@ -14,7 +14,7 @@ from ..labelling import GRADE_FIELDS, LABELLING_FIELDS, MENTION_SPAN_FIELDS, lab
 from ..labelling_admin import LabellingForm, label_group_field_name
 from ..models import Annotation, Statement
 from .hotkeys import GRADE_HOTKEYS, label_hotkeys, with_hotkeys
-from .renderer import RENDERER
+from .renderer import RENDERER, RenderedHereMixin, rendered_here
 from .selectors import labels_offered
 
 # The buttons (and the automatic save) that keep an unfinished annotation.
@@ -79,6 +79,10 @@ class AnnotationForm(LabellingForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.initial["opened"] = opened_token()
+        for field in self.fields.values():
+            inner = getattr(field.widget, "widget", None)  # inside the admin's related wrapper
+            if inner is not None and not isinstance(inner, RenderedHereMixin):
+                rendered_here(inner)
         if self.is_bound and unfinished_action(self.data):
             self.instance.status = (
                 Annotation.Status.SKIPPED if "_skip" in self.data else Annotation.Status.DRAFT

@@ -8,8 +8,15 @@ compares both, widget by widget.
 """
 
 from django.forms.renderers import DjangoTemplates
-from django.utils.html import format_html, format_html_join
+from django.templatetags.static import static
+from django.utils.html import (
+    conditional_escape,
+    format_html,
+    format_html_join,
+    strip_spaces_between_tags,
+)
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as django_catalogue
 
 from .hotkeys import attrs_html
 
@@ -20,6 +27,7 @@ INPUT_TEMPLATES = frozenset(
 )
 
 OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
+RELATED_WIDGET_WRAPPER = "admin/widgets/related_widget_wrapper.html"
 
 
 def input_html(widget: dict) -> SafeString:
@@ -75,6 +83,101 @@ def select_html(widget: dict) -> SafeString | None:
     )
 
 
+# admin/widgets/related_widget_wrapper.html: the source picker and its links (change, add,
+# delete, view the chosen source), each line as the template has it, in its {% spaceless %}.
+RELATED_LINKS = (
+    (
+        "can_change_related",
+        """
+        <a class="related-widget-wrapper-link change-related" id="change_id_{name}"
+            data-href-template="{change_related_template_url}?{url_params}"
+            data-popup="yes"
+            title="{title}">
+            <img src="{icon}" alt="" width="24" height="24">
+        </a>
+        """,
+        "Change selected %(model)s",
+        "admin/img/icon-changelink.svg",
+    ),
+    (
+        "can_add_related",
+        """
+        <a class="related-widget-wrapper-link add-related" id="add_id_{name}"
+            data-popup="yes"
+            href="{add_related_url}?{url_params}"
+            title="{title}">
+            <img src="{icon}" alt="" width="24" height="24">
+        </a>
+        """,
+        "Add another %(model)s",
+        "admin/img/icon-addlink.svg",
+    ),
+    (
+        "can_delete_related",
+        """
+        <a class="related-widget-wrapper-link delete-related" id="delete_id_{name}"
+            data-href-template="{delete_related_template_url}?{url_params}"
+            data-popup="yes"
+            title="{title}">
+            <img src="{icon}" alt="" width="24" height="24">
+        </a>
+        """,
+        "Delete selected %(model)s",
+        "admin/img/icon-deletelink.svg",
+    ),
+    (
+        "can_view_related",
+        """
+          <a class="related-widget-wrapper-link view-related" id="view_id_{name}"
+             data-href-template="{change_related_template_url}?{view_related_url_params}"
+             title="{title}">
+            <img src="{icon}" alt="" width="24" height="24">
+          </a>
+        """,
+        "View selected %(model)s",
+        "admin/img/icon-viewlink.svg",
+    ),
+)
+
+
+def related_widget_wrapper_html(context: dict) -> SafeString:
+    links = ""
+    if not context["is_hidden"]:
+        links = strip_spaces_between_tags(
+            "".join(
+                format_html(
+                    markup,
+                    **{
+                        name: context.get(name, "")
+                        for name in (
+                            "name",
+                            "url_params",
+                            "add_related_url",
+                            "change_related_template_url",
+                            "delete_related_template_url",
+                            "view_related_url_params",
+                        )
+                    },
+                    # As {% blocktranslate %}: the model's name escaped, not the message.
+                    title=mark_safe(
+                        django_catalogue(title) % {"model": conditional_escape(context["model"])}
+                    ),
+                    icon=static(icon),
+                )
+                for flag, markup, title, icon in RELATED_LINKS
+                if context[flag]
+            )
+        ).strip()
+    return format_html(
+        '<div class="related-widget-wrapper" {}>\n    {}\n    \n        {}\n    \n</div>',
+        ""
+        if context["model_has_limit_choices_to"]
+        else format_html('data-model-ref="{}"', context["model_name"]),
+        context["rendered_widget"],
+        mark_safe(links),
+    )
+
+
 WRITERS = {
     "django/forms/widgets/textarea.html": textarea_html,
     "django/forms/widgets/select.html": select_html,
@@ -87,6 +190,8 @@ class AnnotationFormRenderer(DjangoTemplates):
     per process (RENDERER): each keeps its own template engine."""
 
     def render(self, template_name, context, request=None):
+        if template_name == RELATED_WIDGET_WRAPPER and "rendered_widget" in context:
+            return related_widget_wrapper_html(context)
         writer = WRITERS.get(template_name)
         widget = context.get("widget")
         html = None
@@ -102,3 +207,25 @@ class AnnotationFormRenderer(DjangoTemplates):
 
 
 RENDERER = AnnotationFormRenderer()
+
+
+# The admin's wrapper of a related field (the source picker) renders the widget it wraps with
+# Django's default renderer (RelatedFieldWidgetWrapper.get_context passes it none): a subclass
+# per widget class, made once per process, renders with RENDERER instead.
+_RENDERED_HERE: dict[type, type] = {}
+
+
+def rendered_here(widget):
+    """The same widget (of one form instance), rendered by RENDERER when given no renderer."""
+    widget_class = type(widget)
+    if widget_class not in _RENDERED_HERE:
+        _RENDERED_HERE[widget_class] = type(
+            widget_class.__name__, (RenderedHereMixin, widget_class), {}
+        )
+    widget.__class__ = _RENDERED_HERE[widget_class]
+    return widget
+
+
+class RenderedHereMixin:
+    def _render(self, template_name, context, renderer=None):
+        return super()._render(template_name, context, renderer or RENDERER)

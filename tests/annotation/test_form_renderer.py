@@ -3,13 +3,17 @@ markup of Django's widget templates, escaping included."""
 
 import pytest
 from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.forms.renderers import DjangoTemplates
+from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from annotator.annotation.renderer import RENDERER
+from annotator.models import Annotation
 
 TEMPLATES = DjangoTemplates()
-HOSTILE = '<script>alert("x")</script> & \'quotes\''
+HOSTILE = "<script>alert(\"x\")</script> & 'quotes'"
 
 WIDGETS = [
     (forms.TextInput(), "source_mention", HOSTILE),
@@ -51,3 +55,19 @@ def test_a_form_with_errors_renders_its_error_list():
     assert not form.is_valid()
     assert 'class="errorlist' in str(form["note"].errors)
     assert "&lt;too long&gt;" in str(form["note"])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "de"])
+@pytest.mark.parametrize(
+    "can", [(False, False, False, False), (False, False, False, True), (True, True, True, True)]
+)
+@pytest.mark.parametrize("hidden", [False, True])
+def test_the_source_pickers_wrapper_matches_its_template(language, can, hidden):
+    rel = Annotation._meta.get_field("source").remote_field
+    inner = forms.HiddenInput() if hidden else forms.Select(choices=[("", ""), (1, HOSTILE)])
+    widget = RelatedFieldWidgetWrapper(inner, rel, admin.site, *can)
+    with translation.override(language):
+        written = widget.render("source", 1, attrs={"id": "id_source"}, renderer=RENDERER)
+        assert written == widget.render("source", 1, attrs={"id": "id_source"}, renderer=TEMPLATES)
+    assert ("view_id_source" in written) == (can[3] and not hidden)
