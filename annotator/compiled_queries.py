@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.db import connections
 from django.db.models import QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
 
 
@@ -27,14 +27,16 @@ class Compiled:
     # Per SQL parameter: the name of the value it takes, or None for a constant of the query.
     slots: tuple[tuple[str | None, object], ...]
     compiler: SQLCompiler
-    init_list: list[str]
+    init_list: list[str] | None  # None: rows, not instances
     fields: slice
     related_populators: list
 
 
 class CompiledQuery:
-    """`build(**values)` returns the queryset (of model instances); `stand_ins`: for each
-    value, a stand-in that appears nowhere else among the query's parameters."""
+    """`build(**values)` returns the queryset: of model instances, or a values_list() whose
+    annotations come after its fields (rows are the select's columns, in its order);
+    `stand_ins`: for each value, a stand-in that appears nowhere else among the query's
+    parameters."""
 
     def __init__(self, build: Callable[..., QuerySet], **stand_ins):
         self.build = build
@@ -51,16 +53,18 @@ class CompiledQuery:
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
-        return [
-            self.instance(compiled, row, using) for row in compiled.compiler.results_iter([rows])
-        ]
+        rows = compiled.compiler.results_iter([rows])
+        if compiled.init_list is None:  # values_list(): the columns, in their order
+            return [tuple(row) for row in rows]
+        return [self.instance(compiled, row, using) for row in rows]
 
     def first(self, *, using: str = "default", **values):
         found = self.all(using=using, **values)
         return found[0] if found else None
 
     def compile(self, using: str) -> Compiled:
-        compiler = self.build(**self.stand_ins).query.get_compiler(using=using)
+        queryset = self.build(**self.stand_ins)
+        compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
         names = {value: name for name, value in self.stand_ins.items()}
         slots = tuple(
@@ -69,6 +73,8 @@ class CompiledQuery:
         missing = set(self.stand_ins) - {name for name, _param in slots}
         if missing:
             raise ValueError(f"stand-ins not among the query's parameters: {sorted(missing)}")
+        if queryset._iterable_class is not ModelIterable:  # values_list()
+            return Compiled(sql, slots, compiler, None, fields=slice(0), related_populators=[])
         select_fields = compiler.klass_info["select_fields"]
         fields = slice(select_fields[0], select_fields[-1] + 1)
         return Compiled(

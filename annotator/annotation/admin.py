@@ -41,6 +41,7 @@ from .selectors import (
     document_neighbours,
     label_definitions,
     next_statement,
+    own_annotation,
     statement_for_annotation,
 )
 from .services import DuplicateAnnotation, annotation_save, annotations_delete
@@ -259,7 +260,7 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
         statement = self.statement_from_request(request)
         # A POST is checked for a duplicate once, by the form.
         existing = request.method != "POST" and (
-            Annotation.objects.for_user(request.user).filter(statement=statement).first()
+            own_annotation(statement_id=statement.pk, annotator_id=request.user.pk)
         )
         if existing:
             return HttpResponseRedirect(

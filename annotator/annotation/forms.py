@@ -15,7 +15,7 @@ from ..labelling_admin import LabellingForm, label_group_field_name
 from ..models import Annotation, Statement
 from .hotkeys import GRADE_HOTKEYS, label_hotkeys, with_hotkeys
 from .renderer import RENDERER, RenderedHereMixin, rendered_here
-from .selectors import labels_offered
+from .selectors import labels_offered, own_annotation
 
 # The buttons (and the automatic save) that keep an unfinished annotation.
 UNFINISHED_ACTIONS = ("_save_draft", "_skip", "_autosave")
@@ -130,13 +130,11 @@ class AnnotationForm(LabellingForm):
         cleaned_data = super().clean()
         annotation = self.instance
         if annotation.statement_id and annotation.annotator_id and not self.errors:
-            duplicate = (
-                Annotation.objects.filter(
-                    statement_id=annotation.statement_id, annotator_id=annotation.annotator_id
-                )
-                .exclude(pk=annotation.pk)
-                .first()
+            duplicate = own_annotation(
+                statement_id=annotation.statement_id, annotator_id=annotation.annotator_id
             )
+            if duplicate is not None and duplicate.pk == annotation.pk:
+                duplicate = None  # the annotation itself
             # The same labels posted twice (a double click) are let through: saving then meets
             # the existing annotation and the view answers as if this request had saved it.
             if duplicate is not None and not self.repeats(duplicate):
