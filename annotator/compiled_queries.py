@@ -30,13 +30,16 @@ class Compiled:
     init_list: list[str] | None  # None: rows, not instances
     fields: slice
     related_populators: list
+    # The database's converters of the columns (SQLCompiler.results_iter finds them per run).
+    converters: dict
 
 
 class CompiledQuery:
     """`build(**values)` returns the queryset: of model instances, or a values_list() whose
     annotations come after its fields (rows are the select's columns, in its order);
     `stand_ins`: for each value, a stand-in that appears nowhere else among the query's
-    parameters."""
+    parameters (for an id: a negative number within the column's range, which the ORM would
+    otherwise answer with an empty result, without SQL)."""
 
     def __init__(self, build: Callable[..., QuerySet], **stand_ins):
         self.build = build
@@ -53,7 +56,8 @@ class CompiledQuery:
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
-        rows = compiled.compiler.results_iter([rows])
+        if compiled.converters:
+            rows = compiled.compiler.apply_converters(rows, compiled.converters)
         if compiled.init_list is None:  # values_list(): the columns, in their order
             return [tuple(row) for row in rows]
         return [self.instance(compiled, row, using) for row in rows]
@@ -70,11 +74,15 @@ class CompiledQuery:
         slots = tuple(
             (names.get(param) if isinstance(param, int | str) else None, param) for param in params
         )
+        columns = [column[0] for column in compiler.select[0 : compiler.col_count]]
+        if compiler.has_composite_fields(columns):
+            raise ValueError("composite fields are not supported")
+        converters = compiler.get_converters(columns)
         missing = set(self.stand_ins) - {name for name, _param in slots}
         if missing:
             raise ValueError(f"stand-ins not among the query's parameters: {sorted(missing)}")
         if queryset._iterable_class is not ModelIterable:  # values_list()
-            return Compiled(sql, slots, compiler, None, fields=slice(0), related_populators=[])
+            return Compiled(sql, slots, compiler, None, slice(0), [], converters)
         select_fields = compiler.klass_info["select_fields"]
         fields = slice(select_fields[0], select_fields[-1] + 1)
         return Compiled(
@@ -84,6 +92,7 @@ class CompiledQuery:
             init_list=[column[0].target.attname for column in compiler.select[fields]],
             fields=fields,
             related_populators=get_related_populators(compiler.klass_info, compiler.select, using),
+            converters=converters,
         )
 
     @staticmethod

@@ -80,7 +80,7 @@ _PROJECT_SCHEMA = CompiledQuery(
         .select_related("group")
         .order_by("position", "id")
     ),
-    project_id=-9_182_736_453,
+    project_id=-918_273_643,
 )
 
 

@@ -17,12 +17,13 @@ permissions, created by the migrations, only keep Django's own pages consistent.
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.db.models.constants import LOOKUP_SEP
 
+from .compiled_queries import CompiledQuery
 from .models import Annotation, Document, GoldLabel, LabelRevision, Project, Statement
 
 ANNOTATORS_GROUP = "Annotators"
@@ -93,12 +94,17 @@ def group_names(user: User) -> frozenset[str]:
         return frozenset()
     # Cached on the user object: admin pages ask many times per request.
     if not hasattr(user, "_role_groups"):
-        user._role_groups = frozenset(
-            user.groups.filter(name__in=(ANNOTATORS_GROUP, LEADS_GROUP)).values_list(
-                "name", flat=True
-            )
-        )
+        user._role_groups = frozenset(name for (name,) in _ROLE_GROUPS.all(user_id=user.pk))
     return user._role_groups
+
+
+# Read on every request of a signed-in user: compiled once (see compiled_queries).
+_ROLE_GROUPS = CompiledQuery(
+    lambda user_id: Group.objects.filter(
+        user__id=user_id, name__in=(ANNOTATORS_GROUP, LEADS_GROUP)
+    ).values_list("name"),
+    user_id=-918_273_649,
+)
 
 
 def is_superuser(user: User) -> bool:

@@ -73,7 +73,7 @@ _ONE_STATEMENT_VOTES = CompiledQuery(
     lambda statement_id: votes_rows(
         Annotation.objects.submitted().filter(statement_id=statement_id)
     ),
-    statement_id=-9_182_736_454,
+    statement_id=-918_273_644,
 )
 
 

@@ -95,7 +95,7 @@ def gold_label_from_consensus(
 # Read after every annotation save: compiled once (see compiled_queries).
 _STATEMENT_GOLD = CompiledQuery(
     lambda statement_id: GoldLabel.objects.filter(statement_id=statement_id),
-    statement_id=-9_182_736_455,
+    statement_id=-918_273_645,
 )
 
 

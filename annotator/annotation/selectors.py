@@ -62,8 +62,8 @@ _STATEMENT_FOR_ANNOTATION = CompiledQuery(
         .annotate(user_annotates=roles.annotates_expression_for(user_id, "document__project"))
         .filter(pk=statement_id)
     ),
-    statement_id=-9_182_736_451,
-    user_id=-9_182_736_452,
+    statement_id=-918_273_641,
+    user_id=-918_273_642,
 )
 
 
@@ -79,8 +79,8 @@ _OWN_ANNOTATION = CompiledQuery(
     lambda statement_id, annotator_id: Annotation.objects.filter(
         statement_id=statement_id, annotator_id=annotator_id
     ),
-    statement_id=-9_182_736_456,
-    annotator_id=-9_182_736_457,
+    statement_id=-918_273_646,
+    annotator_id=-918_273_647,
 )
 
 
@@ -333,7 +333,7 @@ _SCHEMA_LABELS = CompiledQuery(
         retired_at__isnull=True,
         group_id__in=ProjectLabelGroup.objects.filter(project_id=project_id).values("group_id"),
     ).order_by("position", "name"),
-    project_id=-9_182_736_458,
+    project_id=-918_273_648,
 )
 
 
