@@ -8,7 +8,6 @@ of them, and only the author edits one.
 
 from functools import partial
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
@@ -16,9 +15,8 @@ from django.http import Http404, HttpRequest, HttpResponseRedirect, JsonResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
-from django.utils.safestring import SafeString
 from django.utils.text import Truncator
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import roles
@@ -32,8 +30,10 @@ from ..registry.selectors import suggestion_acceptance
 from ..request_ids import is_valid_id
 from .fieldsets import definitions_html, fieldsets_html
 from .flags_admin import ProjectFlagsAdminMixin
+from .form_classes import form_class_key, kept_form_class
 from .forms import AnnotationForm, opened_token, suggested_span, unfinished_action
 from .hotkeys import ACTION_HOTKEYS, action_keys_shown
+from .renderer import media_html
 from .selectors import (
     Activity,
     annotation_progress,
@@ -144,32 +144,6 @@ class ProjectAnnotationAdminMixin(ProjectFlagsAdminMixin):
             extra_context.update(self.flags_context(request, project))
             extra_context["suggestion_acceptance"] = suggestion_acceptance(project=project)
         return super().change_view(request, object_id, form_url, extra_context)
-
-
-# The admin makes a form class per request (modelform_factory: a form field per model field,
-# the source picker's widgets), 2-3 ms of CPU on every form and every save: kept per process
-# under a key of everything it is made from (AnnotationAdmin.form_class_key), so a changed
-# schema, group name, language or role is a new class, never a stale one.
-FORM_CLASSES_KEPT = 64
-_form_classes: dict[tuple, type] = {}
-
-
-# The page's scripts and styles (the admin's, the source picker's in the interface language)
-# are the same on every form, and merging their lists in order cost ~0.5 ms per page: written
-# once per process for each list of them (Media keeps them unmerged in _css_lists and
-# _js_lists, which make the key).
-MEDIA_KEPT = 64
-_media_html: dict[str, SafeString] = {}
-
-
-def media_html(media: forms.Media) -> SafeString:
-    key = repr((media._css_lists, media._js_lists))
-    html = _media_html.get(key)
-    if html is None:
-        if len(_media_html) >= MEDIA_KEPT:
-            _media_html.clear()
-        html = _media_html[key] = media.render()
-    return html
 
 
 class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
@@ -323,47 +297,22 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         """The form class of the project's schema, made once per process for every statement
-        of the schema (form_classes_key), given this request's groups and preset values."""
+        of the schema (form_classes.py), given this request's groups and preset values."""
         preset = {}
         if obj is None:
             preset = {"statement": request.annotator_statement, "annotator": request.user}
         project = self.current_statement(request, obj).document.project
         groups = self.label_groups(request, project)
-        key = self.form_class_key(request, obj, change, groups, kwargs)
-        form_class = _form_classes.get(key) if key is not None else None
-        if form_class is None:
-            kwargs["form"] = self.labelling_form_class(request, project)
-            form_class = super().get_form(request, obj, change=change, **kwargs)
-            if key is not None:
-                if len(_form_classes) >= FORM_CLASSES_KEPT:
-                    _form_classes.clear()
-                _form_classes[key] = form_class
-        return partial(form_class, label_groups=groups, preset_values=preset)
+        key = None  # a page the user only reads: made for it
+        if obj is None or self.has_change_permission(request, obj):
+            key = form_class_key(request.user, change, groups, kwargs)
 
-    def form_class_key(self, request, obj, change, groups, kwargs) -> tuple | None:
-        """Everything the admin makes the form class from: the groups' fields (their rules
-        and names in the interface language), the fields asked for, and the user's role (the
-        source picker's add and change links); None for a page the user only reads."""
-        if obj is not None and not self.has_change_permission(request, obj):
-            return None
-        return (
-            get_language(),
-            change,
-            tuple(kwargs.get("fields") or ()),
-            tuple(sorted(kwargs.keys())),
-            roles.is_superuser(request.user),
-            roles.group_names(request.user),
-            tuple(
-                (
-                    group.pk,
-                    group.required,
-                    group.multiple,
-                    group.display_name,
-                    group.display_description,
-                )
-                for group in groups
-            ),
-        )
+        def make():
+            kwargs["form"] = self.labelling_form_class(request, project)
+            return super(AnnotationAdmin, self).get_form(request, obj, change=change, **kwargs)
+
+        form_class = kept_form_class(key, make)
+        return partial(form_class, label_groups=groups, preset_values=preset)
 
     def get_fieldsets(self, request, obj=None):
         project = self.current_statement(request, obj).document.project
