@@ -111,6 +111,12 @@ def is_superuser(user: User) -> bool:
     return bool(user.is_authenticated and user.is_active and user.is_superuser)
 
 
+def role_key(user: User) -> tuple:
+    """Everything the user's role is made of, for a key under which something made for that
+    role is kept (annotation/form_classes.py)."""
+    return (is_superuser(user), group_names(user))
+
+
 def is_lead(user: User) -> bool:
     """Leads (and superusers) see and decide everything about projects and labels."""
     return is_superuser(user) or LEADS_GROUP in group_names(user)

@@ -25,8 +25,7 @@ def form_class_key(user, change: bool, groups: list, kwargs: dict) -> tuple:
         change,
         tuple(kwargs.get("fields") or ()),
         tuple(sorted(kwargs.keys())),
-        roles.is_superuser(user),
-        roles.group_names(user),
+        roles.role_key(user),
         tuple(
             (group.pk, group.required, group.multiple, group.display_name,
              group.display_description)
