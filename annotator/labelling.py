@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from .compiled_queries import CompiledQuery
 from .models import (
     Annotation,
     GoldLabel,
@@ -71,6 +72,18 @@ def is_judged(field: str, grade: str | None) -> bool:
 # --- the labels ------------------------------------------------------------------------------
 
 
+# A project's schema entries with their groups, read on every form and save: compiled once (see
+# compiled_queries).
+_PROJECT_SCHEMA = CompiledQuery(
+    lambda project_id: (
+        ProjectLabelGroup.objects.filter(project_id=project_id)
+        .select_related("group")
+        .order_by("position", "id")
+    ),
+    project_id=-918_273_643,
+)
+
+
 def project_label_groups(
     project: Project | None, *, offered_only: bool = False
 ) -> list[LabelGroup]:
@@ -85,12 +98,7 @@ def project_label_groups(
         groups = list(LabelGroup.objects.order_by("position", "name"))
     else:
         groups = []
-        entries = (
-            ProjectLabelGroup.objects.filter(project=project)
-            .select_related("group")
-            .order_by("position", "id")
-        )
-        for entry in entries:
+        for entry in _PROJECT_SCHEMA.all(project_id=project.pk):
             group = entry.group
             group.position = entry.position
             group.required = entry.required

@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .admin_policy import PolicyAdminMixin
+from .compiled_queries import CompiledQuery
 from .labelling import MENTION_SPAN_FIELDS, project_label_groups
 from .models import Label, LabelGroup, LabelRevision, Project
 from .paginators import CappedCountPaginator
-from .request_ids import ValidIdsModelMultipleChoiceField
+from .request_ids import ValidIdsModelMultipleChoiceField, is_valid_id
 from .revisions import LabellingConflict
 
 
@@ -36,7 +37,35 @@ class LabelNameMixin:
 
 
 class LabelChoiceField(LabelNameMixin, forms.ModelChoiceField):
-    pass
+    # The group whose offered labels the queryset lists, as label_group_field made it (None
+    # once offer_retired_labels widens it): the chosen label is then read by a query
+    # compiled once, on every save, instead of the queryset's get().
+    offered_group_id: int | None = None
+
+    def to_python(self, value):
+        if (
+            self.offered_group_id is None
+            or value in self.empty_values
+            or not is_valid_id(Label, value)  # the field's own message for it
+        ):
+            return super().to_python(value)
+        label = _OFFERED_LABEL.first(group_id=self.offered_group_id, label_id=int(value))
+        if label is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return label
+
+
+_OFFERED_LABEL = CompiledQuery(
+    lambda group_id, label_id: Label.objects.filter(
+        group_id=group_id, retired_at__isnull=True, pk=label_id
+    ).select_related("group"),
+    group_id=-918_273_650,
+    label_id=-918_273_651,
+)
 
 
 class LabelMultipleChoiceField(LabelNameMixin, ValidIdsModelMultipleChoiceField):
@@ -61,12 +90,14 @@ def label_group_field(group: LabelGroup) -> forms.Field:
         return LabelMultipleChoiceField(
             widget=forms.CheckboxSelectMultiple, label=group.display_name, **common
         )
-    return LabelChoiceField(
+    field = LabelChoiceField(
         widget=forms.RadioSelect,
         label=group.display_name,
         empty_label=None if group.required else _("none"),
         **common,
     )
+    field.offered_group_id = group.pk
+    return field
 
 
 class LabellingForm(forms.ModelForm):
@@ -81,7 +112,13 @@ class LabellingForm(forms.ModelForm):
     # version is no longer the stored one is a conflict).
     seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, label_groups=None, preset_values=None, **kwargs):
+        # A form class kept for many requests (annotation.admin) is given the groups and the
+        # preset values of this request here rather than as class attributes.
+        if label_groups is not None:
+            self.label_groups = label_groups
+        if preset_values is not None:
+            self.preset_values = preset_values
         super().__init__(*args, **kwargs)
         if not self.instance.pk:
             for field, value in self.preset_values.items():
@@ -103,6 +140,7 @@ class LabellingForm(forms.ModelForm):
     def offer_retired_labels(self, group: LabelGroup, in_group: list[Label]) -> None:
         """A retired label the instance already has stays a choice, so a re-save keeps it."""
         field = self.fields[label_group_field_name(group)]
+        field.offered_group_id = None  # the queryset below decides
         field.queryset = (
             Label.objects.filter(
                 Q(group=group, retired_at__isnull=True) | Q(pk__in=[label.pk for label in in_group])

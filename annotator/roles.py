@@ -17,12 +17,13 @@ permissions, created by the migrations, only keep Django's own pages consistent.
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.db.models.constants import LOOKUP_SEP
 
+from .compiled_queries import CompiledQuery
 from .models import Annotation, Document, GoldLabel, LabelRevision, Project, Statement
 
 ANNOTATORS_GROUP = "Annotators"
@@ -93,16 +94,27 @@ def group_names(user: User) -> frozenset[str]:
         return frozenset()
     # Cached on the user object: admin pages ask many times per request.
     if not hasattr(user, "_role_groups"):
-        user._role_groups = frozenset(
-            user.groups.filter(name__in=(ANNOTATORS_GROUP, LEADS_GROUP)).values_list(
-                "name", flat=True
-            )
-        )
+        user._role_groups = frozenset(name for (name,) in _ROLE_GROUPS.all(user_id=user.pk))
     return user._role_groups
+
+
+# Read on every request of a signed-in user: compiled once (see compiled_queries).
+_ROLE_GROUPS = CompiledQuery(
+    lambda user_id: Group.objects.filter(
+        user__id=user_id, name__in=(ANNOTATORS_GROUP, LEADS_GROUP)
+    ).values_list("name"),
+    user_id=-918_273_649,
+)
 
 
 def is_superuser(user: User) -> bool:
     return bool(user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def role_key(user: User) -> tuple:
+    """Everything the user's role is made of, for a key under which something made for that
+    role is kept (annotation/form_classes.py)."""
+    return (is_superuser(user), group_names(user))
 
 
 def is_lead(user: User) -> bool:
@@ -163,8 +175,13 @@ def can_annotate(user: User, project) -> bool:
 def annotates_expression(user: User, project_path: str) -> models.Exists:
     """True where `user` is an annotator of the project at `project_path` of the outer row: a
     page that reads that row anyway learns it in the same query (annotates_known)."""
+    return annotates_expression_for(user.pk, project_path)
+
+
+def annotates_expression_for(user_id: int, project_path: str) -> models.Exists:
+    """annotates_expression, by the user's id (a query compiled once for any user)."""
     members = Project.annotators.through.objects.filter(
-        project_id=models.OuterRef(project_path), user_id=user.pk
+        project_id=models.OuterRef(project_path), user_id=user_id
     )
     return models.Exists(members)
 

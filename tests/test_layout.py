@@ -50,11 +50,14 @@ def selector_functions():
 def selector_arguments(demo) -> dict:
     """A real value for every parameter name a selector takes."""
     statement = Statement.objects.filter(document__project=demo).order_by("pk").first()
+    anna = demo.annotators.get(username="anna")
     return {
         "project": demo,
         "projects": Project.objects.all(),
-        "user": demo.annotators.get(username="anna"),
+        "user": anna,
         "statement": statement,
+        "statement_id": statement.pk,
+        "annotator_id": anna.pk,
         "text": statement.document.text,
         "start": statement.start,
         "end": statement.end,

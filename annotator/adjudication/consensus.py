@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from ..agreement.data import LabelIds, label_set
+from ..compiled_queries import CompiledQuery
 from ..labelling import LABELLING_COLUMNS, MENTION_SPAN_FIELDS
 from ..models import Annotation, GoldLabel, LabelGroup
 
@@ -38,27 +39,54 @@ class Vote:
         return (self.source_id, self.source_reliability, self.info_credibility, self.labels)
 
 
+# A vote's columns, then its labels' ids.
+VOTE_COLUMNS = (
+    "statement_id",
+    "source_id",
+    "source_mention",
+    "source_reliability",
+    "info_credibility",
+    *MENTION_SPAN_FIELDS,
+)
+
+
+def votes_rows(annotations: QuerySet[Annotation]) -> QuerySet:
+    return (
+        annotations.order_by()
+        .annotate(label_ids=LabelIds("labels"))
+        .values_list(*VOTE_COLUMNS, "label_ids")
+    )
+
+
 def statement_votes(statement_ids: Iterable[int] | QuerySet) -> dict[int, list[Vote]]:
     """The submitted annotations of the statements (ids, or a queryset of them), in one query."""
     if not isinstance(statement_ids, QuerySet):
         statement_ids = list(statement_ids)
-    rows = (
-        Annotation.objects.submitted()
-        .filter(statement_id__in=statement_ids)
-        .order_by()
-        .annotate(label_ids=LabelIds("labels"))
-        .values_list(
-            "statement_id",
-            "source_id",
-            "source_mention",
-            "source_reliability",
-            "info_credibility",
-            "label_ids",
-            *MENTION_SPAN_FIELDS,
-        )
+    return votes_by_statement(
+        votes_rows(Annotation.objects.submitted().filter(statement_id__in=statement_ids))
     )
+
+
+# The votes of one statement, read after every annotation save (gold_label_accept_unanimous):
+# compiled once (see compiled_queries).
+_ONE_STATEMENT_VOTES = CompiledQuery(
+    lambda statement_id: votes_rows(
+        Annotation.objects.submitted().filter(statement_id=statement_id)
+    ),
+    statement_id=-918_273_644,
+)
+
+
+def one_statement_votes(statement_id: int) -> list[Vote]:
+    """statement_votes of a single statement."""
+    rows = _ONE_STATEMENT_VOTES.all(statement_id=statement_id)
+    return votes_by_statement(rows).get(statement_id, [])
+
+
+def votes_by_statement(rows) -> dict[int, list[Vote]]:
     votes: dict[int, list[Vote]] = {}
-    for statement_id, source, mention, reliability, credibility, label_ids, *span in rows:
+    for statement_id, source, mention, reliability, credibility, *rest in rows:
+        *span, label_ids = rest
         vote = Vote(
             source, mention, reliability, credibility, label_set(label_ids),
             tuple(span) if None not in span else None,

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 
+from ..compiled_queries import CompiledQuery
 from ..labelling import labelling_project, labels_validate, project_label_groups
 from ..models import GoldLabel, Label, Project, Statement
 from ..revisions import (
@@ -21,7 +22,14 @@ from ..revisions import (
     labelling_labels_set,
     labelling_version_claim,
 )
-from .consensus import consensus, gold_values, is_unanimous, statement_votes, unanimous_values
+from .consensus import (
+    consensus,
+    gold_values,
+    is_unanimous,
+    one_statement_votes,
+    statement_votes,
+    unanimous_values,
+)
 
 
 @transaction.atomic
@@ -84,6 +92,13 @@ def gold_label_from_consensus(
     return gold_label_save(gold=gold, labels=labels, changed_by=decided_by)
 
 
+# Read after every annotation save: compiled once (see compiled_queries).
+_STATEMENT_GOLD = CompiledQuery(
+    lambda statement_id: GoldLabel.objects.filter(statement_id=statement_id),
+    statement_id=-918_273_645,
+)
+
+
 @transaction.atomic
 def gold_label_accept_unanimous(
     *, statement_id: int, locked_required: int | None = None
@@ -108,12 +123,12 @@ def gold_label_accept_unanimous(
             .values_list("document__project__annotations_per_statement", flat=True)
             .first()
         )
-    gold = GoldLabel.objects.filter(statement_id=statement_id).first()
+    gold = _STATEMENT_GOLD.first(statement_id=statement_id)
     if gold is not None and (
         gold.method != GoldLabel.Method.UNANIMOUS or gold.decided_by_id is not None
     ):
         return gold
-    votes = statement_votes([statement_id]).get(statement_id, [])
+    votes = one_statement_votes(statement_id)
     if is_unanimous(votes, required or 1):
         # An unchanged gold label is saved again but records no revision.
         return gold_label_from_consensus(

@@ -6,6 +6,8 @@ Annotators see only their own annotations (the policy narrows every queryset); l
 of them, and only the author edits one.
 """
 
+from functools import partial
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
@@ -28,8 +30,10 @@ from ..registry.selectors import suggestion_acceptance
 from ..request_ids import is_valid_id
 from .fieldsets import definitions_html, fieldsets_html
 from .flags_admin import ProjectFlagsAdminMixin
+from .form_classes import form_class_key, kept_form_class
 from .forms import AnnotationForm, opened_token, suggested_span, unfinished_action
 from .hotkeys import ACTION_HOTKEYS, action_keys_shown
+from .renderer import media_html
 from .selectors import (
     Activity,
     annotation_progress,
@@ -39,6 +43,8 @@ from .selectors import (
     document_neighbours,
     label_definitions,
     next_statement,
+    own_annotation,
+    statement_for_annotation,
 )
 from .services import DuplicateAnnotation, annotation_save, annotations_delete
 
@@ -236,13 +242,7 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
         statement_id = request.GET.get("statement", "")
         if not is_valid_id(Statement, statement_id):
             raise Http404(gettext("Open a statement from your queue to annotate it."))
-        statement = (
-            Statement.objects.select_related("document__project", "suggested_source")
-            # Whether the user annotates its project, in the same query.
-            .annotate(user_annotates=roles.annotates_expression(request.user, "document__project"))
-            .filter(pk=statement_id)
-            .first()
-        )
+        statement = statement_for_annotation(statement_id=statement_id, user=request.user)
         if statement is None:
             raise Http404(gettext("Open a statement from your queue to annotate it."))
         roles.annotates_known(request.user, statement.document.project_id, statement.user_annotates)
@@ -254,7 +254,7 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
         statement = self.statement_from_request(request)
         # A POST is checked for a duplicate once, by the form.
         existing = request.method != "POST" and (
-            Annotation.objects.for_user(request.user).filter(statement=statement).first()
+            own_annotation(statement_id=statement.pk, annotator_id=request.user.pk)
         )
         if existing:
             return HttpResponseRedirect(
@@ -296,12 +296,23 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
         return obj.statement if obj is not None else request.annotator_statement
 
     def get_form(self, request, obj=None, change=False, **kwargs):
+        """The form class of the project's schema, made once per process for every statement
+        of the schema (form_classes.py), given this request's groups and preset values."""
         preset = {}
         if obj is None:
             preset = {"statement": request.annotator_statement, "annotator": request.user}
         project = self.current_statement(request, obj).document.project
-        kwargs["form"] = self.labelling_form_class(request, project, preset_values=preset)
-        return super().get_form(request, obj, change=change, **kwargs)
+        groups = self.label_groups(request, project)
+        key = None  # a page the user only reads: made for it
+        if obj is None or self.has_change_permission(request, obj):
+            key = form_class_key(request.user, change, groups, kwargs)
+
+        def make():
+            kwargs["form"] = self.labelling_form_class(request, project)
+            return super(AnnotationAdmin, self).get_form(request, obj, change=change, **kwargs)
+
+        form_class = kept_form_class(key, make)
+        return partial(form_class, label_groups=groups, preset_values=preset)
 
     def get_fieldsets(self, request, obj=None):
         project = self.current_statement(request, obj).document.project
@@ -387,6 +398,7 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
         )
         if roles.can_annotate(request.user, project):
             context["progress"] = annotation_progress(project=project, user=request.user)
+        context["media"] = media_html(context["media"])
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):

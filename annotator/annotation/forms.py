@@ -14,7 +14,8 @@ from ..labelling import GRADE_FIELDS, LABELLING_FIELDS, MENTION_SPAN_FIELDS, lab
 from ..labelling_admin import LabellingForm, label_group_field_name
 from ..models import Annotation, Statement
 from .hotkeys import GRADE_HOTKEYS, label_hotkeys, with_hotkeys
-from .selectors import labels_offered
+from .renderer import RENDERER, RenderedHereMixin, rendered_here
+from .selectors import labels_offered, own_annotation
 
 # The buttons (and the automatic save) that keep an unfinished annotation.
 UNFINISHED_ACTIONS = ("_save_draft", "_skip", "_autosave")
@@ -58,6 +59,7 @@ def label_choices(field: forms.ModelChoiceField, labels: list) -> list[tuple]:
 
 
 class AnnotationForm(LabellingForm):
+    default_renderer = RENDERER
     opened = forms.CharField(widget=forms.HiddenInput, required=False)
     # Posted with the "Skip" button; not a model field of the form (the view stores it).
     skip_reason = forms.ChoiceField(
@@ -77,6 +79,10 @@ class AnnotationForm(LabellingForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.initial["opened"] = opened_token()
+        for field in self.fields.values():
+            inner = getattr(field.widget, "widget", None)  # inside the admin's related wrapper
+            if inner is not None and not isinstance(inner, RenderedHereMixin):
+                rendered_here(inner)
         if self.is_bound and unfinished_action(self.data):
             self.instance.status = (
                 Annotation.Status.SKIPPED if "_skip" in self.data else Annotation.Status.DRAFT
@@ -124,13 +130,11 @@ class AnnotationForm(LabellingForm):
         cleaned_data = super().clean()
         annotation = self.instance
         if annotation.statement_id and annotation.annotator_id and not self.errors:
-            duplicate = (
-                Annotation.objects.filter(
-                    statement_id=annotation.statement_id, annotator_id=annotation.annotator_id
-                )
-                .exclude(pk=annotation.pk)
-                .first()
+            duplicate = own_annotation(
+                statement_id=annotation.statement_id, annotator_id=annotation.annotator_id
             )
+            if duplicate is not None and duplicate.pk == annotation.pk:
+                duplicate = None  # the annotation itself
             # The same labels posted twice (a double click) are let through: saving then meets
             # the existing annotation and the view answers as if this request had saved it.
             if duplicate is not None and not self.repeats(duplicate):

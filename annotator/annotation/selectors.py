@@ -9,7 +9,9 @@ from django.db import connection
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from ..models import Annotation, Document, Label, Project, Statement
+from .. import roles
+from ..compiled_queries import CompiledQuery
+from ..models import Annotation, Document, Label, Project, ProjectLabelGroup, Statement
 from ..models.querysets import FLAG_OPEN
 from ..progress import (
     progress_open_document_id,
@@ -49,6 +51,42 @@ def annotation_queue(*, project: Project, user) -> QuerySet[Statement]:
 def _own_skip(user) -> QuerySet[Annotation]:
     """The user's skip of the outer statement (for Exists)."""
     return Annotation.objects.for_user(user).skipped().filter(statement=OuterRef("pk"))
+
+
+# The statement the annotation form opens, on every form and every save: compiled once (the
+# ORM built this four-table query, with its subquery, at 2 ms of CPU per request).
+_STATEMENT_FOR_ANNOTATION = CompiledQuery(
+    lambda statement_id, user_id: (
+        Statement.objects.select_related("document__project", "suggested_source")
+        # Whether the user annotates its project, in the same query.
+        .annotate(user_annotates=roles.annotates_expression_for(user_id, "document__project"))
+        .filter(pk=statement_id)
+    ),
+    statement_id=-918_273_641,
+    user_id=-918_273_642,
+)
+
+
+def statement_for_annotation(*, statement_id: int, user) -> Statement | None:
+    """The statement with its document, project and suggested source, and whether `user`
+    annotates the project (`user_annotates`)."""
+    return _STATEMENT_FOR_ANNOTATION.first(statement_id=int(statement_id), user_id=user.pk)
+
+
+# A user's own annotation of a statement, looked for on every form and every save: compiled
+# once.
+_OWN_ANNOTATION = CompiledQuery(
+    lambda statement_id, annotator_id: Annotation.objects.filter(
+        statement_id=statement_id, annotator_id=annotator_id
+    ),
+    statement_id=-918_273_646,
+    annotator_id=-918_273_647,
+)
+
+
+def own_annotation(*, statement_id: int, annotator_id: int) -> Annotation | None:
+    """The annotator's annotation of the statement (one at most: a unique constraint)."""
+    return _OWN_ANNOTATION.first(statement_id=statement_id, annotator_id=annotator_id)
 
 
 @dataclass(frozen=True)
@@ -270,14 +308,33 @@ def document_neighbours(statement: Statement) -> dict[str, Statement | None]:
 
 
 def labels_offered(groups) -> dict[int, list[Label]]:
-    """The labels (not retired) of these groups, by group pk, in their order: one query."""
+    """The labels (not retired) of these groups, by group pk, in their order: one query (for
+    the groups of one project's schema, as every form has them, compiled once)."""
     by_group: dict[int, list[Label]] = {group.pk: [] for group in groups}
-    labels = Label.objects.filter(group__in=groups, retired_at__isnull=True).order_by(
-        "position", "name"
-    )
+    projects = {
+        group.schema_entry.project_id if hasattr(group, "schema_entry") else None
+        for group in groups
+    }
+    if len(projects) == 1 and None not in projects:
+        # The schema's labels; those of groups not given (retired from the form) are dropped.
+        labels = _SCHEMA_LABELS.all(project_id=projects.pop())
+    else:
+        labels = Label.objects.filter(group__in=groups, retired_at__isnull=True).order_by(
+            "position", "name"
+        )
     for label in labels:
-        by_group[label.group_id].append(label)
+        if label.group_id in by_group:
+            by_group[label.group_id].append(label)
     return by_group
+
+
+_SCHEMA_LABELS = CompiledQuery(
+    lambda project_id: Label.objects.filter(
+        retired_at__isnull=True,
+        group_id__in=ProjectLabelGroup.objects.filter(project_id=project_id).values("group_id"),
+    ).order_by("position", "name"),
+    project_id=-918_273_648,
+)
 
 
 def label_definitions(groups, labels_by_group: dict[int, list[Label]] | None = None) -> list[tuple]:

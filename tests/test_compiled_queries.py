@@ -1,0 +1,75 @@
+"""Queries compiled once (annotator/compiled_queries.py) give what the ORM gives for the same
+queryset: the same instances with their related objects and annotations, converted values
+(dates, booleans on SQLite), and values_list rows; new values each run, never the stand-ins."""
+
+import pytest
+from django.db.models import Count
+
+from annotator.adjudication.consensus import one_statement_votes, statement_votes
+from annotator.annotation.selectors import own_annotation, statement_for_annotation
+from annotator.compiled_queries import CompiledQuery
+from annotator.models import Annotation, Statement
+from tests import helpers
+from tests.factories import DocumentFactory, SourceFactory, annotated
+from tests.helpers import make_user
+
+pytestmark = pytest.mark.django_db
+
+STATEMENTS = CompiledQuery(
+    lambda document_id: (
+        Statement.objects.filter(document_id=document_id)
+        .select_related("document__project", "suggested_source")
+        .annotate(annotations_count=Count("annotations"))
+        .order_by("position")
+    ),
+    document_id=-7_000_001,
+)
+
+
+def test_instances_match_the_orm_with_related_objects_and_annotations():
+    source = SourceFactory()
+    first, second = DocumentFactory(), DocumentFactory(text="Eins. Zwei. Drei.")
+    Statement.objects.filter(document=second, position=1).update(suggested_source=source)
+    draft = Annotation.Status.DRAFT
+    annotated(second.statements.get(position=0), make_user("alice", "Annotators"), status=draft)
+    for document in (first, second):  # the second run takes its own value
+        orm = list(STATEMENTS.build(document_id=document.pk))
+        compiled = STATEMENTS.all(document_id=document.pk)
+        assert [s.pk for s in compiled] == [s.pk for s in orm] != []
+        for mine, theirs in zip(compiled, orm, strict=True):
+            assert mine.__dict__.keys() >= {"text", "start", "annotations_count"}
+            assert (mine.text, mine.annotations_count) == (theirs.text, theirs.annotations_count)
+            assert mine.document.project.created_at == theirs.document.project.created_at
+            assert mine.suggested_source == theirs.suggested_source
+        assert STATEMENTS.first(document_id=document.pk).position == 0
+    assert STATEMENTS.all(document_id=second.pk)[1].suggested_source == source
+    assert STATEMENTS.all(document_id=second.pk)[0].annotations_count == 1
+    assert STATEMENTS.first(document_id=-1) is None
+
+
+def test_a_stand_in_missing_from_the_query_is_refused():
+    broken = CompiledQuery(lambda pk: Statement.objects.all(), pk=-7_000_002)
+    with pytest.raises(ValueError, match="pk"):
+        broken.all(pk=1)
+
+
+def test_the_forms_reads_give_what_the_orm_gives():
+    alice, bob = make_user("alice", "Annotators"), make_user("bob", "Annotators")
+    document = DocumentFactory()
+    document.project.annotators.add(alice)
+    statement = document.statements.first()
+    mine = statement_for_annotation(statement_id=statement.pk, user=alice)
+    assert mine == statement and mine.user_annotates is True
+    assert mine.document.project == document.project
+    assert statement_for_annotation(statement_id=statement.pk, user=bob).user_annotates is False
+    assert own_annotation(statement_id=statement.pk, annotator_id=alice.pk) is None
+    label = helpers.label("Bias", "non-biased")
+    saved = annotated(statement, alice, grades="B2", labels=[label])
+    assert own_annotation(statement_id=statement.pk, annotator_id=alice.pk) == saved
+    assert own_annotation(statement_id=statement.pk, annotator_id=bob.pk) is None
+    annotated(statement, bob, grades="B2", labels=[label])
+    votes = one_statement_votes(statement.pk)
+    assert votes == statement_votes([statement.pk])[statement.pk]
+    assert {vote.labels for vote in votes} == {frozenset({label.pk})}
+    assert one_statement_votes(statement.pk + 1000) == []
+    assert Annotation.objects.filter(statement=statement).count() == 2
