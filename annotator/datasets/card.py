@@ -152,11 +152,19 @@ def agreement_figures(export: DatasetExport, data: CodedAnnotations) -> tuple[li
     return figures, paired
 
 
-def counts(export: DatasetExport, data: CodedAnnotations, paired: int) -> dict:
+def gold_tally(export: DatasetExport) -> list[tuple[str, int | None, int]]:
+    """The exported gold labels counted per (method, source): one grouped query for the
+    counts by method and the sources the card lists (each query is a pass over the project's
+    statements: 0.4 s at 250,000)."""
+    gold = export.gold_labels().order_by().values_list("method", "source_id")
+    return list(gold.annotate(n=Count("id")))
+
+
+def counts(export: DatasetExport, data: CodedAnnotations, paired: int, gold: list) -> dict:
     statements = export.statements()
-    methods = dict(
-        export.gold_labels().values_list("method").annotate(n=Count("id")).order_by("method")
-    )
+    methods: dict[str, int] = {}
+    for method, _source, n in gold:
+        methods[str(method)] = methods.get(str(method), 0) + n
     return {
         "documents": export.documents().count(),
         "statements": statements.count(),
@@ -165,7 +173,7 @@ def counts(export: DatasetExport, data: CodedAnnotations, paired: int) -> dict:
         "drafts_not_exported": Annotation.objects.drafts().filter(statement__in=statements).count(),
         "annotators": len(data.annotators),
         "gold_labels": sum(methods.values()),
-        "gold_labels_by_method": {str(method): n for method, n in methods.items()},
+        "gold_labels_by_method": dict(sorted(methods.items())),
     }
 
 
@@ -228,11 +236,11 @@ def vocabulary(project: Project) -> list[dict]:
     ]
 
 
-def sources_used(export: DatasetExport, data: CodedAnnotations) -> list[dict]:
+def sources_used(export: DatasetExport, data: CodedAnnotations, gold: list) -> list[dict]:
     """The sources the export refers to: the annotations' (from the arrays), the gold labels'
     and the statements' suggestions."""
     ids = set(data.sources.tolist()) - {NO_VALUE}
-    ids.update(export.gold_labels().exclude(source=None).values_list("source_id", flat=True))
+    ids.update(source for _method, source, _n in gold if source is not None)
     ids.update(
         export.statements()
         .exclude(suggested_source=None)
@@ -289,11 +297,12 @@ def dataset_card(
     exported_at = datetime.now(UTC).replace(microsecond=0)
     data = coded_annotations(export)  # read once; every figure below comes from it
     agreement, paired = agreement_figures(export, data)
+    gold = gold_tally(export)
     facts = {
-        "counts": counts(export, data, paired),
+        "counts": counts(export, data, paired, gold),
         "agreement": agreement,
         "vocabulary": vocabulary(export.project),
-        "sources": sources_used(export, data),
+        "sources": sources_used(export, data, gold),
     }
     number = facts["counts"]
     project = export.project

@@ -34,6 +34,7 @@ READ_CHUNK = 10_000
 COPY_HEADER = 19  # PGCOPY signature, flags and header extension length
 PIPE_BUFFER = 1 << 20  # bytes handed from the database driver to the parser at a time
 MERGE_PIECE = 1 << 18  # label entries folded together at a time
+DENSE_SPAN = 8  # ids per label pair the dense masks may span (else: sorted ids and masks)
 
 
 @dataclass
@@ -139,29 +140,41 @@ class AnnotationColumns:
         self.sources.update(np.unique(source).tolist())
 
     def coded(self, labels: LabelFolds) -> CodedAnnotations:
-        """The arrays, each block's label masks looked up by annotation id (ids then dropped)."""
-        masks = [[] for _group in labels.bits]
+        """The arrays, each block's label masks looked up by annotation id (ids then dropped);
+        each column's blocks freed once it is joined."""
+        masks: list[list[np.ndarray]] = [[] for _group in labels.bits]
         for ids in self.ids:
             for column, block in zip(masks, labels.masks_of(ids), strict=True):
                 column.append(block)
         self.ids = []
+        distinct_masks = labels.distinct(masks)
         return CodedAnnotations(
-            statement=joined(self.statement),
-            source=joined(self.source),
-            reliability=joined(self.reliability, np.int8),
-            credibility=joined(self.credibility, np.int8),
-            masks=[joined(column, labels.dtypes[i]) for i, column in enumerate(masks)],
+            statement=taken(self.statement),
+            source=taken(self.source),
+            reliability=taken(self.reliability, np.int8),
+            credibility=taken(self.credibility, np.int8),
+            masks=[taken(column, d) for column, d in zip(masks, labels.dtypes, strict=True)],
             bits=labels.bits,
             annotators=dict(self.annotators),
             sources=np.array(sorted(self.sources), dtype=np.int64),
-            distinct_masks=labels.distinct(masks),
+            distinct_masks=distinct_masks,
         )
+
+
+def taken(blocks: list[np.ndarray], dtype=np.int32) -> np.ndarray:
+    """The blocks joined, the list emptied: only one column is ever held twice."""
+    column = joined(blocks, dtype)
+    blocks.clear()
+    return column
 
 
 class LabelFolds:
     """(annotation id, label id) pairs, added block by block, folded into one bit mask per
-    annotation and label group: the sorted annotation ids that have labels and their masks.
-    Pairs of labels outside the project's schema are dropped."""
+    annotation and label group. Pairs of labels outside the project's schema are dropped.
+
+    The masks are held in arrays indexed by annotation id (DenseMasks: one byte per id and
+    group of up to 8 labels, no sort), unless the ids are too sparse for that; then as sorted
+    annotation ids with their masks, folded block by block and merged at the end."""
 
     def __init__(self, where: dict[int, tuple[int, int]], bits: list[list[int]]):
         self.bits = bits
@@ -171,6 +184,7 @@ class LabelFolds:
         self.bit_of = np.array([1 << where[pk][1] for pk in self.known.tolist()], dtype=np.int64)
         self.parts: list[tuple[np.ndarray, list[np.ndarray]]] = []
         self.folded: tuple[np.ndarray, list[np.ndarray]] | None = None
+        self.dense: DenseMasks | None = DenseMasks(self.dtypes)
 
     def add(self, pairs: list[np.ndarray]) -> None:
         annotation_ids, label_ids = pairs
@@ -178,7 +192,14 @@ class LabelFolds:
             return
         label = np.minimum(np.searchsorted(self.known, label_ids), len(self.known) - 1)
         mine = self.known[label] == label_ids  # a label of the project's schema
-        self.parts.append(self.fold(annotation_ids[mine], label[mine]))
+        annotation_ids, label = annotation_ids[mine], label[mine]
+        if self.dense is not None and not self.dense.add(
+            annotation_ids, self.group_of[label], self.bit_of[label]
+        ):
+            self.parts.append(self.dense.as_sorted())
+            self.dense = None
+        if self.dense is None:
+            self.parts.append(self.fold(annotation_ids, label))
 
     def fold(self, annotation_ids: np.ndarray, label: np.ndarray):
         """(sorted distinct annotation ids, per group their masks) of pairs given as
@@ -224,6 +245,8 @@ class LabelFolds:
 
     def masks_of(self, annotation_ids: np.ndarray) -> list[np.ndarray]:
         """Per group, the masks of these annotations (0: no label of the group)."""
+        if self.dense is not None:
+            return self.dense.masks_of(annotation_ids)
         ids, masks = self.merged()
         if not len(ids):
             return [np.zeros(len(annotation_ids), dtype) for dtype in self.dtypes]
@@ -237,6 +260,64 @@ class LabelFolds:
             np.unique(joined([np.unique(block) for block in column], self.dtypes[index]))
             for index, column in enumerate(masks)
         ]
+
+
+class DenseMasks:
+    """Per label group, the masks of annotation ids base .. base + len - 1, grown as pairs
+    outside come (by half as much again, so that few copies are made). `add` declines pairs
+    that would make the arrays much longer than the pairs are many (ids far apart)."""
+
+    def __init__(self, dtypes: list):
+        self.dtypes = dtypes
+        self.base = 0
+        self.masks = [np.zeros(0, dtype) for dtype in dtypes]
+        self.pairs = 0
+
+    def add(self, ids: np.ndarray, group: np.ndarray, bit: np.ndarray) -> bool:
+        if not len(ids):
+            return True
+        low, high = int(ids.min()), int(ids.max())
+        self.pairs += len(ids)
+        if not self.cover(low, high):
+            return False
+        for index, mask in enumerate(self.masks):
+            mine = group == index
+            np.bitwise_or.at(mask, ids[mine] - self.base, bit[mine].astype(mask.dtype))
+        return True
+
+    def cover(self, low: int, high: int) -> bool:
+        """Grow the arrays to hold ids low .. high; False if that makes them too long."""
+        length = len(self.masks[0]) if self.masks else 0
+        if length and self.base <= low and high < self.base + length:
+            return True
+        start = min(low, self.base) if length else low
+        end = max(high + 1, self.base + length) if length else high + 1
+        if end - start > DENSE_SPAN * self.pairs + (1 << 22):
+            return False
+        grown = (end - start) // 2
+        start, end = max(0, start - grown if start < self.base else start), end + grown
+        for index, mask in enumerate(self.masks):
+            wider = np.zeros(end - start, mask.dtype)
+            wider[self.base - start : self.base - start + len(mask)] = mask
+            self.masks[index] = wider
+        self.base = start
+        return True
+
+    def masks_of(self, annotation_ids: np.ndarray) -> list[np.ndarray]:
+        length = len(self.masks[0]) if self.masks else 0
+        offset = annotation_ids - self.base
+        inside = (offset >= 0) & (offset < length)
+        offset = np.where(inside, offset, 0)
+        return [np.where(inside, mask[offset] if length else 0, 0).astype(mask.dtype)
+                for mask in self.masks]  # fmt: skip
+
+    def as_sorted(self) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The labelled ids, sorted, and their masks (to go on without the arrays)."""
+        labelled = np.zeros(len(self.masks[0]) if self.masks else 0, dtype=bool)
+        for mask in self.masks:
+            labelled |= mask != 0
+        where = np.flatnonzero(labelled)
+        return compact(where + self.base), [mask[where] for mask in self.masks]
 
 
 def _grade_sql(column: str) -> str:

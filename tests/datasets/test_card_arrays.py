@@ -4,6 +4,7 @@ the ORM's rows, and every count of the card agrees with the database's own count
 
 import threading
 
+import numpy as np
 import pytest
 from django.db import connection
 from django.db.models import Count
@@ -133,3 +134,25 @@ def test_a_transaction_that_wrote_reads_alone(demo):
     with snapshot_twin() as twin:
         assert twin is None
     assert len(coded_annotations(DatasetExport(project=demo))) == submitted.count() > 0
+
+
+@pytest.mark.parametrize("far", [False, True])
+def test_label_pairs_fold_into_the_same_masks_near_or_far_apart(far):
+    """Pairs in any order, an annotation's labels in several blocks, ids growing down and up;
+    ids far apart (past what arrays indexed by id may span) fold the same, sorted instead."""
+    where = {11: (0, 0), 12: (0, 1), 21: (1, 0), 22: (1, 1), 23: (1, 2)}
+    folds = LabelFolds(where, [[11, 12], [21, 22, 23]])
+    gap = 10**10 if far else 1000
+    blocks = [
+        [(500, 11), (500, 21), (600, 12), (99, 7)],  # 99: a label of another schema
+        [(400, 23), (500, 12)],  # below the first block's ids
+        [(500 + gap, 22), (400, 11)],  # far above
+        [(500 + gap, 21)],
+    ]
+    for block in blocks:
+        folds.add([np.array(column, dtype=np.int64) for column in zip(*block, strict=True)])
+    assert (folds.dense is None) == far
+    ids = np.array([400, 500, 600, 700, 500 + gap, 99])
+    first, second = folds.masks_of(ids)
+    assert first.tolist() == [0b01, 0b11, 0b10, 0, 0, 0]
+    assert second.tolist() == [0b100, 0b001, 0, 0, 0b011, 0]
