@@ -3,11 +3,13 @@ COPYs, the labels folded by numpy, inside an export on two connections in one sn
 the ORM's rows, and every count of the card agrees with the database's own counts."""
 
 import threading
+from datetime import timedelta
 
 import numpy as np
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from annotator.datasets.card import grade_distribution, per_annotator
 from annotator.datasets.coded import (
@@ -81,6 +83,20 @@ def test_postgresql_copy_gives_the_same_arrays_as_the_orm(demo):
 
 
 @pytest.mark.postgres
+def test_statements_left_out_of_the_export_stay_out_of_the_arrays(demo):
+    """The annotations are read by the range of the exported statements' ids: those of the
+    statements between them that the export leaves out (here: not saved since) are dropped."""
+    submitted = Annotation.objects.submitted().in_project(demo)
+    annotated = sorted(set(submitted.values_list("statement_id", flat=True)))
+    later = timezone.now() + timedelta(days=1)
+    submitted.filter(statement_id__in=[annotated[0], annotated[-1]]).update(updated_at=later)
+    export = DatasetExport(project=demo, since=later)
+    copied = read(export, _copied)
+    assert set(copied.statement.tolist()) == {annotated[0], annotated[-1]}
+    assert annotation_rows(copied) == annotation_rows(read(export, _iterated))
+
+
+@pytest.mark.postgres
 def test_a_drafts_labels_stay_out_of_the_masks(demo):
     """The label pairs are read without a join: the labels of a draft (or of another
     project's annotation) are never looked up."""
@@ -134,6 +150,17 @@ def test_a_transaction_that_wrote_reads_alone(demo):
     with snapshot_twin() as twin:
         assert twin is None
     assert len(coded_annotations(DatasetExport(project=demo))) == submitted.count() > 0
+
+
+@pytest.mark.postgres
+def test_inside_a_savepoint_the_card_reads_alone(demo):
+    """PostgreSQL exports no snapshot from a subtransaction: one connection reads it all."""
+    export = DatasetExport(project=demo)
+    with transaction.atomic(), export_snapshot():
+        with snapshot_twin() as twin:
+            assert twin is None
+        inside = read(export, _copied)
+    assert annotation_rows(inside) == annotation_rows(read(export, _iterated))
 
 
 @pytest.mark.parametrize("far", [False, True])
