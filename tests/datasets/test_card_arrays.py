@@ -114,13 +114,12 @@ def test_a_drafts_labels_stay_out_of_the_masks(demo):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_inside_an_export_the_labels_are_read_beside_the_annotations(demo):
+def test_inside_an_export_the_labels_are_read_beside_the_annotations(transactional_demo):
     """In the export's read-only snapshot a second connection reads the label pairs at the
     same time, and sees exactly what the first one sees, though annotators save meanwhile."""
-    export = DatasetExport(project=demo)
+    export = DatasetExport(project=transactional_demo)
     expected = read(export, _iterated)
-    submitted = Annotation.objects.submitted().in_project(demo).order_by("pk")
+    submitted = Annotation.objects.submitted().in_project(transactional_demo).order_by("pk")
     with export_snapshot():
         with snapshot_twin() as twin:
             assert twin is not None
