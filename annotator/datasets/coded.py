@@ -32,7 +32,7 @@ from .selection import DatasetExport
 NO_VALUE = 0  # "no source" / "no label": a value of its own, never a real primary key
 READ_CHUNK = 10_000
 COPY_HEADER = 19  # PGCOPY signature, flags and header extension length
-PIPE_BUFFER = 1 << 20  # bytes handed from the database driver to the parser at a time
+PIPE_BUFFER = 1 << 18  # bytes handed from the database driver to the parser at a time
 MERGE_PIECE = 1 << 18  # label entries folded together at a time
 DENSE_SPAN = 8  # ids per label pair the dense masks may span (else: sorted ids and masks)
 
@@ -421,7 +421,11 @@ def snapshot_twin():
     if not shareable:
         yield None
         return
-    twin = connection.Database.connect(**connection.get_connection_params())
+    try:  # a second connection refused (max_connections reached): one reads it all
+        twin = connection.Database.connect(**connection.get_connection_params())
+    except connection.Database.Error:
+        yield None
+        return
     try:
         twin.set_session(isolation_level="REPEATABLE READ", readonly=True)
         with twin.cursor() as cursor:
@@ -434,7 +438,7 @@ def snapshot_twin():
 def _binary_copy(raw, query: tuple[str, list], on_block, fields: int) -> None:
     """COPY the query's rows (`fields` int8 each, never NULL) to `on_block` in blocks. The
     driver writes each row to a buffered pipe (C code, no Python call per row: a million rows
-    cost 0.1-0.2 s less) that a thread reads and parses a megabyte at a time."""
+    cost 0.1-0.2 s less) that a thread reads and parses 256 KB at a time."""
     sql = raw.mogrify(*query).decode()
     records = _FixedRecords(fields, on_block)
     read_end, write_end = os.pipe()
@@ -494,12 +498,14 @@ class _FixedRecords:
                 return
             del pending[:COPY_HEADER]
             self.header_done = True
-        whole = len(pending) // self.dtype.itemsize * self.dtype.itemsize
-        if not whole:
+        count = len(pending) // self.dtype.itemsize
+        if not count:
             return
-        records = np.frombuffer(bytes(pending[:whole]), self.dtype)
-        del pending[:whole]
-        self.on_block([records[f"v{field}"].astype(np.int64) for field in range(self.fields)])
+        records = np.frombuffer(pending, self.dtype, count=count)  # a view: no copy
+        block = [records[f"v{field}"].astype(np.int64) for field in range(self.fields)]
+        del records  # the view released, the parsed bytes can go
+        del pending[: count * self.dtype.itemsize]
+        self.on_block(block)
 
 
 def _iterated(export: DatasetExport, annotations: AnnotationColumns, labels: LabelFolds) -> None:
