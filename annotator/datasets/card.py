@@ -6,10 +6,11 @@ Agreement per field is Krippendorff's alpha over the exported statements' submit
 (agreement.statistics): source nominal (no source is a value of its own), reliability ordinal
 over A–E and credibility ordinal over 1–5 with F and 6 ("cannot be judged") as missing,
 single-choice label groups nominal (no label is a value of its own), multiple-choice groups MASI.
-The annotations are read once, as integer arrays (coded.py: on PostgreSQL one grouped join
-handed over by a binary COPY), and every figure of the card (counts, per annotator, grade
-distributions, alpha) is computed from them: a million annotations take a few tens of
-megabytes, not a Python object per rating.
+The annotations are read once, as compact integer arrays (coded.py: on PostgreSQL plain binary
+COPYs that numpy parses, the label pairs on a second connection in the export's snapshot), and
+every figure of the card (counts, per annotator, grade distributions, alpha) is computed from
+them, alpha slice by slice of whole statements: a million annotations take about 13 MB, not a
+Python object per rating.
 
 The card is rendered from the template ``annotator/datasets/card.md``; text from the database is
 shown as written, never rendered as HTML, and no name can break out of a table or code block
