@@ -6,10 +6,11 @@ Agreement per field is Krippendorff's alpha over the exported statements' submit
 (agreement.statistics): source nominal (no source is a value of its own), reliability ordinal
 over A–E and credibility ordinal over 1–5 with F and 6 ("cannot be judged") as missing,
 single-choice label groups nominal (no label is a value of its own), multiple-choice groups MASI.
-The annotations are read once, as integer arrays (coded.py: on PostgreSQL one grouped join
-handed over by a binary COPY), and every figure of the card (counts, per annotator, grade
-distributions, alpha) is computed from them: a million annotations take a few tens of
-megabytes, not a Python object per rating.
+The annotations are read once, as compact integer arrays (coded.py: on PostgreSQL plain binary
+COPYs that numpy parses, the label pairs on a second connection in the export's snapshot), and
+every figure of the card (counts, per annotator, grade distributions, alpha) is computed from
+them, alpha slice by slice of whole statements: a million annotations take about 13 MB, not a
+Python object per rating.
 
 The card is rendered from the template ``annotator/datasets/card.md``; text from the database is
 shown as written, never rendered as HTML, and no name can break out of a table or code block
@@ -18,7 +19,10 @@ shown as written, never rendered as HTML, and no name can break out of a table o
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
@@ -26,7 +30,7 @@ import yaml
 from django.db.models import Count, prefetch_related_objects
 from django.template.loader import render_to_string
 
-from ..agreement.statistics import CodedRatings, alpha_from_coincidences, coincidence_matrix
+from ..agreement.statistics import alpha_from_coincidences, coded_coincidences
 from ..labelling import GRADES, ORDINAL_SCALES, project_label_groups
 from ..models import Annotation, InfoCredibility, LabelGroup, Project, Source, SourceReliability
 from .coded import NO_VALUE, CodedAnnotations, coded_annotations
@@ -56,109 +60,145 @@ def mask_values(group: LabelGroup, bits: list[int], masks: np.ndarray) -> list:
 
 
 UNITS_SLICE = 100_000  # annotations per slice of whole statements counted at a time
+BLOCK = 1 << 17  # elements per temporary array in passes over a whole column
 
 
-def unit_slices(statement: np.ndarray) -> tuple[np.ndarray, list[slice]]:
-    """The annotations in statement order, and slices of that order of about UNITS_SLICE
-    annotations, each holding whole statements (a statement's annotations never split)."""
-    order = np.argsort(statement, kind="stable")
-    ordered = statement[order]
-    slices, start = [], 0
-    while start < len(ordered):
-        cut = min(start + UNITS_SLICE, len(ordered)) - 1
-        end = int(np.searchsorted(ordered, ordered[cut], side="right"))
-        slices.append(slice(start, end))
-        start = end
-    return order, slices
+def statement_slices(statement: np.ndarray) -> list[tuple[int, int]]:
+    """Ranges [low, high) of statement ids holding about UNITS_SLICE annotations each (more
+    only where one bin of a 65,536-bin histogram of the ids holds more), so that a slice has
+    whole statements and no sorted copy of the column is needed."""
+    if not len(statement):
+        return []
+    low, high = int(statement.min()), int(statement.max())
+    shift = max(0, (high - low).bit_length() - 16)
+    per_bin = np.zeros(((high - low) >> shift) + 1, dtype=np.int64)
+    for start in range(0, len(statement), BLOCK):
+        part = statement[start : start + BLOCK]
+        per_bin += np.bincount((part - low) >> shift, minlength=len(per_bin))
+    cumulative = np.cumsum(per_bin)
+    ends = np.searchsorted(cumulative, np.arange(UNITS_SLICE, len(statement), UNITS_SLICE))
+    edges = [low, *(low + ((int(end) + 1) << shift) for end in np.unique(ends)), high + 1]
+    edges = sorted(set(min(edge, high + 1) for edge in edges))
+    return list(itertools.pairwise(edges))
 
 
-def sliced_alpha(
-    statement: np.ndarray, order: np.ndarray, slices: list[slice], codes, categories, level
-) -> float | None:
-    """Krippendorff's alpha of `codes(rows)` (category indices, -1 missing), the coincidences
-    counted slice by slice: memory bounded by a slice, not by the data."""
-    total = np.zeros((len(categories), len(categories)))
-    for part in slices:
-        rows = order[part]
-        _units, unit = np.unique(statement[rows], return_inverse=True)
-        ratings = CodedRatings(unit.reshape(-1), codes(rows), categories)
-        total += coincidence_matrix(ratings, level)[1]
-    value = alpha_from_coincidences(categories, total, level)
-    return None if math.isnan(value) else round(float(value), 4)
+@dataclass
+class AlphaField:
+    """A field of the card's agreement table: its categories and how to code rows of it."""
+
+    field: str
+    level_text: str
+    level: str
+    categories: list
+    codes: Callable[[np.ndarray], np.ndarray]  # rows -> category indices (-1: missing)
 
 
-def agreement_figures(export: DatasetExport, data: CodedAnnotations) -> list[dict]:
-    order, slices = unit_slices(data.statement)
-
-    def alpha(codes, categories: list, level: str) -> float | None:
-        return sliced_alpha(data.statement, order, slices, codes, categories, level)
-
-    sources = np.unique(data.source)
-    reliability, credibility = data.reliability, data.credibility
-    figures = [
-        {"field": "source", "level": "nominal",
-         "alpha": alpha(lambda rows: np.searchsorted(sources, data.source[rows]),
-                        sources.tolist(), "nominal")},
-        {"field": "source_reliability", "level": "ordinal A–E (F missing)",
-         "alpha": alpha(lambda rows: ordinal_codes(reliability[rows], RELIABILITY_SCALE),
-                        RELIABILITY_SCALE, "ordinal")},
-        {"field": "info_credibility", "level": "ordinal 1–5 (6 missing)",
-         "alpha": alpha(lambda rows: ordinal_codes(credibility[rows], CREDIBILITY_SCALE),
-                        CREDIBILITY_SCALE, "ordinal")},
+def alpha_fields(export: DatasetExport, data: CodedAnnotations) -> list[AlphaField]:
+    sources = data.sources
+    fields = [
+        AlphaField("source", "nominal", "nominal", sources.tolist(),
+                   lambda rows: np.searchsorted(sources, data.source[rows])),
+        AlphaField("source_reliability", "ordinal A–E (F missing)", "ordinal", RELIABILITY_SCALE,
+                   lambda rows: ordinal_codes(data.reliability[rows], RELIABILITY_SCALE)),
+        AlphaField("info_credibility", "ordinal 1–5 (6 missing)", "ordinal", CREDIBILITY_SCALE,
+                   lambda rows: ordinal_codes(data.credibility[rows], CREDIBILITY_SCALE)),
     ]  # fmt: skip
     for index, group in enumerate(export.groups):
-        masks = np.unique(data.masks[index])
+        masks = data.distinct_masks[index]
         values = mask_values(group, data.bits[index], masks)
         categories = list(dict.fromkeys(values))
         category_of_mask = np.array([categories.index(v) for v in values], dtype=np.int64)
-        level = "masi" if group.multiple else "nominal"
 
         def codes(rows, masks=masks, column=data.masks[index], of_mask=category_of_mask):
             return of_mask[np.searchsorted(masks, column[rows])]
 
-        figures.append(
-            {
-                "field": f"labels.{group.key}",
-                "level": "MASI (sets)" if group.multiple else "nominal",
-                "alpha": alpha(codes, categories, level) if len(data) else None,
-            }
+        fields.append(
+            AlphaField(
+                f"labels.{group.key}",
+                "MASI (sets)" if group.multiple else "nominal",
+                "masi" if group.multiple else "nominal",
+                categories,
+                codes,
+            )
         )
-    return figures
+    return fields
 
 
-def counts(export: DatasetExport, data: CodedAnnotations) -> dict:
+def sliced_coincidences(data: CodedAnnotations, fields: list[AlphaField]):
+    """Each field's coincidence matrix, counted slice by slice of whole statements (memory
+    bounded by a slice), and the number of statements with two or more annotations."""
+    totals = [np.zeros((len(f.categories), len(f.categories))) for f in fields]
+    paired = 0
+    for low, high in statement_slices(data.statement):
+        rows = np.flatnonzero((data.statement >= low) & (data.statement < high))
+        unit, size = statement_units(data.statement[rows], low, high)
+        paired += int((size >= 2).sum())
+        for total, field in zip(totals, fields, strict=True):
+            if field.categories:
+                total += coded_coincidences(unit, field.codes(rows), len(total), len(size))
+    return totals, paired
+
+
+def statement_units(statement: np.ndarray, low: int, high: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's statement as an index 0 .. n - 1, and each statement's number of rows: by
+    counting where the ids lie close together (no sort), else by np.unique."""
+    if high - low > 4 * len(statement):
+        _ids, unit, size = np.unique(statement, return_inverse=True, return_counts=True)
+        return unit.reshape(-1), size
+    per_id = np.bincount(statement - low, minlength=high - low)
+    index = np.cumsum(per_id > 0) - 1
+    return index[statement - low], per_id[per_id > 0]
+
+
+def agreement_figures(export: DatasetExport, data: CodedAnnotations) -> tuple[list[dict], int]:
+    """Krippendorff's alpha per field, and the number of statements with two or more
+    annotations (counted in the same pass)."""
+    fields = alpha_fields(export, data)
+    totals, paired = sliced_coincidences(data, fields)
+    figures = []
+    for field, total in zip(fields, totals, strict=True):
+        value = alpha_from_coincidences(field.categories, total, field.level)
+        alpha = None if math.isnan(value) else round(float(value), 4)
+        figures.append({"field": field.field, "level": field.level_text, "alpha": alpha})
+    return figures, paired
+
+
+def gold_tally(export: DatasetExport) -> list[tuple[str, int | None, int]]:
+    """The exported gold labels counted per (method, source): one grouped query for the
+    counts by method and the sources the card lists (each query is a pass over the project's
+    statements: 0.4 s at 250,000)."""
+    gold = export.gold_labels().order_by().values_list("method", "source_id")
+    return list(gold.annotate(n=Count("id")))
+
+
+def counts(export: DatasetExport, data: CodedAnnotations, paired: int, gold: list) -> dict:
     statements = export.statements()
-    methods = dict(
-        export.gold_labels().values_list("method").annotate(n=Count("id")).order_by("method")
-    )
-    _statements, per_statement = np.unique(data.statement, return_counts=True)
+    methods: dict[str, int] = {}
+    for method, _source, n in gold:
+        methods[str(method)] = methods.get(str(method), 0) + n
     return {
         "documents": export.documents().count(),
         "statements": statements.count(),
-        "statements_with_two_or_more_annotations": int((per_statement >= 2).sum()),
+        "statements_with_two_or_more_annotations": paired,
         "annotations": len(data),
         "drafts_not_exported": Annotation.objects.drafts().filter(statement__in=statements).count(),
-        "annotators": len(np.unique(data.annotator)),
+        "annotators": len(data.annotators),
         "gold_labels": sum(methods.values()),
-        "gold_labels_by_method": {str(method): n for method, n in methods.items()},
+        "gold_labels_by_method": dict(sorted(methods.items())),
     }
 
 
 def per_annotator(export: DatasetExport, data: CodedAnnotations) -> list[tuple[str, int]]:
-    annotators, numbers = np.unique(data.annotator, return_counts=True)
     return sorted(
-        (
-            (export.people.get(pk, str(pk)), n)
-            for pk, n in zip(annotators.tolist(), numbers.tolist(), strict=True)
-        ),
+        ((export.people.get(pk, str(pk)), n) for pk, n in data.annotators.items()),
         key=lambda item: (len(item[0]), item[0]),
     )
 
 
 def grade_distribution(codes: np.ndarray, field: str) -> dict[str, int]:
     grades = GRADES[field]
-    tally = np.bincount(codes[codes >= 0], minlength=len(grades))
-    return {grade: int(n) for grade, n in zip(grades, tally.tolist(), strict=False) if n}
+    tally = [int(np.count_nonzero(codes == index)) for index in range(len(grades))]
+    return {grade: n for grade, n in zip(grades, tally, strict=True) if n}
 
 
 def bilingual(item) -> dict:
@@ -207,11 +247,11 @@ def vocabulary(project: Project) -> list[dict]:
     ]
 
 
-def sources_used(export: DatasetExport, data: CodedAnnotations) -> list[dict]:
+def sources_used(export: DatasetExport, data: CodedAnnotations, gold: list) -> list[dict]:
     """The sources the export refers to: the annotations' (from the arrays), the gold labels'
     and the statements' suggestions."""
-    ids = set(np.unique(data.source).tolist()) - {NO_VALUE}
-    ids.update(export.gold_labels().exclude(source=None).values_list("source_id", flat=True))
+    ids = set(data.sources.tolist()) - {NO_VALUE}
+    ids.update(source for _method, source, _n in gold if source is not None)
     ids.update(
         export.statements()
         .exclude(suggested_source=None)
@@ -267,11 +307,13 @@ def dataset_card(
 ) -> str:
     exported_at = datetime.now(UTC).replace(microsecond=0)
     data = coded_annotations(export)  # read once; every figure below comes from it
+    agreement, paired = agreement_figures(export, data)
+    gold = gold_tally(export)
     facts = {
-        "counts": counts(export, data),
-        "agreement": agreement_figures(export, data),
+        "counts": counts(export, data, paired, gold),
+        "agreement": agreement,
         "vocabulary": vocabulary(export.project),
-        "sources": sources_used(export, data),
+        "sources": sources_used(export, data, gold),
     }
     number = facts["counts"]
     project = export.project

@@ -7,6 +7,7 @@ import pytest
 from annotator.agreement.statistics import (
     CodedRatings,
     alpha_from_coincidences,
+    coded_coincidences,
     coincidence_matrix,
     krippendorff_alpha,
 )
@@ -36,6 +37,22 @@ def test_alpha_from_sliced_coincidences_is_the_whole_datas_alpha(level, seed):
         part = CodedRatings(units[rows] - start, values[rows], categories)
         total += coincidence_matrix(part, level)[1]
     assert alpha_from_coincidences(categories, total, level) == pytest.approx(whole, abs=1e-12)
+
+
+@pytest.mark.parametrize("dense", [True, False])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_coded_coincidences_are_the_coincidence_matrix(seed, dense, monkeypatch):
+    """Counted from a units x categories table (few categories) or pair by pair (many)."""
+    from annotator.agreement.statistics import alpha
+
+    monkeypatch.setattr(alpha, "DENSE_COUNTS", 1 << 20 if dense else 0)
+    units, values = ratings(seed, "nominal")
+    categories = CATEGORIES["nominal"]
+    expected = coincidence_matrix(CodedRatings(units, values, categories), "nominal")[1]
+    counted = coded_coincidences(units, values, len(categories))
+    assert counted.shape == expected.shape
+    assert np.allclose(counted, expected, rtol=0, atol=1e-12)
+    assert counted.sum() > 0
 
 
 def test_no_variation_is_undefined_and_other_levels_are_refused():

@@ -28,6 +28,7 @@ unit with two or more values (e.g. a single coder), or no variation among the pa
 
 from .alpha import (
     alpha_from_coincidences,
+    coded_coincidences,
     coincidence_matrix,
     krippendorff_alpha,
     masi_distance,
@@ -44,6 +45,7 @@ __all__ = [
     "CodedRatings",
     "alpha_from_coincidences",
     "bootstrap_alpha_ci",
+    "coded_coincidences",
     "coincidence_matrix",
     "cohen_kappa",
     "cohen_kappa_from_confusion",

@@ -7,7 +7,7 @@ from collections.abc import Hashable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .ratings import _CHUNK_ELEMENTS, Rating, _count, _Counts, _Scale
+from .ratings import _CHUNK_ELEMENTS, CodedRatings, Rating, _count, _Counts, _Scale
 
 # --------------------------------------------------------------------------------------------
 # Distances
@@ -203,6 +203,31 @@ def coincidence_matrix(
     _, key, weight = _coincidence_pairs(counts)
     matrix = np.bincount(key, weights=weight, minlength=v * v).reshape(v, v)
     return list(counts.scale.categories), matrix
+
+
+DENSE_COUNTS = 1 << 20  # units x categories up to which coded_coincidences counts densely
+
+
+def coded_coincidences(
+    unit: np.ndarray, value: np.ndarray, n_categories: int, n_units: int | None = None
+) -> np.ndarray:
+    """The coincidence matrix of coded ratings (unit index, category index, -1 missing), as
+    `coincidence_matrix` counts it. Where units x categories is small (few categories) from
+    one units x categories table of counts N: o = N^T W N - diag(W N), W = 1 / (m_u - 1) for
+    pairable units and 0 for the others, a product instead of a pass over every pair."""
+    keep = value >= 0
+    unit, value = unit[keep], value[keep]
+    if n_units is None:
+        n_units = int(unit.max()) + 1 if len(unit) else 0
+    if n_units * n_categories > DENSE_COUNTS:
+        ratings = CodedRatings(unit, value, list(range(n_categories)))
+        return coincidence_matrix(ratings, "nominal")[1]
+    cells = np.bincount(unit * n_categories + value, minlength=n_units * n_categories)
+    counts = cells.reshape(n_units, n_categories).astype(float)
+    values = np.bincount(unit, minlength=n_units).astype(float)  # m_u
+    weight = np.divide(1.0, values - 1, out=np.zeros_like(values), where=values >= 2)
+    weighted = counts * weight[:, None]
+    return weighted.T @ counts - np.diag(weight @ counts)
 
 
 def alpha_from_coincidences(categories: Sequence, matrix: np.ndarray, level: str) -> float:
