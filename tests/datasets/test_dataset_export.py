@@ -336,7 +336,11 @@ def test_postgres_copy_gives_the_same_bytes_as_the_streaming_writer(
     Document.objects.filter(project=demo).update(title="+Titel")
     type(lead).objects.filter(pk=lead.pk).update(username="-lead")
     streamed = {}
-    for options in [{}, {"gold_only": True}, {"real_names": True}]:
+    # --since with parameters in two subqueries: one annotated statement and the gold ones.
+    old = timezone.now() - timedelta(days=10)
+    Annotation.objects.exclude(statement=statement).update(updated_at=old)
+    since = {"since": timezone.now() - timedelta(days=1)}
+    for options in [{}, {"gold_only": True}, {"real_names": True}, since]:
         export = DatasetExport(project=demo, **options)
         copied = io.BytesIO()
         write_csv(export, copied)
@@ -345,3 +349,4 @@ def test_postgres_copy_gives_the_same_bytes_as_the_streaming_writer(
     assert ",'@KCNA," in streamed["{}"]
     assert ",'+Titel," in streamed["{}"]
     assert ",'-lead," in streamed[str({"real_names": True})]
+    assert 0 < len(streamed[str(since)]) < len(streamed["{}"])
