@@ -162,34 +162,34 @@ def _columns(expressions: list[str]) -> str:
 NAMES_SQL = f"(SELECT id, {neutralised('name')} AS name FROM {Source._meta.db_table} OFFSET 0)"
 
 
-def statements_sql(chosen: str) -> str:
-    """The statement columns (c0, c1, ...), with the document's and the suggested source's,
-    once per statement (not per annotation)."""
+STATEMENT_WIDTH = 9  # the statement's own columns, before its gold label's
+
+
+def gold_sql(export: DatasetExport) -> list[str]:
+    """The gold label's columns (alias g)."""
+    return [
+        *labelling_sql(export, "g", "gl", "gsrc"),
+        plain("g.method"), "pd.name", neutralised("g.rationale"), span_sql("g"),
+    ]  # fmt: skip
+
+
+def statements_sql(export: DatasetExport, chosen: str, gold_labels_join: str) -> str:
+    """The statement columns (c0, c1, ...) with the document's, the suggested source's and
+    the gold label's (after the first STATEMENT_WIDTH), once per statement (not per
+    annotation)."""
     expressions = [
         "s.id", "d.id", neutralised("d.title"), "s.position", neutralised("s.text"),
-        "s.start", 's."end"', plain("d.language"), "ss.name",
+        "s.start", 's."end"', plain("d.language"), "ss.name", *gold_sql(export),
     ]  # fmt: skip
     return f"""(SELECT {_columns(expressions)}
         FROM {Statement._meta.db_table} s
         JOIN {Document._meta.db_table} d ON d.id = s.document_id
         LEFT JOIN {NAMES_SQL} ss ON ss.id = s.suggested_source_id
-        WHERE s.id IN ({chosen}) OFFSET 0)"""
-
-
-def gold_sql(export: DatasetExport, chosen: str, label_join: str) -> tuple[str, int]:
-    """The gold label columns (c0, c1, ...), once per gold label (not per annotation); and
-    how many columns there are."""
-    expressions = [
-        *labelling_sql(export, "g", "gl", "gsrc"),
-        plain("g.method"), "pd.name", neutralised("g.rationale"), span_sql("g"),
-    ]  # fmt: skip
-    sql = f"""(SELECT g.statement_id, {_columns(expressions)}
-        FROM {GoldLabel._meta.db_table} g
+        LEFT JOIN {GoldLabel._meta.db_table} g ON g.statement_id = s.id
         LEFT JOIN {NAMES_SQL} gsrc ON gsrc.id = g.source_id
-        {label_join}
+        {gold_labels_join}
         LEFT JOIN people pd ON pd.user_id = g.decided_by_id
-        WHERE g.statement_id IN ({chosen}) OFFSET 0)"""
-    return sql, len(expressions)
+        WHERE s.id IN ({chosen}) OFFSET 0)"""
 
 
 def copy_query(export: DatasetExport) -> tuple[str, list]:
@@ -197,7 +197,7 @@ def copy_query(export: DatasetExport) -> tuple[str, list]:
 
     At a million annotations the time goes per output row, so what belongs to a smaller
     table is worked out before the join, in a subquery of its own: the source names and
-    pseudonyms (neutralised once each), the statements with their documents, the gold labels,
+    pseudonyms (neutralised once each), the statements with their documents and gold labels,
     the label columns per distinct combination of labels."""
     chosen, chosen_params = export.statements().values("pk").order_by().query.sql_with_params()
     pseudonyms = list(export.people.items()) or [(None, None)]
@@ -205,29 +205,27 @@ def copy_query(export: DatasetExport) -> tuple[str, list]:
     people = [(user, name) for (user, _name), name in zip(pseudonyms, names, strict=True)]
     people_sql = ", ".join(["(%s::bigint, %s::text)"] * len(people))
     ctes, label_joins = label_ctes(export)
-    gold, gold_width = gold_sql(export, chosen, label_joins["g"])
-    gold_columns = [f"g.c{index}" for index in range(gold_width)]
+    statement_columns = [f"st.c{index}" for index in range(STATEMENT_WIDTH)]
+    gold_width = len(gold_sql(export))
+    gold_columns = [f"st.c{STATEMENT_WIDTH + index}" for index in range(gold_width)]
     columns = [
-        *[f"st.c{index}" for index in range(9)],
-        "p.name", *labelling_sql(export, "a", "al", "asrc"),
-        f"to_char(a.submitted_at AT TIME ZONE 'UTC', '{TIMESTAMP_SQL}')",
-        *gold_columns[:-1],
+        *statement_columns, "p.name", *labelling_sql(export, "a", "al", "asrc"),
+        f"to_char(a.submitted_at AT TIME ZONE 'UTC', '{TIMESTAMP_SQL}')", *gold_columns[:-1],
         span_sql("a"), neutralised("a.guidelines_version"), "a.seconds_spent", gold_columns[-1],
     ]  # fmt: skip
     sql = f"""
         WITH people(user_id, name) AS (VALUES {people_sql}),
         {", ".join(ctes)}
         SELECT {", ".join(columns)}
-        FROM {statements_sql(chosen)} st
+        FROM {statements_sql(export, chosen, label_joins["g"])} st
         LEFT JOIN {Annotation._meta.db_table} a ON a.statement_id = st.c0 AND a.status = %s
         LEFT JOIN people p ON p.user_id = a.annotator_id
         LEFT JOIN {NAMES_SQL} asrc ON asrc.id = a.source_id
         {label_joins["a"]}
-        LEFT JOIN {gold} g ON g.statement_id = st.c0
         ORDER BY st.c1, st.c3, a.annotator_id
     """
     params = [value for pair in people for value in pair]
-    return sql, [*params, *chosen_params, Annotation.Status.SUBMITTED, *chosen_params]
+    return sql, [*params, *chosen_params, Annotation.Status.SUBMITTED]
 
 
 class _CrlfRows:
