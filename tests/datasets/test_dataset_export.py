@@ -336,7 +336,7 @@ def test_postgres_copy_gives_the_same_bytes_as_the_streaming_writer(
     Document.objects.filter(project=demo).update(title="+Titel")
     type(lead).objects.filter(pk=lead.pk).update(username="-lead")
     streamed = {}
-    # --since with parameters in two subqueries: one annotated statement and the gold ones.
+    # --since (a statement filter with parameters): one annotated statement and the gold ones.
     old = timezone.now() - timedelta(days=10)
     Annotation.objects.exclude(statement=statement).update(updated_at=old)
     since = {"since": timezone.now() - timedelta(days=1)}
