@@ -18,6 +18,7 @@ from typing import IO
 from django.db import connection, transaction
 
 from ..models import Annotation, Document, GoldLabel, Label, Source, Statement
+from .safety import spreadsheet_row
 from .selection import TIMESTAMP_SQL, DatasetExport
 
 TRIGGERS_SQL = "('=', '+', '-', '@', chr(9), chr(13))"
@@ -54,14 +55,23 @@ def _group_columns(export: DatasetExport, alias: str, order: str) -> str:
     )
 
 
+def _neutralised_groups(export: DatasetExport, key: str, grouped: str) -> str:
+    """`grouped` (a key column and g0, g1, ...) with its label columns neutralised."""
+    columns = "".join(
+        f", {neutralised(f'x.g{index}')} AS g{index}" for index in range(len(export.groups))
+    )
+    return f"SELECT x.{key}{columns} FROM ({grouped}) x"
+
+
 def label_columns_sql(export: DatasetExport, owner_column: str, through: str) -> str:
     """One aggregated column per label group: g0, g1, ... for each labelled object, sorted
     per object (the general case, for exports with more than MASK_BITS labels)."""
     columns = _group_columns(export, "l", 'l.position, l.name COLLATE "C"')
-    return (
+    grouped = (
         f"SELECT t.{owner_column} AS owner{columns} FROM {through} t "
         f"JOIN {Label._meta.db_table} l ON l.id = t.label_id GROUP BY t.{owner_column}"
     )
+    return _neutralised_groups(export, "owner", grouped)
 
 
 def label_masks_sql(owner_column: str, through: str) -> str:
@@ -75,12 +85,14 @@ def label_masks_sql(owner_column: str, through: str) -> str:
 
 def label_names_sql(export: DatasetExport, masks: str) -> str:
     """g0, g1, ... for each distinct mask (few: combinations actually chosen), in the
-    labels' order (position, then name by code point), as `label_columns_sql` writes them."""
+    labels' order (position, then name by code point), as `label_columns_sql` writes them,
+    neutralised once per mask rather than once per row."""
     columns = _group_columns(export, "b", "b.rank")
-    return (
+    grouped = (
         f"SELECT m.mask{columns} FROM (SELECT DISTINCT mask FROM {masks}) m "
         f"JOIN bits b ON m.mask & b.bit <> 0 GROUP BY m.mask"
     )
+    return _neutralised_groups(export, "mask", grouped)
 
 
 def label_ctes(export: DatasetExport) -> tuple[list[str], dict[str, str]]:
@@ -110,8 +122,8 @@ def label_ctes(export: DatasetExport) -> tuple[list[str], dict[str, str]]:
         f"FROM ({ranked}) r)",
         f"amasks AS ({label_masks_sql('annotation_id', annotation_through)})",
         f"gmasks AS ({label_masks_sql('goldlabel_id', gold_through)})",
-        f"anames AS ({label_names_sql(export, 'amasks')})",
-        f"gnames AS ({label_names_sql(export, 'gmasks')})",
+        f"anames AS MATERIALIZED ({label_names_sql(export, 'amasks')})",
+        f"gnames AS MATERIALIZED ({label_names_sql(export, 'gmasks')})",
     ]
     joins = {
         "a": "LEFT JOIN amasks am ON am.owner = a.id LEFT JOIN anames al ON al.mask = am.mask",
@@ -126,55 +138,94 @@ def span_sql(alias: str) -> str:
 
 
 def labelling_sql(export: DatasetExport, alias: str, labels: str, source: str) -> list[str]:
+    """The labelling columns; the source's name and the labels come neutralised from their
+    CTEs (`names`, the label CTEs)."""
     return [
-        neutralised(f"{source}.name"),
+        f"{source}.name",
         neutralised(f"{alias}.source_mention"),
         plain(f"{alias}.source_reliability"),
         plain(f"{alias}.info_credibility"),
         plain(f"{alias}.source_reliability || {alias}.info_credibility"),
-        *[neutralised(f"{labels}.g{index}") for index in range(len(export.groups))],
+        *[f"{labels}.g{index}" for index in range(len(export.groups))],
         neutralised(f"{alias}.note"),
     ]
 
 
+def _columns(expressions: list[str]) -> str:
+    """The expressions as c0, c1, ..."""
+    return ", ".join(f"{expression} AS c{index}" for index, expression in enumerate(expressions))
+
+
+# A subquery with OFFSET 0 is planned on its own (PostgreSQL does not pull it up into the
+# join), so its expressions are worked out once per row of its own table, while the planner
+# keeps its row estimates (a MATERIALIZED CTE would hide them and skew the joins).
+NAMES_SQL = f"(SELECT id, {neutralised('name')} AS name FROM {Source._meta.db_table} OFFSET 0)"
+
+
+STATEMENT_WIDTH = 9  # the statement's own columns, before its gold label's
+
+
+def gold_sql(export: DatasetExport) -> list[str]:
+    """The gold label's columns (alias g)."""
+    return [
+        *labelling_sql(export, "g", "gl", "gsrc"),
+        plain("g.method"), "pd.name", neutralised("g.rationale"), span_sql("g"),
+    ]  # fmt: skip
+
+
+def statements_sql(export: DatasetExport, chosen: str, gold_labels_join: str) -> str:
+    """The statement columns (c0, c1, ...) with the document's, the suggested source's and
+    the gold label's (after the first STATEMENT_WIDTH), once per statement (not per
+    annotation)."""
+    expressions = [
+        "s.id", "d.id", neutralised("d.title"), "s.position", neutralised("s.text"),
+        "s.start", 's."end"', plain("d.language"), "ss.name", *gold_sql(export),
+    ]  # fmt: skip
+    return f"""(SELECT {_columns(expressions)}
+        FROM {Statement._meta.db_table} s
+        JOIN {Document._meta.db_table} d ON d.id = s.document_id
+        LEFT JOIN {NAMES_SQL} ss ON ss.id = s.suggested_source_id
+        LEFT JOIN {GoldLabel._meta.db_table} g ON g.statement_id = s.id
+        LEFT JOIN {NAMES_SQL} gsrc ON gsrc.id = g.source_id
+        {gold_labels_join}
+        LEFT JOIN people pd ON pd.user_id = g.decided_by_id
+        WHERE s.id IN ({chosen}) OFFSET 0)"""
+
+
 def copy_query(export: DatasetExport) -> tuple[str, list]:
-    """The SELECT behind the csv, with its parameters."""
-    statements_sql, statement_params = (
-        export.statements().values("pk").order_by().query.sql_with_params()
-    )
-    people = list(export.people.items()) or [(None, None)]
+    """The SELECT behind the csv, with its parameters.
+
+    At a million annotations the time goes per output row, so what belongs to a smaller
+    table is worked out before the join, in a subquery of its own: the source names and
+    pseudonyms (neutralised once each), the statements with their documents and gold labels,
+    the label columns per distinct combination of labels."""
+    chosen, chosen_params = export.statements().values("pk").order_by().query.sql_with_params()
+    pseudonyms = list(export.people.items()) or [(None, None)]
+    names = spreadsheet_row([name for _user, name in pseudonyms])
+    people = [(user, name) for (user, _name), name in zip(pseudonyms, names, strict=True)]
     people_sql = ", ".join(["(%s::bigint, %s::text)"] * len(people))
     ctes, label_joins = label_ctes(export)
+    statement_columns = [f"st.c{index}" for index in range(STATEMENT_WIDTH)]
+    gold_width = len(gold_sql(export))
+    gold_columns = [f"st.c{STATEMENT_WIDTH + index}" for index in range(gold_width)]
     columns = [
-        "s.id", "d.id", neutralised("d.title"), "s.position", neutralised("s.text"),
-        "s.start", 's."end"', plain("d.language"), neutralised("ss.name"),
-        neutralised("p.name"), *labelling_sql(export, "a", "al", "asrc"),
-        f"to_char(a.submitted_at AT TIME ZONE 'UTC', '{TIMESTAMP_SQL}')",
-        *labelling_sql(export, "g", "gl", "gsrc"),
-        plain("g.method"), neutralised("pd.name"), neutralised("g.rationale"),
-        span_sql("a"), neutralised("a.guidelines_version"), "a.seconds_spent", span_sql("g"),
+        *statement_columns, "p.name", *labelling_sql(export, "a", "al", "asrc"),
+        f"to_char(a.submitted_at AT TIME ZONE 'UTC', '{TIMESTAMP_SQL}')", *gold_columns[:-1],
+        span_sql("a"), neutralised("a.guidelines_version"), "a.seconds_spent", gold_columns[-1],
     ]  # fmt: skip
     sql = f"""
         WITH people(user_id, name) AS (VALUES {people_sql}),
-        chosen AS ({statements_sql}),
         {", ".join(ctes)}
         SELECT {", ".join(columns)}
-        FROM {Statement._meta.db_table} s
-        JOIN {Document._meta.db_table} d ON d.id = s.document_id
-        LEFT JOIN {Source._meta.db_table} ss ON ss.id = s.suggested_source_id
-        LEFT JOIN {Annotation._meta.db_table} a ON a.statement_id = s.id AND a.status = %s
+        FROM {statements_sql(export, chosen, label_joins["g"])} st
+        LEFT JOIN {Annotation._meta.db_table} a ON a.statement_id = st.c0 AND a.status = %s
         LEFT JOIN people p ON p.user_id = a.annotator_id
-        LEFT JOIN {Source._meta.db_table} asrc ON asrc.id = a.source_id
+        LEFT JOIN {NAMES_SQL} asrc ON asrc.id = a.source_id
         {label_joins["a"]}
-        LEFT JOIN {GoldLabel._meta.db_table} g ON g.statement_id = s.id
-        LEFT JOIN {Source._meta.db_table} gsrc ON gsrc.id = g.source_id
-        {label_joins["g"]}
-        LEFT JOIN people pd ON pd.user_id = g.decided_by_id
-        WHERE s.id IN (SELECT * FROM chosen)
-        ORDER BY s.document_id, s.position, a.annotator_id
+        ORDER BY st.c1, st.c3, a.annotator_id
     """
     params = [value for pair in people for value in pair]
-    return sql, [*params, *statement_params, Annotation.Status.SUBMITTED]
+    return sql, [*params, *chosen_params, Annotation.Status.SUBMITTED]
 
 
 class _CrlfRows:

@@ -22,7 +22,7 @@ from annotator.datasets.card import card_front_matter
 from annotator.datasets.safety import neutralise, unneutralise
 from annotator.datasets.selection import DatasetExport
 from annotator.datasets.writers import csv_chunks, write_csv
-from annotator.models import Annotation, GoldLabel, Source, Statement
+from annotator.models import Annotation, Document, GoldLabel, Source, Statement
 from tests.helpers import label
 
 ANNOTATION_KEYS = [
@@ -323,14 +323,30 @@ def test_an_unknown_project_is_a_command_error(db, tmp_path):
         )  # fmt: skip
 
 
-def test_postgres_copy_gives_the_same_bytes_as_the_streaming_writer(postgres_only, demo, with_gold):
+def test_postgres_copy_gives_the_same_bytes_as_the_streaming_writer(
+    postgres_only, demo, with_gold, lead
+):
     statement = Statement.objects.filter(document__project=demo).order_by("position")[1]
     Statement.objects.filter(pk=statement.pk).update(text='=1+1\r\nzwei, „drei“ "vier"')
     Annotation.objects.filter(statement=statement).update(
         note="-minus\rCR", source_mention="", source=None
     )
-    for options in [{}, {"gold_only": True}, {"real_names": True}]:
+    # Names the SQL neutralises once per source, document and person, not per row.
+    Source.objects.filter(name="KCNA").update(name="@KCNA")
+    Document.objects.filter(project=demo).update(title="+Titel")
+    type(lead).objects.filter(pk=lead.pk).update(username="-lead")
+    streamed = {}
+    # --since (a statement filter with parameters): one annotated statement and the gold ones.
+    old = timezone.now() - timedelta(days=10)
+    Annotation.objects.exclude(statement=statement).update(updated_at=old)
+    since = {"since": timezone.now() - timedelta(days=1)}
+    for options in [{}, {"gold_only": True}, {"real_names": True}, since]:
         export = DatasetExport(project=demo, **options)
         copied = io.BytesIO()
         write_csv(export, copied)
-        assert copied.getvalue() == "".join(csv_chunks(export)).encode()
+        streamed[str(options)] = "".join(csv_chunks(export))
+        assert copied.getvalue() == streamed[str(options)].encode()
+    assert ",'@KCNA," in streamed["{}"]
+    assert ",'+Titel," in streamed["{}"]
+    assert ",'-lead," in streamed[str({"real_names": True})]
+    assert 0 < len(streamed[str(since)]) < len(streamed["{}"])
