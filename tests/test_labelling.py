@@ -12,7 +12,7 @@ from annotator.adjudication.forms import GoldLabelForm
 from annotator.agreement.data import grade_fields
 from annotator.agreement.statistics import masi_distance
 from annotator.annotation.forms import AnnotationForm
-from annotator.datasets.selection import masi_similarity
+from annotator.datasets.statement_agreement import masi_similarity
 from annotator.labelling import (
     CANNOT_JUDGE,
     GRADES,

@@ -14,18 +14,17 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import lru_cache
 from itertools import groupby, islice
 from operator import itemgetter
-from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from ..labelling import GRADE_FIELDS, LABELLING_COLUMNS, is_judged, project_label_groups
-from ..models import Annotation, Document, GoldLabel, Label, LabelGroup, Project, Source, Statement
+from ..labelling import LABELLING_COLUMNS, project_label_groups
+from ..models import Annotation, Document, GoldLabel, Label, Project, Source, Statement
+from .statement_agreement import statement_agreement
 
 BATCH = 1000
 # The annotation's and gold label's columns besides the labelling (read before it).
@@ -70,58 +69,6 @@ def batched(iterable: Iterable, size: int) -> Iterator[list]:
     iterator = iter(iterable)
     while batch := list(islice(iterator, size)):
         yield batch
-
-
-# --------------------------------------------------------------------------------------------
-# Per-statement agreement
-# --------------------------------------------------------------------------------------------
-
-
-def masi_similarity(a: frozenset, b: frozenset) -> float:
-    # Imported here: the statistics package loads numpy, which import_dataset (it uses this
-    # module for its batches) never needs. Called once per distinct pair (lru_cache below).
-    from ..agreement.statistics import masi_distance
-
-    return 1.0 - masi_distance(a, b)
-
-
-def pairwise_agreement(values: list, similarity=None) -> float | None:
-    """Mean agreement over pairs of annotators (exact match unless `similarity` is given)."""
-    if len(values) < 2:
-        return None
-    return _pairwise_agreement(tuple(values), similarity)
-
-
-# The same few values recur statement after statement (a handful of annotators, a few grades
-# and labels): each combination is worked out once. Bounded, so memory stays flat.
-@lru_cache(maxsize=20_000)
-def _pairwise_agreement(values: tuple, similarity) -> float:
-    pairs = [(a, b) for i, a in enumerate(values) for b in values[i + 1 :]]  # a handful
-    if similarity is None:
-        total = sum(a == b for a, b in pairs)
-    else:
-        total = sum(similarity(a, b) for a, b in pairs)
-    return round(total / len(pairs), 4)
-
-
-def statement_agreement(annotations: list[dict], groups: list[LabelGroup]) -> dict:
-    """Share of annotator pairs that agree, per field; F and 6 ("cannot be judged") are left
-    out of the grades, as in the ordinal alpha. Multi-choice groups: mean MASI similarity."""
-    figures: dict[str, Any] = {"annotators": len(annotations)}
-    figures["source"] = pairwise_agreement([a["source"] for a in annotations])
-    for field in GRADE_FIELDS:
-        figures[field] = pairwise_agreement(
-            [a[field] for a in annotations if is_judged(field, a[field])]
-        )
-    figures["labels"] = {
-        group.key: pairwise_agreement(
-            [frozenset(a["labels"][group.key]) for a in annotations], masi_similarity
-        )
-        if group.multiple
-        else pairwise_agreement([a["labels"][group.key] for a in annotations])
-        for group in groups
-    }
-    return figures
 
 
 # --------------------------------------------------------------------------------------------
