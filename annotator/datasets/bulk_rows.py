@@ -295,3 +295,14 @@ def _copies_run(cursor, built: list[tuple[str, io.StringIO]]) -> None:
     with cursor:
         for sql, buffer in built:
             cursor.copy_expert(sql, buffer)
+
+
+def tables_analyse(models: Iterable) -> None:
+    """Fresh planner statistics for tables just filled in bulk, on PostgreSQL. Until autovacuum
+    gets to them the planner sees them at the size they were before, often empty: the csv
+    export's SELECT right after an import of 60,000 annotations took 97 s instead of 1.6 s."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

@@ -5,8 +5,20 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from annotator.datasets.bulk_rows import tables_analyse
 from annotator.datasets.dataset_import import DatasetImportError, ImportOptions, dataset_import
 from annotator.management import DATA_COMMAND_CHECKS
+from annotator.models import Annotation, Document, GoldLabel, LabelRevision, Statement
+
+IMPORTED_MODELS = (
+    Document,
+    Statement,
+    Annotation,
+    Annotation.labels.through,
+    GoldLabel,
+    GoldLabel.labels.through,
+    LabelRevision,
+)
 
 
 class Command(BaseCommand):
@@ -53,6 +65,8 @@ class Command(BaseCommand):
             raise CommandError(
                 "Nothing was imported:\n" + "\n".join(f"  {line}" for line in error.errors)
             ) from error
+        if not summary.dry_run:  # committed: the export that usually follows plans with them
+            tables_analyse(IMPORTED_MODELS)
         self.report(summary)
 
     def report(self, summary) -> None:
