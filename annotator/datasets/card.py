@@ -441,11 +441,3 @@ def summary_rows(
         ["annotators", f"{number['annotators']}, {names}"],
         ["gold labels", f"{number['gold_labels']} ({methods})"],
     ]
-
-
-def card_front_matter(text: str) -> dict:
-    """The YAML front matter of a dataset card ({} if it has none)."""
-    if not text.startswith("---\n"):
-        return {}
-    end = text.find("\n---", 4)
-    return yaml.safe_load(text[4:end]) or {} if end != -1 else {}

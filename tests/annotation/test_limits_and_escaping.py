@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 
-from annotator.datasets.card import card_front_matter
+from annotator.datasets.bundle import card_meta
 from annotator.ingestion.reading import article_file_read
 from annotator.ingestion.services import document_create
 from annotator.models import NOTE_MAX_LENGTH, Annotation, LabelGroup, Source, Statement
@@ -95,6 +95,6 @@ def test_the_dataset_card_shows_html_from_the_database_as_text(demo, tmp_path):
     assert "<script>" not in prose and "<img" not in prose
     assert body.count("&lt;script&gt;alert(2)&lt;/script&gt;") >= 6
     # The front matter is data (YAML), and still reads back exactly.
-    meta = card_front_matter(card)
+    meta = card_meta(card)
     assert meta["project"]["name"] == demo.name
     assert meta["project"]["guidelines"] == demo.guidelines

@@ -18,7 +18,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from annotator.adjudication.services import gold_label_save
-from annotator.datasets.card import card_front_matter
+from annotator.datasets.bundle import card_meta
 from annotator.datasets.safety import neutralise, unneutralise
 from annotator.datasets.selection import DatasetExport
 from annotator.datasets.writers import csv_chunks, write_csv
@@ -229,7 +229,7 @@ def test_drafts_are_not_exported(demo, tmp_path):
 def test_the_card_documents_schema_counts_agreement_and_how_to_reproduce(demo, with_gold, tmp_path):
     export_files(tmp_path, demo, "csv")
     card = (tmp_path / "demo.csv.card.md").read_text(encoding="utf-8")
-    meta = card_front_matter(card)
+    meta = card_meta(card)
     assert meta["project"]["name"] == demo.name
     assert meta["project"]["guidelines_version"] == demo.guidelines_version
     assert meta["counts"]["statements"] == 21 and meta["counts"]["annotations"] == 63

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from django.core.management import CommandError, call_command
 
-from annotator.datasets.card import card_front_matter
+from annotator.datasets.bundle import card_meta
 from annotator.models import Annotation, Label, LabelGroup, Project
 from tests.datasets.test_dataset_roundtrip import (
     empty_the_database,
@@ -42,7 +42,7 @@ def export_all(project_name: str, folder) -> dict[str, object]:
     for row in rows:
         for column in ID_COLUMNS:
             del row[column]
-    card = card_front_matter((folder / "data.jsonl.card.md").read_text(encoding="utf-8"))
+    card = card_meta((folder / "data.jsonl.card.md").read_text(encoding="utf-8"))
     del card["exported_at"]
     return {"jsonl": records, "csv": rows, "card": card}
 
@@ -129,7 +129,7 @@ def test_an_old_file_and_card_without_keys_rebuild_the_vocabulary_with_keys(
     rewrite_labels(path, renamer("name"))
     card_path = tmp_path / "demo.jsonl.card.md"
     card = card_path.read_text(encoding="utf-8")
-    meta = card_front_matter(card)
+    meta = card_meta(card)
     for group in meta["label_groups"]:
         del group["key"]
         for label in group["labels"]:

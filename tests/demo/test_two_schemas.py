@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from annotator.datasets.card import card_front_matter
+from annotator.datasets.bundle import card_meta
 from annotator.labelling import label_groups_offered
 from annotator.models import Annotation, Project
 
@@ -82,7 +82,7 @@ def test_each_export_and_card_carries_only_its_own_schema(projects, which, tmp_p
     )  # fmt: skip
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     groups = {name for r in records for a in r["annotations"] for name in a["labels"]}
-    meta = card_front_matter((tmp_path / f"{which}.jsonl.card.md").read_text(encoding="utf-8"))
+    meta = card_meta((tmp_path / f"{which}.jsonl.card.md").read_text(encoding="utf-8"))
     card_groups = {group["key"] for group in meta["label_groups"]}  # the data names them by key
     expected = {"demo": {"bias", "stance", "persuasion-techniques"}, "study": {"topic", "stance"}}
     assert groups == card_groups == expected[which]

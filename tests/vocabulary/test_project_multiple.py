@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from annotator.agreement.data import agreement_data
-from annotator.datasets.card import card_front_matter
+from annotator.datasets.bundle import card_meta
 from annotator.labelling import project_label_groups
 from annotator.models import Annotation, LabelGroup, Project, ProjectLabelGroup
 from annotator.vocabulary.services import schema_copy
@@ -90,7 +90,7 @@ def export(project, path, fmt="jsonl") -> dict:
         "export_dataset", "--project", project.name, "--format", fmt, "--output", str(path),
         "--real-names", stdout=io.StringIO(),
     )  # fmt: skip
-    return card_front_matter(path.with_name(path.name + ".card.md").read_text(encoding="utf-8"))
+    return card_meta(path.with_name(path.name + ".card.md").read_text(encoding="utf-8"))
 
 
 def test_exports_and_card_follow_the_project(demo, stance_study, annotator, tmp_path):
