@@ -6,11 +6,12 @@ Agreement per field is Krippendorff's alpha over the exported statements' submit
 (agreement.statistics): source nominal (no source is a value of its own), reliability ordinal
 over A–E and credibility ordinal over 1–5 with F and 6 ("cannot be judged") as missing,
 single-choice label groups nominal (no label is a value of its own), multiple-choice groups MASI.
-The annotations are read once, as compact integer arrays (coded.py: on PostgreSQL plain binary
-COPYs that numpy parses, the label pairs on a second connection in the export's snapshot), and
-every figure of the card (counts, per annotator, grade distributions, alpha) is computed from
-them, alpha slice by slice of whole statements: a million annotations take about 13 MB, not a
-Python object per rating.
+The annotations are read once, in statement order and block by block (coded.py: on PostgreSQL a
+binary COPY that numpy parses, each block's labels on a second connection in the export's
+snapshot), and folded into running totals (card_totals.py): counts per annotator and per grade,
+and per field a coincidence matrix from which alpha is computed at the end. Nothing is kept per
+annotation or per statement: the card's memory is the same at a million annotations as at a
+hundred thousand.
 
 The card is rendered from the template ``annotator/datasets/card.md``; text from the database is
 shown as written, never rendered as HTML, and no name can break out of a table or code block
@@ -19,10 +20,7 @@ shown as written, never rendered as HTML, and no name can break out of a table o
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
@@ -30,20 +28,16 @@ import yaml
 from django.db.models import Count, prefetch_related_objects
 from django.template.loader import render_to_string
 
-from ..agreement.statistics import alpha_from_coincidences, coded_coincidences
+from ..agreement.statistics import alpha_from_coincidences
 from ..labelling import GRADES, ORDINAL_SCALES, project_label_groups
 from ..models import Annotation, InfoCredibility, LabelGroup, Project, Source, SourceReliability
-from .coded import NO_VALUE, CodedAnnotations, coded_annotations
+from .card_totals import CardTotals
+from .coded import NO_VALUE, card_totals
 from .selection import DatasetExport
 
+RELIABILITY, CREDIBILITY = "source_reliability", "info_credibility"
 RELIABILITY_SCALE = ORDINAL_SCALES["source_reliability"]  # F: cannot be judged -> missing
 CREDIBILITY_SCALE = ORDINAL_SCALES["info_credibility"]  # 6: cannot be judged -> missing
-
-
-def ordinal_codes(grades: np.ndarray, scale: list[str]) -> np.ndarray:
-    """Indices in GRADES ("ABCDEF", "123456") -> ranks on the ordinal scale; the last grade
-    (cannot be judged) and none -> -1 (missing)."""
-    return np.where((grades >= 0) & (grades < len(scale)), grades, -1)
 
 
 def mask_values(group: LabelGroup, bits: list[int], masks: np.ndarray) -> list:
@@ -59,108 +53,39 @@ def mask_values(group: LabelGroup, bits: list[int], masks: np.ndarray) -> list:
     return values
 
 
-UNITS_SLICE = 100_000  # annotations per slice of whole statements counted at a time
-BLOCK = 1 << 17  # elements per temporary array in passes over a whole column
-
-
-def statement_slices(statement: np.ndarray) -> list[tuple[int, int]]:
-    """Ranges [low, high) of statement ids holding about UNITS_SLICE annotations each (more
-    only where one bin of a 65,536-bin histogram of the ids holds more), so that a slice has
-    whole statements and no sorted copy of the column is needed."""
-    if not len(statement):
-        return []
-    low, high = int(statement.min()), int(statement.max())
-    shift = max(0, (high - low).bit_length() - 16)
-    per_bin = np.zeros(((high - low) >> shift) + 1, dtype=np.int64)
-    for start in range(0, len(statement), BLOCK):
-        part = statement[start : start + BLOCK]
-        per_bin += np.bincount((part - low) >> shift, minlength=len(per_bin))
-    cumulative = np.cumsum(per_bin)
-    ends = np.searchsorted(cumulative, np.arange(UNITS_SLICE, len(statement), UNITS_SLICE))
-    edges = [low, *(low + ((int(end) + 1) << shift) for end in np.unique(ends)), high + 1]
-    edges = sorted(set(min(edge, high + 1) for edge in edges))
-    return list(itertools.pairwise(edges))
-
-
-@dataclass
-class AlphaField:
-    """A field of the card's agreement table: its categories and how to code rows of it."""
-
-    field: str
-    level_text: str
-    level: str
-    categories: list
-    codes: Callable[[np.ndarray], np.ndarray]  # rows -> category indices (-1: missing)
-
-
-def alpha_fields(export: DatasetExport, data: CodedAnnotations) -> list[AlphaField]:
-    sources = data.sources
+def alpha_fields(export: DatasetExport, totals: CardTotals, bits: list[list[int]]) -> list[tuple]:
+    """(field, level as the card names it, level, categories, coincidence matrix) per field:
+    the source's and the label groups' categories are the values given, sorted."""
     fields = [
-        AlphaField("source", "nominal", "nominal", sources.tolist(),
-                   lambda rows: np.searchsorted(sources, data.source[rows])),
-        AlphaField("source_reliability", "ordinal A–E (F missing)", "ordinal", RELIABILITY_SCALE,
-                   lambda rows: ordinal_codes(data.reliability[rows], RELIABILITY_SCALE)),
-        AlphaField("info_credibility", "ordinal 1–5 (6 missing)", "ordinal", CREDIBILITY_SCALE,
-                   lambda rows: ordinal_codes(data.credibility[rows], CREDIBILITY_SCALE)),
+        ("source", "nominal", "nominal", totals.source.values.tolist(), totals.source.matrix),
+        ("source_reliability", "ordinal A–E (F missing)", "ordinal", RELIABILITY_SCALE,
+         totals.reliability.over(list(range(len(RELIABILITY_SCALE))))),
+        ("info_credibility", "ordinal 1–5 (6 missing)", "ordinal", CREDIBILITY_SCALE,
+         totals.credibility.over(list(range(len(CREDIBILITY_SCALE))))),
     ]  # fmt: skip
-    for index, group in enumerate(export.groups):
-        masks = data.distinct_masks[index]
-        values = mask_values(group, data.bits[index], masks)
-        categories = list(dict.fromkeys(values))
-        category_of_mask = np.array([categories.index(v) for v in values], dtype=np.int64)
-
-        def codes(rows, masks=masks, column=data.masks[index], of_mask=category_of_mask):
-            return of_mask[np.searchsorted(masks, column[rows])]
-
+    for group, group_bits, total in zip(export.groups, bits, totals.masks, strict=True):
         fields.append(
-            AlphaField(
+            (
                 f"labels.{group.key}",
                 "MASI (sets)" if group.multiple else "nominal",
                 "masi" if group.multiple else "nominal",
-                categories,
-                codes,
+                mask_values(group, group_bits, total.values),
+                total.matrix,
             )
         )
     return fields
 
 
-def sliced_coincidences(data: CodedAnnotations, fields: list[AlphaField]):
-    """Each field's coincidence matrix, counted slice by slice of whole statements (memory
-    bounded by a slice), and the number of statements with two or more annotations."""
-    totals = [np.zeros((len(f.categories), len(f.categories))) for f in fields]
-    paired = 0
-    for low, high in statement_slices(data.statement):
-        rows = np.flatnonzero((data.statement >= low) & (data.statement < high))
-        unit, size = statement_units(data.statement[rows], low, high)
-        paired += int((size >= 2).sum())
-        for total, field in zip(totals, fields, strict=True):
-            if field.categories:
-                total += coded_coincidences(unit, field.codes(rows), len(total), len(size))
-    return totals, paired
-
-
-def statement_units(statement: np.ndarray, low: int, high: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's statement as an index 0 .. n - 1, and each statement's number of rows: by
-    counting where the ids lie close together (no sort), else by np.unique."""
-    if high - low > 4 * len(statement):
-        _ids, unit, size = np.unique(statement, return_inverse=True, return_counts=True)
-        return unit.reshape(-1), size
-    per_id = np.bincount(statement - low, minlength=high - low)
-    index = np.cumsum(per_id > 0) - 1
-    return index[statement - low], per_id[per_id > 0]
-
-
-def agreement_figures(export: DatasetExport, data: CodedAnnotations) -> tuple[list[dict], int]:
-    """Krippendorff's alpha per field, and the number of statements with two or more
-    annotations (counted in the same pass)."""
-    fields = alpha_fields(export, data)
-    totals, paired = sliced_coincidences(data, fields)
+def agreement_figures(
+    export: DatasetExport, totals: CardTotals, bits: list[list[int]]
+) -> list[dict]:
+    """Krippendorff's alpha per field, from the coincidences summed block by block."""
     figures = []
-    for field, total in zip(fields, totals, strict=True):
-        value = alpha_from_coincidences(field.categories, total, field.level)
+    for field, level_text, level, categories, matrix in alpha_fields(export, totals, bits):
+        value = alpha_from_coincidences(categories, matrix, level)
         alpha = None if math.isnan(value) else round(float(value), 4)
-        figures.append({"field": field.field, "level": field.level_text, "alpha": alpha})
-    return figures, paired
+        figures.append({"field": field, "level": level_text, "alpha": alpha})
+    return figures
 
 
 def gold_tally(export: DatasetExport) -> list[tuple[str, int | None, int]]:
@@ -171,7 +96,7 @@ def gold_tally(export: DatasetExport) -> list[tuple[str, int | None, int]]:
     return list(gold.annotate(n=Count("id")))
 
 
-def counts(export: DatasetExport, data: CodedAnnotations, paired: int, gold: list) -> dict:
+def counts(export: DatasetExport, totals: CardTotals, gold: list) -> dict:
     statements = export.statements()
     methods: dict[str, int] = {}
     for method, _source, n in gold:
@@ -179,26 +104,25 @@ def counts(export: DatasetExport, data: CodedAnnotations, paired: int, gold: lis
     return {
         "documents": export.documents().count(),
         "statements": statements.count(),
-        "statements_with_two_or_more_annotations": paired,
-        "annotations": len(data),
+        "statements_with_two_or_more_annotations": totals.paired,
+        "annotations": totals.annotations,
         "drafts_not_exported": Annotation.objects.drafts().filter(statement__in=statements).count(),
-        "annotators": len(data.annotators),
+        "annotators": len(totals.annotators),
         "gold_labels": sum(methods.values()),
         "gold_labels_by_method": dict(sorted(methods.items())),
     }
 
 
-def per_annotator(export: DatasetExport, data: CodedAnnotations) -> list[tuple[str, int]]:
+def per_annotator(export: DatasetExport, totals: CardTotals) -> list[tuple[str, int]]:
     return sorted(
-        ((export.people.get(pk, str(pk)), n) for pk, n in data.annotators.items()),
+        ((export.people.get(pk, str(pk)), n) for pk, n in totals.annotators.items()),
         key=lambda item: (len(item[0]), item[0]),
     )
 
 
-def grade_distribution(codes: np.ndarray, field: str) -> dict[str, int]:
-    grades = GRADES[field]
-    tally = [int(np.count_nonzero(codes == index)) for index in range(len(grades))]
-    return {grade: n for grade, n in zip(grades, tally, strict=True) if n}
+def grade_distribution(tally: np.ndarray, field: str) -> dict[str, int]:
+    """The annotations per grade given (`tally`: per index in "ABCDEF" or "123456")."""
+    return {grade: n for grade, n in zip(GRADES[field], tally.tolist(), strict=True) if n}
 
 
 def bilingual(item) -> dict:
@@ -247,10 +171,10 @@ def vocabulary(project: Project) -> list[dict]:
     ]
 
 
-def sources_used(export: DatasetExport, data: CodedAnnotations, gold: list) -> list[dict]:
-    """The sources the export refers to: the annotations' (from the arrays), the gold labels'
-    and the statements' suggestions."""
-    ids = set(data.sources.tolist()) - {NO_VALUE}
+def sources_used(export: DatasetExport, totals: CardTotals, gold: list) -> list[dict]:
+    """The sources the export refers to: the annotations' (the values of their agreement's
+    source field), the gold labels' and the statements' suggestions."""
+    ids = set(totals.source.values.tolist()) - {NO_VALUE}
     ids.update(source for _method, source, _n in gold if source is not None)
     ids.update(
         export.statements()
@@ -306,14 +230,13 @@ def dataset_card(
     *, export: DatasetExport, fmt: str, data_name: str, documents_name: str, command: str
 ) -> str:
     exported_at = datetime.now(UTC).replace(microsecond=0)
-    data = coded_annotations(export)  # read once; every figure below comes from it
-    agreement, paired = agreement_figures(export, data)
+    totals, bits = card_totals(export)  # read once; every figure below comes from it
     gold = gold_tally(export)
     facts = {
-        "counts": counts(export, data, paired, gold),
-        "agreement": agreement,
+        "counts": counts(export, totals, gold),
+        "agreement": agreement_figures(export, totals, bits),
         "vocabulary": vocabulary(export.project),
-        "sources": sources_used(export, data, gold),
+        "sources": sources_used(export, totals, gold),
     }
     number = facts["counts"]
     project = export.project
@@ -374,15 +297,15 @@ def dataset_card(
         ),
         "annotators": (
             ["annotator", "annotations"],
-            [list(r) for r in per_annotator(export, data)],
+            [list(r) for r in per_annotator(export, totals)],
         ),
         "reliability_given": (
             ["source_reliability", "annotations"],
-            [list(r) for r in grade_distribution(data.reliability, "source_reliability").items()],
+            [list(r) for r in grade_distribution(totals.reliability_given, RELIABILITY).items()],
         ),
         "credibility_given": (
             ["info_credibility", "annotations"],
-            [list(r) for r in grade_distribution(data.credibility, "info_credibility").items()],
+            [list(r) for r in grade_distribution(totals.credibility_given, CREDIBILITY).items()],
         ),
         "guidelines": guidelines_sections(project),
         "sources": (
