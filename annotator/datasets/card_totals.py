@@ -52,6 +52,9 @@ class AnnotationBlock:
         )
 
 
+TABLE_VALUES = 1 << 20  # values below it are coded by a lookup table
+
+
 class RunningCoincidences:
     """One field's coincidence matrix over the values seen so far (kept sorted: a new value
     widens the matrix, which happens a handful of times). Negative values are missing."""
@@ -67,14 +70,34 @@ class RunningCoincidences:
 
     def codes(self, raw: np.ndarray) -> np.ndarray:
         """Each value's index among the values seen (-1: missing), new ones added first."""
-        if len(self.values):
-            seen = self.values[np.minimum(np.searchsorted(self.values, raw), len(self.values) - 1)]
-            new = raw[(seen != raw) & (raw >= 0)]
-        else:
-            new = raw[raw >= 0]
+        present = raw >= 0
+        top = int(raw.max()) if len(raw) else -1
+        if top < 0:
+            return np.full(len(raw), -1, dtype=np.int64)
+        # Small values (grades, label masks, most source ids): a lookup table, many times
+        # faster than a binary search per value.
+        find = self.searched if top >= TABLE_VALUES else self.table(top).__getitem__
+        index = find(np.maximum(raw, 0))
+        new = raw[present & (index < 0)]
         if len(new):
             self.widen(np.unique(new))
-        return np.where(raw >= 0, np.searchsorted(self.values, raw), -1)
+            find = self.searched if top >= TABLE_VALUES else self.table(top).__getitem__
+            index = find(np.maximum(raw, 0))
+        return np.where(present, index, -1)
+
+    def searched(self, raw: np.ndarray) -> np.ndarray:
+        """Each value's index among the values seen, -1 for the others."""
+        if not len(self.values):
+            return np.full(len(raw), -1, dtype=np.int64)
+        index = np.minimum(np.searchsorted(self.values, raw), len(self.values) - 1)
+        return np.where(self.values[index] == raw, index, -1)
+
+    def table(self, top: int) -> np.ndarray:
+        """value -> its index among the values seen, -1 for the others, for values 0 .. top."""
+        table = np.full(top + 1, -1, dtype=np.int64)
+        inside = self.values[self.values <= top]
+        table[inside] = np.searchsorted(self.values, inside)
+        return table
 
     def widen(self, new: np.ndarray) -> None:
         values = np.union1d(self.values, new)

@@ -15,6 +15,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from annotator.agreement.statistics import alpha_from_coincidences, krippendorff_alpha
+from annotator.datasets import card_totals as totals_module
 from annotator.datasets.card import agreement_figures, grade_distribution, per_annotator
 from annotator.datasets.card_totals import AnnotationBlock, CardTotals
 from annotator.datasets.coded import (
@@ -126,9 +127,12 @@ def block(statement, annotator, source, reliability, labels) -> AnnotationBlock:
     )  # fmt: skip
 
 
-def test_a_statement_cut_between_blocks_is_folded_whole():
+@pytest.mark.parametrize("table", [True, False])
+def test_a_statement_cut_between_blocks_is_folded_whole(table, monkeypatch):
     """Statement 2 spans three blocks: its coincidences are those of its three values
-    together, as the krippendorff package counts them."""
+    together, as the krippendorff package counts them (values coded by a lookup table, or
+    by a binary search as large ids are)."""
+    monkeypatch.setattr(totals_module, "TABLE_VALUES", 1 << 20 if table else 0)
     blocks = [
         block([1, 1, 2], [1, 2, 1], [5, 5, 5], [0, 0, 1], [1, 1, 2]),
         block([2], [2], [6], [1], [2]),
