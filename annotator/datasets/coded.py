@@ -17,6 +17,7 @@ blocks.
 
 from __future__ import annotations
 
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 
@@ -33,6 +34,7 @@ from .selection import DatasetExport
 NO_VALUE = 0  # "no source" / "no label": a value of its own, never a real primary key
 READ_CHUNK = 10_000
 BLOCK_ROWS = 1 << 15  # annotations per block folded at a time
+BLOCKS_AHEAD = 2  # blocks read but not yet folded, at most
 DENSE_SPAN = 8  # ids per annotation a block's id range may span to be read as a range
 NONE = np.zeros(0, dtype=np.int64)
 IDS_PER_QUERY = 500  # annotation ids per ORM lookup of labels (SQLite's limit on parameters)
@@ -175,20 +177,18 @@ def annotations_query(export: DatasetExport) -> tuple[str, list]:
     return f"{sql} ORDER BY a.statement_id, a.annotator_id", params
 
 
-def label_pairs_query(labels: np.ndarray, ids: np.ndarray) -> tuple[str, list]:
-    """The (annotation, label) pairs of the export's labels for a block's annotation ids: by
-    their range where the ids lie close together (an index range scan, the few pairs of other
-    annotations inside it dropped by LabelMasks), else by the ids themselves."""
+def label_pairs_query(ids: np.ndarray) -> tuple[str, list]:
+    """The (annotation, label) pairs of a block's annotation ids: by their range where the ids
+    lie close together (an index range scan), else by the ids themselves. Every label: those
+    of other schemas and the few pairs of other annotations inside the range are dropped by
+    LabelMasks (testing each pair's label on the server took longer than the whole read)."""
     through = Annotation.labels.through._meta.db_table
-    sql = (
-        f"SELECT annotation_id::int8, label_id::int8 FROM {through} "
-        f"WHERE label_id IN ({', '.join(str(int(pk)) for pk in labels.tolist()) or 'NULL'})"
-    )
+    sql = f"SELECT annotation_id::int8, label_id::int8 FROM {through}"
     low, high = int(ids.min()), int(ids.max())
     if high - low < DENSE_SPAN * len(ids):
-        return f"{sql} AND annotation_id BETWEEN %s AND %s", [low, high]
+        return f"{sql} WHERE annotation_id BETWEEN %s AND %s", [low, high]
     listed = "{" + ",".join(map(str, ids.tolist())) + "}"
-    return f"{sql} AND annotation_id = ANY(%s::int8[])", [listed]
+    return f"{sql} WHERE annotation_id = ANY(%s::int8[])", [listed]
 
 
 class _Gathered:
@@ -217,36 +217,35 @@ class _Gathered:
 
 
 def _copied(export: DatasetExport, labels: LabelMasks, on_block, rows: int, twin) -> None:
-    """The annotations streamed on Django's connection; each full block's labels read by a
-    worker thread on the twin connection while the block before is folded and the next one
-    streams in (at most one block waits for its labels: memory stays a few blocks)."""
-    waiting: list[tuple[list[np.ndarray], Future]] = []
+    """The annotations streamed on Django's connection; each full block's labels read by one
+    worker thread on the twin connection and the block folded by another, in order, while
+    the next blocks stream in (at most BLOCKS_AHEAD blocks wait: memory stays a few blocks)."""
+    waiting: deque[Future] = deque()
 
     def label_pairs(ids: np.ndarray) -> list[np.ndarray]:
         pairs: list[list[np.ndarray]] = []
-        binary_copy(twin_cursor, label_pairs_query(labels.known, ids), pairs.append, 2)
+        binary_copy(twin_cursor, label_pairs_query(ids), pairs.append, 2)
         return [np.concatenate([piece[i] for piece in pairs] or [NONE]) for i in (0, 1)]
 
-    def fold_waiting() -> None:
-        columns, pairs = waiting.pop()
+    def fold(columns: list[np.ndarray], pairs: Future) -> None:
         on_block(annotation_block(columns, labels.masks_of(columns[0], pairs.result())))
 
     def hand_over(columns: list[np.ndarray]) -> None:
-        reading = worker.submit(label_pairs, columns[0])
-        if waiting:
-            fold_waiting()
-        waiting.append((columns, reading))
+        waiting.append(folder.submit(fold, columns, reader.submit(label_pairs, columns[0])))
+        while len(waiting) > BLOCKS_AHEAD:
+            waiting.popleft().result()
 
     gathered = _Gathered(rows, hand_over)
     with (
         twin.cursor() as twin_cursor,
         connection.cursor() as cursor,
-        ThreadPoolExecutor(max_workers=1) as worker,  # done before the cursors close
+        ThreadPoolExecutor(max_workers=1) as reader,  # both done before the cursors close
+        ThreadPoolExecutor(max_workers=1) as folder,
     ):
         binary_copy(cursor.cursor, annotations_query(export), gathered.add, 6)
         gathered.flush()
-        if waiting:
-            fold_waiting()
+        while waiting:
+            waiting.popleft().result()
 
 
 # --------------------------------------------------------------------------------------------

@@ -174,7 +174,7 @@ def test_label_pairs_fold_into_masks_and_are_read_by_range_or_by_ids(far):
     first, second = masks.masks_of(ids, columns)
     assert first.tolist() == [0b11, 0b01, 0, 0b10]
     assert second.tolist() == [0b001, 0b100, 0b011, 0]
-    sql, params = label_pairs_query(masks.known, ids)
+    sql, params = label_pairs_query(ids)
     assert ("ANY" in sql) == far and ("BETWEEN" in sql) != far
     assert params == ([f"{{{','.join(map(str, ids.tolist()))}}}"] if far else [497, 500 + gap])
 
