@@ -3,6 +3,7 @@ the same snapshot as Django's (dataset card, coded.py)."""
 
 from __future__ import annotations
 
+import io
 import os
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -61,6 +62,17 @@ def binary_copy(raw, query: tuple[str, list], on_block, fields: int) -> None:
                 raw.copy_expert(f"COPY ({sql}) TO STDOUT WITH (FORMAT binary)", sink)
         finally:
             parsed.result()
+
+
+def binary_copy_whole(raw, query: tuple[str, list], fields: int) -> list[np.ndarray]:
+    """A small COPY's rows (`fields` int8 each, never NULL) read whole and parsed at once, in
+    the calling thread: for a block's label pairs, where a parsing thread per block cost more
+    memory (each thread's own allocations) than the block's bytes."""
+    sink = io.BytesIO()
+    raw.copy_expert(f"COPY ({raw.mogrify(*query).decode()}) TO STDOUT WITH (FORMAT binary)", sink)
+    parsed: list[list[np.ndarray]] = []
+    _FixedRecords(fields, parsed.append).parse(bytearray(sink.getbuffer()))
+    return parsed[0] if parsed else [np.zeros(0, dtype=np.int64) for _field in range(fields)]
 
 
 def _widen(pipe: int) -> None:

@@ -27,7 +27,7 @@ from django.db.models import Count, Max, Min
 
 from ..labelling import GRADES, ORDINAL_SCALES
 from ..models import Annotation, Label, Statement
-from .binary_copy import binary_copy, snapshot_twin
+from .binary_copy import binary_copy, binary_copy_whole, snapshot_twin
 from .card_totals import AnnotationBlock, CardTotals
 from .selection import DatasetExport
 
@@ -36,7 +36,6 @@ READ_CHUNK = 10_000
 BLOCK_ROWS = 1 << 15  # annotations per block folded at a time
 BLOCKS_AHEAD = 2  # blocks read but not yet folded, at most
 DENSE_SPAN = 8  # ids per annotation a block's id range may span to be read as a range
-NONE = np.zeros(0, dtype=np.int64)
 IDS_PER_QUERY = 500  # annotation ids per ORM lookup of labels (SQLite's limit on parameters)
 
 
@@ -223,9 +222,7 @@ def _copied(export: DatasetExport, labels: LabelMasks, on_block, rows: int, twin
     waiting: deque[Future] = deque()
 
     def label_pairs(ids: np.ndarray) -> list[np.ndarray]:
-        pairs: list[list[np.ndarray]] = []
-        binary_copy(twin_cursor, label_pairs_query(ids), pairs.append, 2)
-        return [np.concatenate([piece[i] for piece in pairs] or [NONE]) for i in (0, 1)]
+        return binary_copy_whole(twin_cursor, label_pairs_query(ids), 2)
 
     def fold(columns: list[np.ndarray], pairs: Future) -> None:
         on_block(annotation_block(columns, labels.masks_of(columns[0], pairs.result())))
