@@ -66,13 +66,17 @@ def binary_copy(raw, query: tuple[str, list], on_block, fields: int) -> None:
 
 def binary_copy_whole(raw, query: tuple[str, list], fields: int) -> list[np.ndarray]:
     """A small COPY's rows (`fields` int8 each, never NULL) read whole and parsed at once, in
-    the calling thread: for a block's label pairs, where a parsing thread per block cost more
-    memory (each thread's own allocations) than the block's bytes."""
+    the calling thread and in place: for a block's label pairs, where a parsing thread per
+    block cost more memory (each thread's own allocations) than the block's bytes."""
     sink = io.BytesIO()
     raw.copy_expert(f"COPY ({raw.mogrify(*query).decode()}) TO STDOUT WITH (FORMAT binary)", sink)
-    parsed: list[list[np.ndarray]] = []
-    _FixedRecords(fields, parsed.append).parse(bytearray(sink.getbuffer()))
-    return parsed[0] if parsed else [np.zeros(0, dtype=np.int64) for _field in range(fields)]
+    dtype = _FixedRecords(fields, None).dtype
+    with sink.getbuffer() as data:
+        count = max(0, (len(data) - COPY_HEADER) // dtype.itemsize)  # the trailer: 2 bytes
+        records = np.frombuffer(data, dtype, count=count, offset=min(COPY_HEADER, len(data)))
+        columns = [records[f"v{field}"].astype(np.int64) for field in range(fields)]
+        del records  # the view released before the buffer
+    return columns
 
 
 def _widen(pipe: int) -> None:

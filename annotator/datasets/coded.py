@@ -35,7 +35,7 @@ NO_VALUE = 0  # "no source" / "no label": a value of its own, never a real prima
 READ_CHUNK = 10_000
 BLOCK_ROWS = 1 << 15  # annotations per block folded at a time
 BLOCKS_AHEAD = 2  # blocks read but not yet folded, at most
-DENSE_SPAN = 8  # ids per annotation a block's id range may span to be read as a range
+DENSE_SPAN = 2  # ids per annotation a block's id range may span to be read as a range
 IDS_PER_QUERY = 500  # annotation ids per ORM lookup of labels (SQLite's limit on parameters)
 
 
