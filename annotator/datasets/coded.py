@@ -17,9 +17,10 @@ blocks.
 
 from __future__ import annotations
 
+import ctypes
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 
 import numpy as np
 from django.db import connection
@@ -126,7 +127,18 @@ def card_totals(
             _copied(export, labels, totals.add, block_rows, twin)
         else:
             _iterated(export, labels, totals.add, block_rows)
-    return totals.finish(), bits
+    totals.finish()
+    released_to_the_system()
+    return totals, bits
+
+
+def released_to_the_system() -> None:
+    """Hand the memory the worker threads freed back to the system (glibc's malloc_trim, where
+    there is one). Each thread allocates from a heap of its own, which keeps what it freed: the
+    export's data file, written next, would otherwise add its memory on top of the card's
+    blocks (+8 to +12 MB at 300,000 annotations)."""
+    with suppress(OSError, AttributeError):  # not glibc: nothing to do
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 # --------------------------------------------------------------------------------------------
