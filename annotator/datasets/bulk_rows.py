@@ -334,9 +334,7 @@ class CopyQueue:
 def _copies_run(cursor, built: list[tuple[str, io.StringIO]]) -> None:
     with cursor:
         for sql, buffer in built:
-            # The whole data in one read: psycopg2 reads the file with the GIL held, chunk
-            # by chunk, and the caller's thread holds it while building the next batch.
-            cursor.copy_expert(sql, buffer, size=max(len(buffer.getvalue()), 8192))
+            cursor.copy_expert(sql, buffer)
 
 
 # A table is analysed again once the rows written into it are more than this fraction of the
