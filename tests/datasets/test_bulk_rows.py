@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from annotator.datasets.bulk_rows import (
     CopyQueue,
+    ids_reserve,
     instances_insert,
     planner_columns,
     rows_insert,
@@ -187,3 +188,13 @@ def test_a_table_that_grew_is_analysed(demo):
         )
         analysed = {name for (name,) in cursor.fetchall()}
     assert {"statement_id", "annotator_id", "status"} <= analysed
+
+
+def test_reserved_keys_are_new_and_never_given_again(demo):
+    highest = Statement.objects.order_by("-pk").values_list("pk", flat=True).first()
+    first, second = ids_reserve(Statement, 3), ids_reserve(Statement, 2)
+    assert len(set(first + second)) == 5 and min(first) > highest
+    document = Document.objects.filter(project=demo).first()
+    created = statements(document, 7000)[:1]
+    instances_insert(Statement, created)  # numbered by the table itself on SQLite
+    assert created[0].pk > max(first + second)
