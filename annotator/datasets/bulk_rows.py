@@ -33,6 +33,7 @@ from django.db.models import (
     TextField,
 )
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 # Rows per bulk_create on databases without COPY (SQLite limits the variables per statement;
 # Django splits further where it must).
@@ -53,6 +54,17 @@ def _datetime_value(value: datetime | str | None) -> str | None:
 
 # One encoder for every row: json.dumps with options builds a new one per call.
 _json_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def json_text(value) -> str:
+    """A JSON column's value as COPY reads it (for rows_insert's `written` columns)."""
+    return _json_encode(value)
+
+
+def moment_text(value: str | None) -> str | None:
+    """A date and time as the file writes it (checked: parse_datetime reads it) as the ORM
+    stores it: without a zone, in the current one; None for none."""
+    return _datetime_value(parse_datetime(value)) if value else None
 
 
 def _json_value(value) -> str | None:
@@ -126,11 +138,14 @@ def _converted(row: Sequence, converters: list) -> list:
 
 
 def ids_reserve(model: type[Model], count: int) -> list[int]:
-    """`count` new primary keys from the table's sequence (PostgreSQL). The sequence is named
-    once: pg_get_serial_sequence in the select list would look it up again for every row."""
+    """`count` new primary keys from the table's sequence (PostgreSQL, SQLite)."""
     if not count:
         return []
+    if connection.vendor == "sqlite":
+        return _sqlite_ids_reserve(model, count)
     with connection.cursor() as cursor:
+        # The sequence is named once: pg_get_serial_sequence in the select list would look it
+        # up again for every row.
         cursor.execute(
             "SELECT pg_get_serial_sequence(%s, %s)",
             [model._meta.db_table, model._meta.pk.column],
@@ -140,6 +155,29 @@ def ids_reserve(model: type[Model], count: int) -> list[int]:
             "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count]
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+def _sqlite_ids_reserve(model: type[Model], count: int) -> list[int]:
+    """SQLite numbers an AUTOINCREMENT table's rows after the highest it ever gave
+    (sqlite_sequence): the keys after it, and the sequence moved past them. Only inside a
+    transaction that has written already (it holds the database's write lock until it ends,
+    so no other connection takes the same keys)."""
+    table, quote = model._meta.db_table, connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        given = cursor.fetchone()
+        cursor.execute(f"SELECT MAX({quote(model._meta.pk.column)}) FROM {quote(table)}")
+        (highest,) = cursor.fetchone()
+        last = max(given[0] if given else 0, highest or 0)
+        if given:
+            cursor.execute(
+                "UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [last + count, table]
+            )
+        else:
+            cursor.execute(
+                "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, last + count]
+            )
+    return list(range(last + 1, last + count + 1))
 
 
 def stamped_columns(model: type[Model]) -> list[str]:
@@ -183,10 +221,12 @@ def rows_insert(
     columns: Sequence[str],
     rows: list[Sequence],
     copies: CopyQueue | None = None,
+    written: Sequence[str] = (),
 ) -> None:
     """Insert rows given as value tuples (no primary key wanted back): COPY on PostgreSQL
     (queued in `copies` if given), model instances through bulk_create elsewhere.
-    `auto_now(_add)` dates not among the columns are the moment of the call."""
+    `auto_now(_add)` dates not among the columns are the moment of the call. `written`:
+    columns whose values are already as COPY reads them (json_text), on PostgreSQL."""
     if not rows:
         return
     now = timezone.now()
@@ -197,7 +237,7 @@ def rows_insert(
         columns = [*columns, *stamped]
         rows = [(*row, *stamps) for row in rows]
     if copy_available():
-        (copies.add if copies else copy_rows)(model, columns, rows, stamped)
+        (copies.add if copies else copy_rows)(model, columns, rows, [*stamped, *written])
         return
     model.objects.bulk_create(
         (model(**dict(zip(columns, row, strict=True))) for row in rows), batch_size=BATCH
@@ -297,12 +337,49 @@ def _copies_run(cursor, built: list[tuple[str, io.StringIO]]) -> None:
             cursor.copy_expert(sql, buffer)
 
 
-def tables_analyse(models: Iterable) -> None:
+# A table is analysed again once the rows written into it are more than this fraction of the
+# rows it held (autovacuum's own threshold, autovacuum_analyze_scale_factor).
+ANALYSE_GROWTH = 0.1
+
+
+def tables_rows_estimated(models: Iterable) -> dict:
+    """Each table's row count as the planner knows it (pg_class.reltuples; -1: never
+    analysed), on PostgreSQL; {} elsewhere."""
+    if connection.vendor != "postgresql":
+        return {}
+    tables = {model._meta.db_table: model for model in models}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reltuples FROM pg_class WHERE relkind = 'r' AND relname = ANY(%s)",
+            [list(tables)],
+        )
+        return {tables[name]: rows for name, rows in cursor.fetchall()}
+
+
+def planner_columns(model: type[Model]) -> list[str]:
+    """The columns the planner estimates conditions and joins on: keys, foreign keys, choices,
+    numbers and dates. Free text and JSON are left out: no query filters on them by value,
+    and their statistics are the costly part of an ANALYZE (each value read and sorted)."""
+    return [
+        field.column
+        for field in model._meta.concrete_fields
+        if not isinstance(field, TextField | JSONField)
+        and not (isinstance(field, CharField) and not field.choices)
+    ]
+
+
+def tables_analyse(written: dict, rows_before: dict) -> None:
     """Fresh planner statistics for tables just filled in bulk, on PostgreSQL. Until autovacuum
     gets to them the planner sees them at the size they were before, often empty: the csv
-    export's SELECT right after an import of 60,000 annotations took 97 s instead of 1.6 s."""
+    export's SELECT right after an import of 60,000 annotations took 97 s instead of 1.6 s.
+    `written`: rows written per model; `rows_before`: tables_rows_estimated before the writes.
+    Only tables that grew by more than ANALYSE_GROWTH, and only their planner_columns."""
     if connection.vendor != "postgresql":
         return
+    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        for model in models:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+        for model, rows in written.items():
+            before = rows_before.get(model, -1)
+            if rows and (before < 0 or rows > ANALYSE_GROWTH * before):
+                columns = ", ".join(quote(column) for column in planner_columns(model))
+                cursor.execute(f"ANALYZE {quote(model._meta.db_table)} ({columns})")

@@ -21,40 +21,28 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models.base import ModelState
-from django.utils.dateparse import parse_datetime
 
 from ..ingestion.services import content_hash
-from ..labelling import (
-    labelling_snapshot,
-    labels_problem,
-    project_label_groups,
-    snapshot_label_names,
-)
 from ..models import (
-    Annotation,
     Document,
-    GoldLabel,
-    LabelRevision,
     Project,
-    Statement,
 )
 from ..progress import progress_recount
 from ..vocabulary.services import schema_from_card
-from .bulk_rows import CopyQueue, copy_available, instances_insert, rows_insert
+from .bulk_rows import CopyQueue, copy_available, instances_insert
 from .bundle import card_meta, companion_names
 from .dataset_import_checks import (
-    GOLD_METHODS,
     Names,
     date_value,
-    labelling_extras_read,
     statement_problems,
 )
+from .dataset_import_rows import RecordWriter
 from .dataset_import_vocabulary import ImportOptions, Vocabulary
 from .selection import BATCH, batched
 
@@ -189,215 +177,6 @@ def documents_load(
     return documents
 
 
-@dataclass(frozen=True)
-class LabelChoice:
-    """One choice of labels as the file writes it ({group: label or [labels]}), resolved once
-    per import: a data set repeats a few such choices on thousands of lines."""
-
-    ids: tuple[int, ...]
-    snapshot_names: list[str]  # as the label history lists them
-    problem: str | None  # what the group rules say against it
-
-
-class RecordWriter:
-    """Checks each statement record and writes a batch of them with bulk inserts."""
-
-    def __init__(self, *, project, vocabulary: Vocabulary, documents: dict, changed_by):
-        self.project = project
-        self.vocabulary = vocabulary
-        self.documents = documents
-        self.changed_by_id = changed_by.pk if changed_by else None
-        self.groups = project_label_groups(project)
-        self.counts = {"statements": 0, "annotations": 0, "gold_labels": 0}
-        self.annotators: set[int] = set()
-        self.label_choices: dict[tuple, LabelChoice] = {}
-        self.defaults = {model: field_defaults(model) for model in (Statement, Annotation)}
-        # On PostgreSQL a batch's COPYs run while the next batch is checked (records_write).
-        self.copies: CopyQueue | None = None
-
-    # --- checks --------------------------------------------------------------------------
-
-    def statement(self, record: dict) -> Statement:
-        entry = self.documents.get(record["document_id"])
-        if entry is None:
-            raise ValidationError(f"document {record['document_id']} is not in the documents file")
-        document, positions = entry
-        start, end, text = record["start"], record["end"], record["text"]
-        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end):
-            raise ValidationError(f"offsets {start}–{end} are not a span")
-        if document.text[start:end] != text:
-            raise ValidationError(
-                f"text does not match the document at {start}–{end}: document.text[start:end] "
-                "must equal text"
-            )
-        if record["position"] in positions:
-            raise ValidationError(f"position {record['position']} appears twice in the document")
-        positions.add(record["position"])
-        cue = record.get("suggested_cue_span") or [None, None]
-        mention = record.get("suggested_mention_span") or [None, None]
-        suggested = record.get("suggested_source")
-        return instance_new(
-            Statement,
-            self.defaults[Statement],
-            {"document": document,
-             "suggested_source": self.vocabulary.sources[suggested] if suggested else None},
-            position=record["position"],
-            paragraph=record.get("paragraph") or 0,
-            text=text,
-            start=start,
-            end=end,
-            suggested_mention=record.get("suggested_mention") or "",
-            suggested_cue=record.get("suggested_cue") or "",
-            suggested_cue_start=cue[0],
-            suggested_cue_end=cue[1],
-            suggested_mention_start=mention[0],
-            suggested_mention_end=mention[1],
-        )  # fmt: skip
-
-    def label_choice(self, written: dict) -> LabelChoice:
-        """The labels of {group: label or [labels]} (checked to be text by the first pass)."""
-        key = tuple(
-            (group, tuple(value) if isinstance(value, list) else value)
-            for group, value in written.items()
-        )
-        choice = self.label_choices.get(key)
-        if choice is None:
-            labels = []
-            for group_name, value in written.items():
-                names = value if isinstance(value, list) else [value] if value else []
-                labels += [self.vocabulary.labels[group_name, str(name)] for name in names]
-            choice = self.label_choices[key] = LabelChoice(
-                ids=tuple(label.pk for label in labels),
-                snapshot_names=snapshot_label_names(labels),
-                problem=labels_problem(labels, self.groups),
-            )
-        return choice
-
-    def labelling(self, data: dict, instance, what: str) -> LabelChoice:
-        reliability, credibility = data.get("source_reliability"), data.get("info_credibility")
-        choice = self.label_choice(data.get("labels") or {})
-        if choice.problem:
-            raise ValidationError(f"{what}: {choice.problem}")
-        source = data.get("source")
-        related_set(instance, "source", self.vocabulary.sources[source] if source else None)
-        instance.source_mention = data.get("source_mention") or ""
-        instance.source_reliability = reliability
-        instance.info_credibility = credibility
-        instance.note = data.get("note") or ""
-        labelling_extras_read(data, instance, what)
-        return choice
-
-    def annotations(
-        self, record: dict, statement: Statement
-    ) -> list[tuple[Annotation, LabelChoice]]:
-        result, seen = [], set()
-        for data in record["annotations"]:
-            name = data.get("annotator")
-            if not name:
-                raise ValidationError("an annotation without annotator")
-            if name in seen:
-                raise ValidationError(f"two annotations by {name}")
-            seen.add(name)
-            submitted_at = data.get("submitted_at")
-            annotation = self.annotation_new(
-                statement,
-                annotator_id=self.vocabulary.users[name],
-                status=Annotation.Status.SUBMITTED,
-                submitted_at=parse_datetime(submitted_at) if submitted_at else None,
-            )
-            result.append((annotation, self.labelling(data, annotation, f"annotation by {name}")))
-        return result
-
-    def annotation_new(self, statement: Statement, **values) -> Annotation:
-        return instance_new(
-            Annotation, self.defaults[Annotation], {"statement": statement}, **values
-        )
-
-    def gold(self, record: dict, statement: Statement) -> tuple[GoldLabel, LabelChoice] | None:
-        data = record["gold"]
-        if not data:
-            return None
-        if data.get("method") not in GOLD_METHODS:
-            raise ValidationError(f"gold label: method {data.get('method')!r} is not known")
-        decided_by = data.get("decided_by")
-        gold = GoldLabel(
-            statement=statement,
-            method=data["method"],
-            decided_by_id=self.vocabulary.users[decided_by] if decided_by else None,
-            rationale=data.get("rationale") or "",
-        )
-        return gold, self.labelling(data, gold, "gold label")
-
-    # --- writes --------------------------------------------------------------------------
-
-    def write(self, rows: list[tuple[Statement, list, tuple | None]]) -> None:
-        instances_insert(Statement, [statement for statement, _a, _g in rows], self.copies)
-        for statement, pairs, gold in rows:
-            for annotation, _labels in pairs:
-                annotation.__dict__["statement_id"] = statement.id
-            if gold:
-                gold[0].__dict__["statement_id"] = statement.id
-        annotations = [pair for _s, pairs, _g in rows for pair in pairs]
-        golds = [gold for _s, _a, gold in rows if gold]
-        self.bulk_labelled(Annotation, annotations, "annotation_id")
-        self.bulk_labelled(GoldLabel, golds, "goldlabel_id")
-        self.annotators.update(annotation.annotator_id for annotation, _l in annotations)
-        self.counts["statements"] += len(rows)
-        self.counts["annotations"] += len(annotations)
-        self.counts["gold_labels"] += len(golds)
-        if self.copies:
-            self.copies.flush()
-
-    def bulk_labelled(self, model, pairs: list[tuple], owner_column: str) -> None:
-        instances_insert(model, [instance for instance, _choice in pairs], self.copies)
-        rows_insert(
-            model.labels.through,
-            [owner_column, "label_id"],
-            [(instance.id, label_id) for instance, choice in pairs for label_id in choice.ids],
-            self.copies,
-        )
-        is_annotation = model is Annotation
-        kind = (LabelRevision.Kind.ANNOTATION if is_annotation else LabelRevision.Kind.GOLD).value
-        rows_insert(
-            LabelRevision,
-            REVISION_COLUMNS,
-            [
-                (kind, instance.id, instance.statement_id,
-                 instance.annotator_id if is_annotation else None, self.changed_by_id,
-                 LabelRevision.Action.CREATED.value,
-                 labelling_snapshot(instance, label_names=choice.snapshot_names))
-                for instance, choice in pairs
-            ],
-            self.copies,
-        )  # fmt: skip
-
-
-def related_set(instance, name: str, value) -> None:
-    """`instance.name = value` for a foreign key of a new instance without the descriptors'
-    checks (the value is one of ours, of the right model): its id and the cached object."""
-    instance.__dict__[f"{name}_id"] = value.id if value is not None else None
-    instance._state.fields_cache[name] = value
-
-
-def field_defaults(model) -> dict:
-    """Every field's default, computed once per import (none of these is mutable)."""
-    return {field.attname: field.get_default() for field in model._meta.concrete_fields}
-
-
-def instance_new(model, defaults: dict, related: dict, **values):
-    """A new model instance without the model's constructor: its fields' `defaults` and the
-    values set on it directly, as unpickling does (these models have no init signal
-    receivers); about a tenth of the constructor's cost, for tens of thousands of rows.
-    `related`: foreign keys by name, to instances of ours."""
-    instance = model.__new__(model)
-    instance.__dict__.update(defaults)
-    instance.__dict__.update(values)
-    instance._state = ModelState()
-    for name, value in related.items():
-        related_set(instance, name, value)
-    return instance
-
-
 def project_create(name: str, meta: dict) -> Project:
     if Project.objects.filter(name=name).exists():
         raise DatasetImportError(
@@ -446,13 +225,14 @@ def dataset_import(
     if errors:
         raise DatasetImportError(errors[:MAX_ERRORS])
     schema_from_card(project=project, groups=vocabulary.schema(), changed_by=changed_by)
-    writer = RecordWriter(
-        project=project, vocabulary=vocabulary, documents=documents, changed_by=changed_by
-    )
-    if copy_available():
-        with CopyQueue() as writer.copies:
-            records_write(path.name, jsonl_lines(path, errors), writer, errors)
-    else:
+    with CopyQueue() if copy_available() else nullcontext() as copies:
+        writer = RecordWriter(
+            project=project,
+            vocabulary=vocabulary,
+            documents=documents,
+            changed_by=changed_by,
+            copies=copies,
+        )
         records_write(path.name, jsonl_lines(path, errors), writer, errors)
     if errors:
         raise DatasetImportError(errors[:MAX_ERRORS])
@@ -480,16 +260,15 @@ def records_write(
     """Second pass, over the checked records: the checks that need the documents (offsets,
     positions, label rules), and the writes, in batches."""
     for batch in batched(records, BATCH):
-        rows = []
         for number, record in batch:
             try:
-                statement = writer.statement(record)
-                rows.append((statement, writer.annotations(record, statement),
-                             writer.gold(record, statement)))  # fmt: skip
+                writer.add(record)
             except (ValidationError, KeyError, TypeError, ValueError, AttributeError) as error:
                 reason = " ".join(getattr(error, "messages", [])) or f"bad value ({error!r})"
                 errors.append(f"{file_name} line {number}: {reason}")
         if len(errors) >= MAX_ERRORS:
             return
-        if not errors:
-            writer.write(rows)
+        if errors:
+            writer.discard()  # nothing is written once a line failed; the rest is checked
+        else:
+            writer.write()

@@ -15,7 +15,6 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from ..models import (
     NOTE_MAX_LENGTH,
-    Annotation,
     GoldLabel,
     InfoCredibility,
     SourceReliability,
@@ -235,21 +234,17 @@ def label_problems(labels, what: str, names: Names, line: int) -> list[str]:
     return problems
 
 
-def labelling_extras_read(data: dict, instance, what: str) -> None:
-    """Besides the labels: the mention span ([start, end] in the document text, exactly
-    `source_mention` inside the statement's paragraph, or absent) and, on an annotation, the
-    guidelines version and the seconds spent. A bad span raises ValidationError."""
-    start, end = None, None
+def mention_span_read(data: dict, statement, mention: str, what: str) -> tuple:
+    """The mention span of an annotation or gold label: [start, end] in the document text,
+    exactly `mention` inside the statement's paragraph (`statement`: its document, start and
+    end), or absent, (None, None). A bad span raises ValidationError."""
     value = data.get("source_mention_span")
-    if value is not None:
-        if not (isinstance(value, list) and len(value) == 2 and all(map(is_count, value))):
-            raise ValidationError(f"{what}: source_mention_span must be [start, end]")
-        start, end = value
-    problem = mention_span_problem(instance.statement, instance.source_mention, start, end)
+    if value is None:
+        return None, None
+    if not (isinstance(value, list) and len(value) == 2 and all(map(is_count, value))):
+        raise ValidationError(f"{what}: source_mention_span must be [start, end]")
+    start, end = value
+    problem = mention_span_problem(statement, mention, start, end)
     if problem:
         raise ValidationError(f"{what}: {problem}")
-    instance.source_mention_start, instance.source_mention_end = start, end
-    if isinstance(instance, Annotation):
-        instance.guidelines_version = str(data.get("guidelines_version") or "")[:50]
-        seconds = data.get("seconds_spent")
-        instance.seconds_spent = seconds if is_count(seconds) else 0
+    return start, end

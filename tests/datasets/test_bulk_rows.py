@@ -11,7 +11,15 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from annotator.datasets.bulk_rows import CopyQueue, instances_insert, rows_insert
+from annotator.datasets.bulk_rows import (
+    CopyQueue,
+    ids_reserve,
+    instances_insert,
+    planner_columns,
+    rows_insert,
+    tables_analyse,
+    tables_rows_estimated,
+)
 from annotator.models import Annotation, Document, Label, LabelRevision, Statement
 
 AWKWARD = [
@@ -156,3 +164,37 @@ def test_a_queued_copy_that_breaks_a_foreign_key_raises_and_leaves_nothing(demo)
             copies,
         )
     assert not Statement.objects.filter(document=document, position__gte=5000).exists()
+
+
+def test_statistics_are_gathered_on_the_columns_queries_filter_and_join_on():
+    columns = planner_columns(Annotation)
+    assert {"id", "statement_id", "annotator_id", "source_id", "status", "updated_at"} <= set(
+        columns
+    )
+    assert not {"note", "source_mention", "guidelines_version"} & set(columns)
+    assert "after" not in planner_columns(LabelRevision)
+
+
+@pytest.mark.postgres
+def test_a_table_that_grew_is_analysed(demo):
+    from django.db import connection
+
+    before = tables_rows_estimated([Annotation, Statement])
+    assert set(before) == {Annotation, Statement}
+    tables_analyse({Annotation: 10 * max(int(before[Annotation]), 1), Statement: 0}, before)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname FROM pg_stats WHERE tablename = %s", [Annotation._meta.db_table]
+        )
+        analysed = {name for (name,) in cursor.fetchall()}
+    assert {"statement_id", "annotator_id", "status"} <= analysed
+
+
+def test_reserved_keys_are_new_and_never_given_again(demo):
+    highest = Statement.objects.order_by("-pk").values_list("pk", flat=True).first()
+    first, second = ids_reserve(Statement, 3), ids_reserve(Statement, 2)
+    assert len(set(first + second)) == 5 and min(first) > highest
+    document = Document.objects.filter(project=demo).first()
+    created = statements(document, 7000)[:1]
+    instances_insert(Statement, created)  # numbered by the table itself on SQLite
+    assert created[0].pk > max(first + second)

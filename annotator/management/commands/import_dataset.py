@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from annotator.datasets.bulk_rows import tables_analyse
+from annotator.datasets.bulk_rows import tables_analyse, tables_rows_estimated
 from annotator.datasets.dataset_import import DatasetImportError, ImportOptions, dataset_import
 from annotator.management import DATA_COMMAND_CHECKS
 from annotator.models import Annotation, Document, GoldLabel, LabelRevision, Statement
@@ -19,6 +19,20 @@ IMPORTED_MODELS = (
     GoldLabel.labels.through,
     LabelRevision,
 )
+
+
+def rows_written(summary) -> dict:
+    """The rows the import wrote per table (a label link table counted as its owners' rows:
+    at least one link each where labels are used)."""
+    return {
+        Document: summary.documents,
+        Statement: summary.statements,
+        Annotation: summary.annotations,
+        Annotation.labels.through: summary.annotations,
+        GoldLabel: summary.gold_labels,
+        GoldLabel.labels.through: summary.gold_labels,
+        LabelRevision: summary.annotations + summary.gold_labels,
+    }
 
 
 class Command(BaseCommand):
@@ -59,6 +73,7 @@ class Command(BaseCommand):
             create_vocabulary=options["create_vocabulary"],
             dry_run=options["dry_run"],
         )
+        rows_before = tables_rows_estimated(IMPORTED_MODELS)
         try:
             summary = dataset_import(path=data, project_name=project, options=import_options)
         except DatasetImportError as error:
@@ -66,7 +81,7 @@ class Command(BaseCommand):
                 "Nothing was imported:\n" + "\n".join(f"  {line}" for line in error.errors)
             ) from error
         if not summary.dry_run:  # committed: the export that usually follows plans with them
-            tables_analyse(IMPORTED_MODELS)
+            tables_analyse(rows_written(summary), rows_before)
         self.report(summary)
 
     def report(self, summary) -> None:
