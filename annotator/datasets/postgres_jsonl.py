@@ -208,7 +208,7 @@ def labelled_join(alias: str, masks_cte: str, masks) -> str:
     )
 
 
-def annotations_cte(export: DatasetExport, masks) -> str:
+def annotations_cte(export: DatasetExport, masks, chosen: str) -> str:
     """ann: each exported annotation's JSON, with the values its statement's agreement
     compares (source, grades, v0, v1, ... per label group)."""
     submitted_at = f"to_char(a.submitted_at AT TIME ZONE 'UTC', {literal(TIMESTAMP_SQL)})"
@@ -229,7 +229,7 @@ def annotations_cte(export: DatasetExport, masks) -> str:
         LEFT JOIN people p ON p.user_id = a.annotator_id
         LEFT JOIN {NAMES_SQL} asrc ON asrc.id = a.source_id
         WHERE a.status = {literal(Annotation.Status.SUBMITTED)}
-        AND a.statement_id IN (SELECT id FROM chosen))"""
+        AND a.statement_id IN ({chosen}))"""
 
 
 def per_statement_cte(export: DatasetExport) -> str:
@@ -239,20 +239,19 @@ def per_statement_cte(export: DatasetExport) -> str:
         field: ", ".join(literal(grade) for grade in grades)
         for field, grades in ORDINAL_SCALES.items()
     }
-    groups = "".join(
-        f", array_agg(v{index} ORDER BY annotator_id) AS a{index}"
-        if group.multiple  # MASI adds floats: in the pairs' order
-        else f", array_agg(v{index}) AS a{index}"
-        for index, group in enumerate(export.groups)
-    )
+    groups = "".join(f", array_agg(v{index}) AS a{index}" for index in range(len(export.groups)))
+    # No ORDER BY inside the aggregates (PostgreSQL 15 sorts each statement's rows apart for
+    # each of them): they read a subquery sorted by statement and annotator, with no join at
+    # their level, so they take the rows in its order (the JSON array and MASI's sum need it).
     return f"""per_statement AS (SELECT statement_id,
-            string_agg(json, ', ' ORDER BY annotator_id) AS annotations, count(*) AS annotators,
+            string_agg(json, ', ') AS annotations, count(*) AS annotators,
             array_agg(source) AS a_source,
             array_agg(reliability) FILTER (WHERE reliability IN ({judged["source_reliability"]}))
                 AS a_source_reliability,
             array_agg(credibility) FILTER (WHERE credibility IN ({judged["info_credibility"]}))
                 AS a_info_credibility{groups}
-        FROM ann GROUP BY statement_id)"""
+        FROM (SELECT * FROM ann ORDER BY statement_id, annotator_id) sorted
+        GROUP BY statement_id)"""
 
 
 PAIRS = "FROM generate_subscripts(d.v, 1) i, generate_subscripts(d.v, 1) j WHERE i < j"
@@ -284,25 +283,34 @@ def masi_agreement(values: str, masks) -> str:
             count(*) AS n {PAIRS}) c)"""
 
 
-def agreement_json(export: DatasetExport, masks) -> tuple[str, str]:
-    """The agreement object (statement_agreement) and the joins that bring its figures."""
-    fields, joins = [("annotators", "COALESCE(ps.annotators, 0)::text")], []
-    for field in ("source", "source_reliability", "info_credibility"):
-        joins.append(f"LEFT JOIN {exact_agreement(f'a_{field}')} x_{field} "
-                     f"ON x_{field}.v = ps.a_{field}")  # fmt: skip
-        fields.append((field, f"COALESCE(x_{field}.json, 'null')"))
-    labels = []
+def agreement_json(export: DatasetExport, masks) -> tuple[str, list[str], str]:
+    """The agreement object (statement_agreement), the CTEs of its figures per distinct tuple
+    of values (materialised: a handful of rows, which the planner then hashes) and their
+    joins."""
+    figures = {
+        f"x_{field}": (field, f"a_{field}", exact_agreement(f"a_{field}"))
+        for field in ("source", "source_reliability", "info_credibility")
+    }
     for index, group in enumerate(export.groups):
-        figures = (
-            masi_agreement(f"a{index}", masks) if group.multiple else exact_agreement(f"a{index}")
-        )
-        joins.append(f"LEFT JOIN {figures} x{index} ON x{index}.v = ps.a{index}")
-        labels.append((group.key, f"COALESCE(x{index}.json, 'null')"))
+        values = f"a{index}"
+        pairs = masi_agreement(values, masks) if group.multiple else exact_agreement(values)
+        figures[f"x{index}"] = (group.key, values, pairs)
+    ctes = [f"{name} AS MATERIALIZED {pairs}" for name, (_key, _values, pairs) in figures.items()]
+    joins = "\n".join(
+        f"LEFT JOIN {name} ON {name}.v = ps.{values}"
+        for name, (_key, values, _pairs) in figures.items()
+    )
+    json = {
+        name: (key, f"COALESCE({name}.json, 'null')") for name, (key, _v, _p) in figures.items()
+    }
+    fields = [("annotators", "COALESCE(ps.annotators, 0)::text")]
+    fields += [json[f"x_{field}"] for field in ("source", "source_reliability", "info_credibility")]
+    labels = [json[f"x{index}"] for index in range(len(export.groups))]
     fields.append(("labels", json_object(labels)))
-    return json_object(fields), "\n".join(joins)
+    return json_object(fields), ctes, joins
 
 
-def gold_cte(masks) -> str:
+def gold_cte(masks, chosen: str) -> str:
     fields = [
         *labelling_fields("g", "gsrc"),
         ("method", json_string("g.method")),
@@ -315,7 +323,7 @@ def gold_cte(masks) -> str:
         {labelled_join("g", "gmasks", masks)}
         LEFT JOIN people pd ON pd.user_id = g.decided_by_id
         LEFT JOIN {NAMES_SQL} gsrc ON gsrc.id = g.source_id
-        WHERE g.statement_id IN (SELECT id FROM chosen))"""
+        WHERE g.statement_id IN ({chosen}))"""
 
 
 def record_json(agreement: str) -> str:
@@ -353,14 +361,14 @@ def jsonl_query(export: DatasetExport, chosen: str) -> str:
         f"{literal(encode(name)) if name is not None else 'NULL'}::text)"
         for user, name in pseudonyms
     )
-    agreement, agreement_joins = agreement_json(export, masks)
+    agreement, agreement_ctes, agreement_joins = agreement_json(export, masks)
     ctes = [
-        f"chosen(id) AS ({chosen})",
         f"people(user_id, name) AS (VALUES {people})",
         *label_ctes(export, masks),
-        annotations_cte(export, masks),
+        annotations_cte(export, masks, chosen),
         per_statement_cte(export),
-        gold_cte(masks),
+        gold_cte(masks, chosen),
+        *agreement_ctes,
     ]
     return f"""WITH {", ".join(ctes)}
         SELECT {record_json(agreement)}
@@ -370,7 +378,7 @@ def jsonl_query(export: DatasetExport, chosen: str) -> str:
         LEFT JOIN per_statement ps ON ps.statement_id = s.id
         LEFT JOIN gold gj ON gj.statement_id = s.id
         {agreement_joins}
-        WHERE s.id IN (SELECT id FROM chosen)
+        WHERE s.id IN ({chosen})
         ORDER BY s.document_id, s.position"""
 
 
