@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from ..labelling import ORDINAL_SCALES
 from ..models import Annotation, Document, GoldLabel, Label, Source, Statement
 from .selection import TIMESTAMP_SQL, DatasetExport
+from .statement_agreement import statement_agreement
 
 # extra_float_digits 1 (the default since PostgreSQL 12): a float8 as text is its shortest
 # exact form, as Python's repr. The other two as in the csv's SELECT (postgres.SETTINGS).
@@ -208,9 +209,10 @@ def labelled_join(alias: str, masks_cte: str, masks) -> str:
     )
 
 
-def annotations_cte(export: DatasetExport, masks, chosen: str) -> str:
-    """ann: each exported annotation's JSON, with the values its statement's agreement
-    compares (source, grades, v0, v1, ... per label group)."""
+def annotations_ctes(export: DatasetExport, masks, chosen: str) -> list[str]:
+    """ann: each exported annotation's JSON; compared: the values its statement's agreement
+    compares (source, grades, v0, v1, ... per label group). Apart, so that the agreement's
+    passes over them per statement read narrow rows, not the records' JSON."""
     submitted_at = f"to_char(a.submitted_at AT TIME ZONE 'UTC', {literal(TIMESTAMP_SQL)})"
     fields = [
         ("annotator", "COALESCE(p.name, 'null')"),
@@ -221,37 +223,53 @@ def annotations_cte(export: DatasetExport, masks, chosen: str) -> str:
         ("seconds_spent", json_number("a.seconds_spent")),
     ]
     values = "".join(f", mv.v{index}" for index in range(len(export.groups)))
-    return f"""ann AS (SELECT a.statement_id, a.annotator_id, {json_object(fields)} AS json,
-            COALESCE(a.source_id, 0) AS source, a.source_reliability AS reliability,
-            a.info_credibility AS credibility{values}
-        FROM {Annotation._meta.db_table} a
+    exported = f"""FROM {Annotation._meta.db_table} a
         {labelled_join("a", "amasks", masks)}
-        LEFT JOIN people p ON p.user_id = a.annotator_id
-        LEFT JOIN {NAMES_SQL} asrc ON asrc.id = a.source_id
         WHERE a.status = {literal(Annotation.Status.SUBMITTED)}
-        AND a.statement_id IN ({chosen}))"""
+        AND a.statement_id IN ({chosen})"""
+    return [
+        f"""ann AS (SELECT a.statement_id, a.annotator_id, {json_object(fields)} AS json
+        {
+            exported.replace(
+                "WHERE",
+                f"LEFT JOIN people p ON p.user_id = a.annotator_id "
+                f"LEFT JOIN {NAMES_SQL} asrc ON asrc.id = a.source_id WHERE",
+                1,
+            )
+        })""",
+        f"""compared AS (SELECT a.statement_id, a.annotator_id, COALESCE(a.source_id, 0) AS source,
+            a.source_reliability AS reliability, a.info_credibility AS credibility{values}
+        {exported})""",
+    ]
 
 
-def per_statement_cte(export: DatasetExport) -> str:
-    """per_statement: the annotations' JSON array (by annotator) and the values agreement
-    compares, as arrays (the grades only where judged: not F or 6)."""
+# No ORDER BY inside the aggregates below (PostgreSQL 15 sorts each statement's rows apart for
+# each of them): they read a subquery sorted by statement and annotator, with no join at their
+# level, so they take the rows in its order (the JSON array and MASI's sum need it).
+
+
+def per_statement_ctes(export: DatasetExport) -> list[str]:
+    """per_statement: the annotations' JSON array (by annotator); statement_values: their
+    number and the values agreement compares, as arrays (the grades only where judged: not F
+    or 6)."""
     judged = {
         field: ", ".join(literal(grade) for grade in grades)
         for field, grades in ORDINAL_SCALES.items()
     }
     groups = "".join(f", array_agg(v{index}) AS a{index}" for index in range(len(export.groups)))
-    # No ORDER BY inside the aggregates (PostgreSQL 15 sorts each statement's rows apart for
-    # each of them): they read a subquery sorted by statement and annotator, with no join at
-    # their level, so they take the rows in its order (the JSON array and MASI's sum need it).
-    return f"""per_statement AS (SELECT statement_id,
-            string_agg(json, ', ') AS annotations, count(*) AS annotators,
+    return [
+        """per_statement AS (SELECT statement_id, string_agg(json, ', ') AS annotations
+        FROM (SELECT * FROM ann ORDER BY statement_id, annotator_id) sorted
+        GROUP BY statement_id)""",
+        f"""statement_values AS MATERIALIZED (SELECT statement_id, count(*) AS annotators,
             array_agg(source) AS a_source,
             array_agg(reliability) FILTER (WHERE reliability IN ({judged["source_reliability"]}))
                 AS a_source_reliability,
             array_agg(credibility) FILTER (WHERE credibility IN ({judged["info_credibility"]}))
                 AS a_info_credibility{groups}
-        FROM (SELECT * FROM ann ORDER BY statement_id, annotator_id) sorted
-        GROUP BY statement_id)"""
+        FROM (SELECT * FROM compared ORDER BY statement_id, annotator_id) sorted
+        GROUP BY statement_id)""",
+    ]
 
 
 PAIRS = "FROM generate_subscripts(d.v, 1) i, generate_subscripts(d.v, 1) j WHERE i < j"
@@ -261,7 +279,7 @@ def exact_agreement(values: str) -> str:
     """statement_agreement.pairwise_agreement without a similarity: the share of pairs whose
     values are equal (the values in any order)."""
     return f"""(SELECT d.v, {rounded_json("c.k::float8 / NULLIF(c.n, 0)")} AS json
-        FROM (SELECT DISTINCT {values} AS v FROM per_statement) d
+        FROM (SELECT DISTINCT {values} AS v FROM statement_values) d
         CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE d.v[i] IS NOT DISTINCT FROM d.v[j])
             AS k, count(*) AS n {PAIRS}) c)"""
 
@@ -278,15 +296,15 @@ def masi_agreement(values: str, masks) -> str:
     distance = f"""CASE WHEN {a} = {b} THEN 0.0::float8 WHEN {common} = 0 THEN 1.0::float8
         ELSE 1.0::float8 - ({common}::float8 / {union}::float8) * ({monotonicity}) END"""
     return f"""(SELECT d.v, {rounded_json("c.total / NULLIF(c.n, 0)::float8")} AS json
-        FROM (SELECT DISTINCT {values} AS v FROM per_statement) d
+        FROM (SELECT DISTINCT {values} AS v FROM statement_values) d
         CROSS JOIN LATERAL (SELECT sum(1.0::float8 - ({distance}) ORDER BY i, j) AS total,
             count(*) AS n {PAIRS}) c)"""
 
 
-def agreement_json(export: DatasetExport, masks) -> tuple[str, list[str], str]:
-    """The agreement object (statement_agreement), the CTEs of its figures per distinct tuple
-    of values (materialised: a handful of rows, which the planner then hashes) and their
-    joins."""
+def agreement_ctes(export: DatasetExport, masks) -> list[str]:
+    """agreement: each annotated statement's agreement object (statement_agreement), from
+    its figures per distinct tuple of values (CTEs materialised: a handful of rows, which the
+    planner then hashes), joined on the statements' narrow rows rather than on the records."""
     figures = {
         f"x_{field}": (field, f"a_{field}", exact_agreement(f"a_{field}"))
         for field in ("source", "source_reliability", "info_credibility")
@@ -295,7 +313,6 @@ def agreement_json(export: DatasetExport, masks) -> tuple[str, list[str], str]:
         values = f"a{index}"
         pairs = masi_agreement(values, masks) if group.multiple else exact_agreement(values)
         figures[f"x{index}"] = (group.key, values, pairs)
-    ctes = [f"{name} AS MATERIALIZED {pairs}" for name, (_key, _values, pairs) in figures.items()]
     joins = "\n".join(
         f"LEFT JOIN {name} ON {name}.v = ps.{values}"
         for name, (_key, values, _pairs) in figures.items()
@@ -303,11 +320,15 @@ def agreement_json(export: DatasetExport, masks) -> tuple[str, list[str], str]:
     json = {
         name: (key, f"COALESCE({name}.json, 'null')") for name, (key, _v, _p) in figures.items()
     }
-    fields = [("annotators", "COALESCE(ps.annotators, 0)::text")]
+    fields = [("annotators", "ps.annotators::text")]
     fields += [json[f"x_{field}"] for field in ("source", "source_reliability", "info_credibility")]
     labels = [json[f"x{index}"] for index in range(len(export.groups))]
     fields.append(("labels", json_object(labels)))
-    return json_object(fields), ctes, joins
+    return [
+        *(f"{name} AS MATERIALIZED {pairs}" for name, (_key, _values, pairs) in figures.items()),
+        f"agreement AS (SELECT ps.statement_id, {json_object(fields)} AS json "
+        f"FROM statement_values ps {joins})",
+    ]
 
 
 def gold_cte(masks, chosen: str) -> str:
@@ -361,23 +382,24 @@ def jsonl_query(export: DatasetExport, chosen: str) -> str:
         f"{literal(encode(name)) if name is not None else 'NULL'}::text)"
         for user, name in pseudonyms
     )
-    agreement, agreement_ctes, agreement_joins = agreement_json(export, masks)
+    # A statement without annotations: no figures, as statement_agreement says.
+    unannotated = literal(encode(statement_agreement([], export.groups)))
     ctes = [
         f"people(user_id, name) AS (VALUES {people})",
         *label_ctes(export, masks),
-        annotations_cte(export, masks, chosen),
-        per_statement_cte(export),
+        *annotations_ctes(export, masks, chosen),
+        *per_statement_ctes(export),
         gold_cte(masks, chosen),
-        *agreement_ctes,
+        *agreement_ctes(export, masks),
     ]
     return f"""WITH {", ".join(ctes)}
-        SELECT {record_json(agreement)}
+        SELECT {record_json(f"COALESCE(ag.json, {unannotated})")}
         FROM {Statement._meta.db_table} s
         JOIN {Document._meta.db_table} d ON d.id = s.document_id
         LEFT JOIN {NAMES_SQL} ss ON ss.id = s.suggested_source_id
         LEFT JOIN per_statement ps ON ps.statement_id = s.id
         LEFT JOIN gold gj ON gj.statement_id = s.id
-        {agreement_joins}
+        LEFT JOIN agreement ag ON ag.statement_id = s.id
         WHERE s.id IN ({chosen})
         ORDER BY s.document_id, s.position"""
 
