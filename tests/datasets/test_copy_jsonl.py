@@ -18,7 +18,16 @@ from django.utils import timezone
 from annotator.datasets.postgres_jsonl import MASK_BITS, copy_jsonl, rounded_json
 from annotator.datasets.selection import DatasetExport
 from annotator.datasets.writers import jsonl_chunks, write_jsonl_export
-from annotator.models import Annotation, Document, GoldLabel, Label, LabelGroup, Source, Statement
+from annotator.models import (
+    Annotation,
+    Document,
+    GoldLabel,
+    Label,
+    LabelGroup,
+    ProjectLabelGroup,
+    Source,
+    Statement,
+)
 from annotator.vocabulary.services import schema_entry_add
 from tests.helpers import label
 
@@ -175,3 +184,12 @@ def test_rounding_is_pythons_round_and_repr(postgres_only, db):
         rounded = [row[0] for row in cursor.fetchall()]
     assert rounded == [json.dumps(round(value, 4)) for value in values]
     assert json.dumps(round(0.00015, 4)) == "0.0001" and json.dumps(round(1 / 32, 4)) == "0.0312"
+
+
+def test_a_schema_without_label_groups_matches(postgres_only, demo, awkward):
+    ProjectLabelGroup.objects.filter(project=demo).delete()
+    export = DatasetExport(project=demo)
+    assert export.groups == []
+    copied, streamed = both(export)
+    assert copied == streamed
+    assert parsed(streamed)[0]["agreement"]["labels"] == {}
