@@ -432,5 +432,8 @@ def copy_jsonl(export: DatasetExport, out: IO[bytes]) -> None:
         raw = cursor.cursor  # psycopg2's own cursor: mogrify and copy_expert
         query = jsonl_query(export, raw.mogrify(chosen, params).decode())
         sink = _Blocks(out)
-        raw.copy_expert(f"COPY ({query}) TO STDOUT WITH {COPY_OPTIONS}", sink)
+        # The driver's own cursor raises the driver's errors: as Django's, as any query would
+        # (export_dataset reports a lost connection as a DatabaseError).
+        with connection.wrap_database_errors:
+            raw.copy_expert(f"COPY ({query}) TO STDOUT WITH {COPY_OPTIONS}", sink)
         sink.flush()
