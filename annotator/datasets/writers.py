@@ -1,5 +1,5 @@
-"""The dataset writers: jsonl (one record per statement), csv (one row per annotation;
-PostgreSQL's COPY where available, the streaming writer elsewhere, byte for byte the same), xlsx
+"""The dataset writers: jsonl (one record per statement) and csv (one row per annotation), each
+PostgreSQL's COPY where available and the streaming writer elsewhere, byte for byte the same; xlsx
 (sheets of statements, annotations and sources) and parquet (the jsonl records as a typed
 table). Each writes into a binary stream as the records come."""
 
@@ -19,6 +19,7 @@ from django.db.models import Q
 
 from ..models import Source
 from .postgres import copy_csv
+from .postgres_jsonl import copy_jsonl
 from .safety import spreadsheet_row
 from .selection import BATCH, DatasetExport, batched, timestamp
 from .xlsx import XLSX_MAX_ROWS, StreamingWorkbook
@@ -76,6 +77,14 @@ def write_csv(export: DatasetExport, out: IO[bytes]) -> None:
 def write_jsonl(records: Iterable[dict], out: IO[bytes]) -> None:
     for chunk in jsonl_chunks(records):
         out.write(chunk.encode())
+
+
+def write_jsonl_export(export: DatasetExport, out: IO[bytes]) -> None:
+    """The jsonl export: PostgreSQL's COPY where available, the streaming writer elsewhere."""
+    if connection.vendor == "postgresql":
+        copy_jsonl(export, out)
+        return
+    write_jsonl(export.records(), out)
 
 
 LABELLING_HEADER = ["source", "source_mention", "source_reliability", "info_credibility",
@@ -259,7 +268,7 @@ def write_parquet(export: DatasetExport, out: IO[bytes]) -> None:
 
 
 DATA_WRITERS = {
-    "jsonl": lambda export, out: write_jsonl(export.records(), out),
+    "jsonl": write_jsonl_export,
     "csv": write_csv,
     "xlsx": write_xlsx,
     "parquet": write_parquet,
