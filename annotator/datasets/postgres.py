@@ -84,6 +84,25 @@ def label_masks_sql(owner_column: str, through: str) -> str:
     )
 
 
+def label_mask_sql(owner_column: str, through: str, owner: str) -> str:
+    """One labelled object's labels as one bigint, read through the (owner, label) index: a
+    join LATERAL to rows in the export's order, where a mask per object for all objects at
+    once (a hash aggregate, then a hash join of a million rows) costs more. The bit of a
+    label is read from an array by its id (bit_of)."""
+    return (
+        "SELECT bit_or((SELECT bits FROM bit_of)[t.label_id - (SELECT base FROM bit_of)]) "
+        f"AS mask FROM {through} t WHERE t.{owner_column} = {owner}"
+    )
+
+
+def mask_names_sql(export: DatasetExport, mask: str) -> str:
+    """g0, g1, ... of one mask, neutralised, as `label_names_sql` writes them; joined
+    LATERAL, PostgreSQL memoizes it per distinct mask (few: combinations actually chosen)."""
+    columns = _group_columns(export, "b", "b.rank")
+    grouped = f"SELECT {mask} AS mask{columns} FROM bits b WHERE {mask} & b.bit <> 0"
+    return _neutralised_groups(export, "mask", grouped)
+
+
 def label_names_sql(export: DatasetExport, masks: str) -> str:
     """g0, g1, ... for each distinct mask (few: combinations actually chosen), in the
     labels' order (position, then name by code point), as `label_columns_sql` writes them,
@@ -121,13 +140,17 @@ def label_ctes(export: DatasetExport) -> tuple[list[str], dict[str, str]]:
     ctes = [
         "bits AS (SELECT id, group_id, key, rank, 1::bigint << (rank - 1)::int AS bit "
         f"FROM ({ranked}) r)",
-        f"amasks AS ({label_masks_sql('annotation_id', annotation_through)})",
+        # Each label's bit at its id (0 between): bits[label_id - base].
+        "bit_of AS MATERIALIZED (SELECT array_agg(coalesce(b.bit, 0) ORDER BY i) AS bits, "
+        "min(i) - 1 AS base FROM generate_series((SELECT min(id) FROM bits), "
+        "(SELECT max(id) FROM bits)) i LEFT JOIN bits b ON b.id = i)",
         f"gmasks AS ({label_masks_sql('goldlabel_id', gold_through)})",
-        f"anames AS MATERIALIZED ({label_names_sql(export, 'amasks')})",
         f"gnames AS MATERIALIZED ({label_names_sql(export, 'gmasks')})",
     ]
+    annotation_mask = label_mask_sql("annotation_id", annotation_through, "a.id")
     joins = {
-        "a": "LEFT JOIN amasks am ON am.owner = a.id LEFT JOIN anames al ON al.mask = am.mask",
+        "a": f"LEFT JOIN LATERAL ({annotation_mask}) am ON true "
+        f"LEFT JOIN LATERAL ({mask_names_sql(export, 'am.mask')}) al ON true",
         "g": "LEFT JOIN gmasks gm ON gm.owner = g.id LEFT JOIN gnames gl ON gl.mask = gm.mask",
     }
     return ctes, joins
