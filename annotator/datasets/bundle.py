@@ -6,10 +6,12 @@ documents from) and ``PATH.card.md`` (the dataset card). Written as three files 
 from __future__ import annotations
 
 import shlex
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import yaml
 
+from .forked_copy import csv_forked
 from .selection import DatasetExport, export_snapshot
 from .writers import DATA_WRITERS, write_jsonl
 
@@ -42,6 +44,13 @@ def export_command(export: DatasetExport, fmt: str, output: str) -> str:
     return shlex.join(parts)
 
 
+def data_forked(export: DatasetExport, fmt: str, path: Path, wrap) -> AbstractContextManager[bool]:
+    """The csv's data written by a child process meanwhile (forked_copy), where it can be."""
+    if fmt == "csv" and wrap is None:
+        return csv_forked(export, path)
+    return nullcontext(False)
+
+
 def dataset_write(*, export: DatasetExport, fmt: str, path: Path, wrap=None) -> list[Path]:
     """Write PATH, PATH.documents.jsonl and PATH.card.md; return the three paths.
 
@@ -56,9 +65,9 @@ def dataset_write(*, export: DatasetExport, fmt: str, path: Path, wrap=None) -> 
     from .card import dataset_card  # numpy and the templates: only an export needs them
 
     try:
-        with export_snapshot():
-            # The card first: its arrays are freed before the data's writer (pyarrow's) takes
-            # memory of its own, so the two peaks do not add up.
+        with export_snapshot(), data_forked(export, fmt, partials[0], wrap) as forked:
+            # The card first: its arrays are freed before the data's writer (pyarrow's)
+            # takes memory of its own, so the two peaks do not add up.
             card = dataset_card(
                 export=export,
                 fmt=fmt,
@@ -66,8 +75,9 @@ def dataset_write(*, export: DatasetExport, fmt: str, path: Path, wrap=None) -> 
                 documents_name=documents_name,
                 command=export_command(export, fmt, str(path)),
             )
-            with partials[0].open("wb") as out:
-                DATA_WRITERS[fmt](export, wrap(out) if wrap else out)
+            if not forked:
+                with partials[0].open("wb") as out:
+                    DATA_WRITERS[fmt](export, wrap(out) if wrap else out)
             with partials[1].open("wb") as out:
                 write_jsonl(export.document_records(), out)
         partials[2].write_text(card, encoding="utf-8")

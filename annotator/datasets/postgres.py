@@ -13,6 +13,7 @@ What the SQL reproduces of the Python writer:
 
 from __future__ import annotations
 
+import json
 from typing import IO
 
 from django.db import connection, transaction
@@ -83,6 +84,25 @@ def label_masks_sql(owner_column: str, through: str) -> str:
     )
 
 
+def label_mask_sql(owner_column: str, through: str, owner: str) -> str:
+    """One labelled object's labels as one bigint, read through the (owner, label) index: a
+    join LATERAL to rows in the export's order, where a mask per object for all objects at
+    once (a hash aggregate, then a hash join of a million rows) costs more. The bit of a
+    label is read from an array by its id (bit_of)."""
+    return (
+        "SELECT bit_or((SELECT bits FROM bit_of)[t.label_id - (SELECT base FROM bit_of)]) "
+        f"AS mask FROM {through} t WHERE t.{owner_column} = {owner}"
+    )
+
+
+def mask_names_sql(export: DatasetExport, mask: str) -> str:
+    """g0, g1, ... of one mask, neutralised, as `label_names_sql` writes them; joined
+    LATERAL, PostgreSQL memoizes it per distinct mask (few: combinations actually chosen)."""
+    columns = _group_columns(export, "b", "b.rank")
+    grouped = f"SELECT {mask} AS mask{columns} FROM bits b WHERE {mask} & b.bit <> 0"
+    return _neutralised_groups(export, "mask", grouped)
+
+
 def label_names_sql(export: DatasetExport, masks: str) -> str:
     """g0, g1, ... for each distinct mask (few: combinations actually chosen), in the
     labels' order (position, then name by code point), as `label_columns_sql` writes them,
@@ -120,13 +140,17 @@ def label_ctes(export: DatasetExport) -> tuple[list[str], dict[str, str]]:
     ctes = [
         "bits AS (SELECT id, group_id, key, rank, 1::bigint << (rank - 1)::int AS bit "
         f"FROM ({ranked}) r)",
-        f"amasks AS ({label_masks_sql('annotation_id', annotation_through)})",
+        # Each label's bit at its id (0 between): bits[label_id - base].
+        "bit_of AS MATERIALIZED (SELECT array_agg(coalesce(b.bit, 0) ORDER BY i) AS bits, "
+        "min(i) - 1 AS base FROM generate_series((SELECT min(id) FROM bits), "
+        "(SELECT max(id) FROM bits)) i LEFT JOIN bits b ON b.id = i)",
         f"gmasks AS ({label_masks_sql('goldlabel_id', gold_through)})",
-        f"anames AS MATERIALIZED ({label_names_sql(export, 'amasks')})",
         f"gnames AS MATERIALIZED ({label_names_sql(export, 'gmasks')})",
     ]
+    annotation_mask = label_mask_sql("annotation_id", annotation_through, "a.id")
     joins = {
-        "a": "LEFT JOIN amasks am ON am.owner = a.id LEFT JOIN anames al ON al.mask = am.mask",
+        "a": f"LEFT JOIN LATERAL ({annotation_mask}) am ON true "
+        f"LEFT JOIN LATERAL ({mask_names_sql(export, 'am.mask')}) al ON true",
         "g": "LEFT JOIN gmasks gm ON gm.owner = g.id LEFT JOIN gnames gl ON gl.mask = gm.mask",
     }
     return ctes, joins
@@ -137,11 +161,45 @@ def span_sql(alias: str) -> str:
     return f"'[' || {alias}.source_mention_start || ', ' || {alias}.source_mention_end || ']'"
 
 
-def labelling_sql(export: DatasetExport, alias: str, labels: str, source: str) -> list[str]:
-    """The labelling columns; the source's name and the labels come neutralised from their
-    CTEs (`names`, the label CTEs)."""
+LOOKUP_SPAN = 1 << 16  # ids a lookup array may span; beyond, a jsonb object
+
+
+def _array_item(value: str | None) -> str:
+    if value is None:
+        return "NULL"
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class Lookups:
+    """Names by id (sources, people), neutralised in Python once each, that the query reads
+    as constants: an array subscripted by the id itself ('[low:high]={...}'), where a join
+    would copy each of a million rows once more. Each use adds its parameter to `params`, so
+    the SQL must be built in the order of its text."""
+
+    def __init__(self, names: dict[str, dict[int, str]]):
+        self.literals = {kind: self._literal(values) for kind, values in names.items()}
+        self.params: list = []
+
+    @staticmethod
+    def _literal(values: dict[int, str]) -> tuple[str, str]:
+        cells = dict(zip(values, spreadsheet_row(list(values.values())), strict=True))
+        low, high = min(cells, default=1), max(cells, default=0)
+        if high - low < LOOKUP_SPAN:
+            items = ",".join(_array_item(cells.get(pk)) for pk in range(low, high + 1))
+            bounds = f"[{low}:{high}]=" if cells else ""
+            return "(%s::text[])[{key}]", f"{bounds}{{{items}}}"
+        return "(%s::jsonb ->> {key}::text)", json.dumps({str(k): v for k, v in cells.items()})
+
+    def name(self, kind: str, key: str) -> str:
+        template, literal = self.literals[kind]
+        self.params.append(literal)
+        return template.format(key=key)
+
+
+def labelling_sql(export: DatasetExport, alias: str, labels: str, lookups: Lookups) -> list[str]:
+    """The labelling columns; the labels come neutralised from their CTEs."""
     return [
-        f"{source}.name",
+        lookups.name("sources", f"{alias}.source_id"),
         neutralised(f"{alias}.source_mention"),
         plain(f"{alias}.source_reliability"),
         plain(f"{alias}.info_credibility"),
@@ -156,39 +214,33 @@ def _columns(expressions: list[str]) -> str:
     return ", ".join(f"{expression} AS c{index}" for index, expression in enumerate(expressions))
 
 
-# A subquery with OFFSET 0 is planned on its own (PostgreSQL does not pull it up into the
-# join), so its expressions are worked out once per row of its own table, while the planner
-# keeps its row estimates (a MATERIALIZED CTE would hide them and skew the joins).
-NAMES_SQL = f"(SELECT id, {neutralised('name')} AS name FROM {Source._meta.db_table} OFFSET 0)"
-
-
 STATEMENT_WIDTH = 9  # the statement's own columns, before its gold label's
 
 
-def gold_sql(export: DatasetExport) -> list[str]:
+def gold_sql(export: DatasetExport, lookups: Lookups) -> list[str]:
     """The gold label's columns (alias g)."""
     return [
-        *labelling_sql(export, "g", "gl", "gsrc"),
-        plain("g.method"), "pd.name", neutralised("g.rationale"), span_sql("g"),
+        *labelling_sql(export, "g", "gl", lookups), plain("g.method"),
+        lookups.name("people", "g.decided_by_id"), neutralised("g.rationale"), span_sql("g"),
     ]  # fmt: skip
 
 
-def statements_sql(export: DatasetExport, chosen: str, gold_labels_join: str) -> str:
+def statements_sql(export: DatasetExport, lookups: Lookups, gold_labels_join: str) -> str:
     """The statement columns (c0, c1, ...) with the document's, the suggested source's and
     the gold label's (after the first STATEMENT_WIDTH), once per statement (not per
-    annotation)."""
+    annotation). The chosen statements' parameters follow the lookups'."""
     expressions = [
         "s.id", "d.id", neutralised("d.title"), "s.position", neutralised("s.text"),
-        "s.start", 's."end"', plain("d.language"), "ss.name", *gold_sql(export),
+        "s.start", 's."end"', plain("d.language"),
+        lookups.name("sources", "s.suggested_source_id"), *gold_sql(export, lookups),
     ]  # fmt: skip
+    chosen, chosen_params = export.statements().values("pk").order_by().query.sql_with_params()
+    lookups.params.extend(chosen_params)
     return f"""(SELECT {_columns(expressions)}
         FROM {Statement._meta.db_table} s
         JOIN {Document._meta.db_table} d ON d.id = s.document_id
-        LEFT JOIN {NAMES_SQL} ss ON ss.id = s.suggested_source_id
         LEFT JOIN {GoldLabel._meta.db_table} g ON g.statement_id = s.id
-        LEFT JOIN {NAMES_SQL} gsrc ON gsrc.id = g.source_id
         {gold_labels_join}
-        LEFT JOIN people pd ON pd.user_id = g.decided_by_id
         WHERE s.id IN ({chosen}) OFFSET 0)"""
 
 
@@ -196,36 +248,33 @@ def copy_query(export: DatasetExport) -> tuple[str, list]:
     """The SELECT behind the csv, with its parameters.
 
     At a million annotations the time goes per output row, so what belongs to a smaller
-    table is worked out before the join, in a subquery of its own: the source names and
-    pseudonyms (neutralised once each), the statements with their documents and gold labels,
+    table is worked out before the join: the source names and pseudonyms in Python (once
+    each), the statements with their documents and gold labels in a subquery of their own,
     the label columns per distinct combination of labels."""
-    chosen, chosen_params = export.statements().values("pk").order_by().query.sql_with_params()
-    pseudonyms = list(export.people.items()) or [(None, None)]
-    names = spreadsheet_row([name for _user, name in pseudonyms])
-    people = [(user, name) for (user, _name), name in zip(pseudonyms, names, strict=True)]
-    people_sql = ", ".join(["(%s::bigint, %s::text)"] * len(people))
+    sources = dict(Source.objects.values_list("pk", "name"))
+    lookups = Lookups({"sources": sources, "people": export.people})
     ctes, label_joins = label_ctes(export)
-    statement_columns = [f"st.c{index}" for index in range(STATEMENT_WIDTH)]
-    gold_width = len(gold_sql(export))
+    annotation_columns = [
+        lookups.name("people", "a.annotator_id"), *labelling_sql(export, "a", "al", lookups),
+        f"to_char(a.submitted_at AT TIME ZONE 'UTC', '{TIMESTAMP_SQL}')",
+    ]  # fmt: skip
+    statements = statements_sql(export, lookups, label_joins["g"])
+    gold_width = len(gold_sql(export, Lookups({"sources": {}, "people": {}})))
     gold_columns = [f"st.c{STATEMENT_WIDTH + index}" for index in range(gold_width)]
     columns = [
-        *statement_columns, "p.name", *labelling_sql(export, "a", "al", "asrc"),
-        f"to_char(a.submitted_at AT TIME ZONE 'UTC', '{TIMESTAMP_SQL}')", *gold_columns[:-1],
-        span_sql("a"), neutralised("a.guidelines_version"), "a.seconds_spent", gold_columns[-1],
+        *[f"st.c{index}" for index in range(STATEMENT_WIDTH)], *annotation_columns,
+        *gold_columns[:-1], span_sql("a"), neutralised("a.guidelines_version"),
+        "a.seconds_spent", gold_columns[-1],
     ]  # fmt: skip
     sql = f"""
-        WITH people(user_id, name) AS (VALUES {people_sql}),
-        {", ".join(ctes)}
+        WITH {", ".join(ctes)}
         SELECT {", ".join(columns)}
-        FROM {statements_sql(export, chosen, label_joins["g"])} st
+        FROM {statements} st
         LEFT JOIN {Annotation._meta.db_table} a ON a.statement_id = st.c0 AND a.status = %s
-        LEFT JOIN people p ON p.user_id = a.annotator_id
-        LEFT JOIN {NAMES_SQL} asrc ON asrc.id = a.source_id
         {label_joins["a"]}
         ORDER BY st.c1, st.c3, a.annotator_id
     """
-    params = [value for pair in people for value in pair]
-    return sql, [*params, *chosen_params, Annotation.Status.SUBMITTED]
+    return sql, [*lookups.params, Annotation.Status.SUBMITTED]
 
 
 class _CrlfRows:
@@ -250,14 +299,24 @@ class _CrlfRows:
         self.parts, self.size = [], 0
 
 
+def mogrified_copy(export: DatasetExport, raw) -> str:
+    """The COPY statement of the csv's rows, its parameters bound by psycopg2's cursor `raw`."""
+    sql, params = copy_query(export)
+    return f"COPY ({raw.mogrify(sql, params).decode()}) TO STDOUT WITH (FORMAT csv)"
+
+
+def copy_rows(raw, copy: str, out: IO[bytes]) -> None:
+    """Run `copy` (mogrified_copy) on psycopg2's cursor `raw`, inside a transaction, into
+    `out` with CRLF line ends."""
+    for name, value in SETTINGS.items():
+        raw.execute(f"SET LOCAL {name} = '{value}'")
+    sink = _CrlfRows(out)
+    raw.copy_expert(copy, sink)
+    sink.flush()
+
+
 def copy_csv(export: DatasetExport, out: IO[bytes]) -> None:
     """Write the csv rows (no header) with COPY."""
-    sql, params = copy_query(export)
     with transaction.atomic(), connection.cursor() as cursor:
-        for name, value in SETTINGS.items():
-            cursor.execute(f"SET LOCAL {name} = '{value}'")
         raw = cursor.cursor  # psycopg2's own cursor: mogrify and copy_expert
-        query = raw.mogrify(sql, params).decode()
-        sink = _CrlfRows(out)
-        raw.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", sink)
-        sink.flush()
+        copy_rows(raw, mogrified_copy(export, raw), out)

@@ -62,12 +62,16 @@ def csv_chunks(export: DatasetExport) -> Iterator[str]:
     yield buffer.getvalue()
 
 
+def csv_header_bytes(export: DatasetExport) -> bytes:
+    buffer = io.StringIO()
+    csv_writer(buffer).writerow(spreadsheet_row(export.csv_header()))
+    return buffer.getvalue().encode()
+
+
 def write_csv(export: DatasetExport, out: IO[bytes]) -> None:
     """The csv export: PostgreSQL's COPY where available, the streaming writer elsewhere."""
     if connection.vendor == "postgresql":
-        buffer = io.StringIO()
-        csv_writer(buffer).writerow(spreadsheet_row(export.csv_header()))
-        out.write(buffer.getvalue().encode())
+        out.write(csv_header_bytes(export))
         copy_csv(export, out)
         return
     for chunk in csv_chunks(export):

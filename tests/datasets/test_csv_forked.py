@@ -1,0 +1,75 @@
+"""The csv's data file written by a child process in the export's snapshot while the card is
+written (forked_copy), and the names the COPY reads as constants (postgres.Lookups): the same
+bytes as the streaming writer."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from annotator.datasets.forked_copy import csv_forked
+from annotator.datasets.postgres import LOOKUP_SPAN, Lookups
+from annotator.datasets.selection import DatasetExport, export_snapshot
+from annotator.datasets.writers import csv_chunks
+from annotator.models import Annotation
+
+
+def test_a_child_process_writes_the_streaming_writers_bytes(
+    postgres_only, transactional_demo, tmp_path
+):
+    export = DatasetExport(project=transactional_demo)
+    path = tmp_path / "forked.csv"
+    with export_snapshot(), csv_forked(export, path) as forked:
+        assert forked
+    assert path.read_bytes() == "".join(csv_chunks(export)).encode()
+    submitted = Annotation.objects.submitted().filter(statement__document__project=export.project)
+    assert path.read_bytes().count(b"\r\n") > submitted.count() > 0
+
+
+def test_the_command_writes_the_data_in_a_child_process(
+    postgres_only, transactional_demo, tmp_path
+):
+    path = tmp_path / "demo.csv"
+    call_command(
+        "export_dataset", "--project", transactional_demo.name, "--format", "csv",
+        "--output", str(path), stdout=io.StringIO(),
+    )  # fmt: skip
+    export = DatasetExport(project=transactional_demo)
+    assert path.read_bytes() == "".join(csv_chunks(export)).encode()
+    assert path.with_name("demo.csv.card.md").exists()
+
+
+def test_a_failed_child_raises_in_the_parent(postgres_only, transactional_demo, tmp_path):
+    export = DatasetExport(project=transactional_demo)
+    missing = tmp_path / "missing" / "x.csv"
+    with (
+        pytest.raises(OSError, match="No such file"),
+        export_snapshot(),
+        csv_forked(export, missing) as forked,
+    ):
+        assert forked
+
+
+def test_no_child_inside_a_savepoint(postgres_only, demo, tmp_path):
+    """A test's transaction is a savepoint: no snapshot to share, the caller writes the data."""
+    with export_snapshot(), csv_forked(DatasetExport(project=demo), tmp_path / "x") as forked:
+        assert not forked
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("far", [0, LOOKUP_SPAN])
+def test_names_by_id_read_the_same_near_and_far(postgres_only, db, far):
+    """Ids within LOOKUP_SPAN: an array; further apart: a jsonb object. Both neutralised, ""
+    as NULL, quotes and backslashes kept."""
+    names = {3: "=SUM(1)", 5: 'say "hi" \\ bye', 6: "", 7 + far: "KCNA"}
+    lookups = Lookups({"sources": names})
+    keys = [3, 4, 5, 6, 7 + far, None]
+    sql = lookups.name("sources", "v.k")
+    values = ", ".join(["(%s::bigint)"] * len(keys))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sql} FROM (VALUES {values}) v(k)", [*lookups.params, *keys])
+        read = [row[0] for row in cursor.fetchall()]
+    assert read == ["'=SUM(1)", None, 'say "hi" \\ bye', None, "KCNA", None]
