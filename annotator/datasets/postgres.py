@@ -319,4 +319,7 @@ def copy_csv(export: DatasetExport, out: IO[bytes]) -> None:
     """Write the csv rows (no header) with COPY."""
     with transaction.atomic(), connection.cursor() as cursor:
         raw = cursor.cursor  # psycopg2's own cursor: mogrify and copy_expert
-        copy_rows(raw, mogrified_copy(export, raw), out)
+        # The driver's own cursor raises the driver's errors: as Django's, as any query would
+        # (export_dataset reports a lost connection as a DatabaseError).
+        with connection.wrap_database_errors:
+            copy_rows(raw, mogrified_copy(export, raw), out)
