@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from .forked_copy import csv_forked
+from .forked_copy import data_forked
 from .selection import DatasetExport, export_snapshot
 from .writers import DATA_WRITERS, write_jsonl
 
@@ -44,10 +44,13 @@ def export_command(export: DatasetExport, fmt: str, output: str) -> str:
     return shlex.join(parts)
 
 
-def data_forked(export: DatasetExport, fmt: str, path: Path, wrap) -> AbstractContextManager[bool]:
-    """The csv's data written by a child process meanwhile (forked_copy), where it can be."""
-    if fmt == "csv" and wrap is None:
-        return csv_forked(export, path)
+def data_in_child(
+    export: DatasetExport, fmt: str, path: Path, wrap
+) -> AbstractContextManager[bool]:
+    """The data (csv, jsonl) written by a child process meanwhile (forked_copy), where it can
+    be: not where a wrapper must see the bytes as they are written."""
+    if wrap is None:
+        return data_forked(export, fmt, path)
     return nullcontext(False)
 
 
@@ -65,7 +68,7 @@ def dataset_write(*, export: DatasetExport, fmt: str, path: Path, wrap=None) -> 
     from .card import dataset_card  # numpy and the templates: only an export needs them
 
     try:
-        with export_snapshot(), data_forked(export, fmt, partials[0], wrap) as forked:
+        with export_snapshot(), data_in_child(export, fmt, partials[0], wrap) as forked:
             # The card first: its arrays are freed before the data's writer (pyarrow's)
             # takes memory of its own, so the two peaks do not add up.
             card = dataset_card(

@@ -1,4 +1,5 @@
-"""The csv's data file written by a child process while the parent writes the dataset card.
+"""The data file (csv or jsonl) written by a child process while the parent writes the
+dataset card.
 
 The two are independent reads of one snapshot, and on PostgreSQL the data's cost is the
 server's COPY: with the rows read in a child process (fork) on a second connection in the
@@ -18,15 +19,29 @@ import os
 import signal
 import threading
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Any
 
 from django.db import DatabaseError, connection
 
 from .postgres import copy_rows, mogrified_copy
+from .postgres_jsonl import copy_jsonl_rows, mogrified_jsonl_copy
 from .selection import DatasetExport
 from .writers import csv_header_bytes
+
+# What the child runs: its copy function (psycopg2 cursor, COPY statement, output).
+CopyRows = Callable[[Any, str, IO[bytes]], None]
+FORKED_FORMATS = ("csv", "jsonl")
+
+
+def data_copy(export: DatasetExport, fmt: str, raw) -> tuple[bytes, str, CopyRows]:
+    """The data file's header, its COPY statement (bound with psycopg2's cursor `raw`) and the
+    function that runs it, for a format in FORKED_FORMATS."""
+    if fmt == "csv":
+        return csv_header_bytes(export), mogrified_copy(export, raw), copy_rows
+    return b"", mogrified_jsonl_copy(export, raw), copy_jsonl_rows
 
 
 def can_fork() -> bool:
@@ -36,11 +51,11 @@ def can_fork() -> bool:
 
 
 @contextmanager
-def csv_forked(export: DatasetExport, path: Path) -> Iterator[bool]:
-    """While the block runs, a child process writes the csv to `path` (header and rows);
+def data_forked(export: DatasetExport, fmt: str, path: Path) -> Iterator[bool]:
+    """While the block runs, a child process writes the data file (csv or jsonl) to `path`;
     yields True, then waits for it and raises DatabaseError if it failed. Yields False (and
     writes nothing) where it cannot (see the module's docstring)."""
-    if not can_fork():
+    if fmt not in FORKED_FORMATS or not can_fork():
         yield False
         return
     from .binary_copy import snapshot_twin
@@ -50,8 +65,8 @@ def csv_forked(export: DatasetExport, path: Path) -> Iterator[bool]:
             yield False
             return
         # Built here, in the parent's snapshot and with its connection: the child only copies.
-        header, query = csv_header_bytes(export), mogrified_copy(export, twin.cursor())
-        child = _ChildCopy(twin, query, header, path)
+        header, query, copy = data_copy(export, fmt, twin.cursor())
+        child = _ChildCopy(twin, (header, query, copy), path)
         try:
             yield True
         except BaseException:
@@ -64,22 +79,23 @@ class _ChildCopy:
     """The forked child: COPY into the file, then leave with os._exit (no cleanup of the
     parent's objects, whose sockets it shares); its error message comes back through a pipe."""
 
-    def __init__(self, twin, query: str, header: bytes, path: Path):
+    def __init__(self, twin, plan: tuple[bytes, str, CopyRows], path: Path):
         read_end, write_end = os.pipe()
         self.pid = os.fork()
         if self.pid == 0:  # the child
             os.close(read_end)
-            self._run(twin, query, header, path, write_end)
+            self._run(twin, plan, path, write_end)
         os.close(write_end)
         self.errors = read_end
 
     @staticmethod
-    def _run(twin, query: str, header: bytes, path: Path, errors: int) -> None:
+    def _run(twin, plan: tuple[bytes, str, CopyRows], path: Path, errors: int) -> None:
+        header, query, copy = plan
         status = 1
         try:
             with path.open("wb") as out:
                 out.write(header)
-                copy_rows(twin.cursor(), query, out)
+                copy(twin.cursor(), query, out)
             status = 0
         except BaseException as error:
             kind = "database" if isinstance(error, connection.Database.Error) else "other"

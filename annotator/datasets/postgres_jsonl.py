@@ -423,17 +423,29 @@ class _Blocks:
         self.parts, self.size = [], 0
 
 
+def mogrified_jsonl_copy(export: DatasetExport, raw) -> str:
+    """The COPY statement of the jsonl's records, its parameters bound by psycopg2's cursor
+    `raw`."""
+    chosen, params = export.statements().values("pk").order_by().query.sql_with_params()
+    query = jsonl_query(export, raw.mogrify(chosen, params).decode())
+    return f"COPY ({query}) TO STDOUT WITH {COPY_OPTIONS}"
+
+
+def copy_jsonl_rows(raw, copy: str, out: IO[bytes]) -> None:
+    """Run `copy` (mogrified_jsonl_copy) on psycopg2's cursor `raw`, inside a transaction,
+    into `out`."""
+    for name, value in SETTINGS.items():
+        raw.execute(f"SET LOCAL {name} = '{value}'")
+    sink = _Blocks(out)
+    raw.copy_expert(copy, sink)
+    sink.flush()
+
+
 def copy_jsonl(export: DatasetExport, out: IO[bytes]) -> None:
     """Write the jsonl records with COPY."""
-    chosen, params = export.statements().values("pk").order_by().query.sql_with_params()
     with transaction.atomic(), connection.cursor() as cursor:
-        for name, value in SETTINGS.items():
-            cursor.execute(f"SET LOCAL {name} = '{value}'")
         raw = cursor.cursor  # psycopg2's own cursor: mogrify and copy_expert
-        query = jsonl_query(export, raw.mogrify(chosen, params).decode())
-        sink = _Blocks(out)
         # The driver's own cursor raises the driver's errors: as Django's, as any query would
         # (export_dataset reports a lost connection as a DatabaseError).
         with connection.wrap_database_errors:
-            raw.copy_expert(f"COPY ({query}) TO STDOUT WITH {COPY_OPTIONS}", sink)
-        sink.flush()
+            copy_jsonl_rows(raw, mogrified_jsonl_copy(export, raw), out)

@@ -1,6 +1,6 @@
-"""The csv's data file written by a child process in the export's snapshot while the card is
-written (forked_copy), and the names the COPY reads as constants (postgres.Lookups): the same
-bytes as the streaming writer."""
+"""The data file (csv, jsonl) written by a child process in the export's snapshot while the
+card is written (forked_copy), and the names the csv's COPY reads as constants
+(postgres.Lookups): the same bytes as the streaming writers."""
 
 from __future__ import annotations
 
@@ -10,36 +10,63 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from annotator.datasets.forked_copy import csv_forked
+from annotator.datasets.forked_copy import FORKED_FORMATS, data_forked
 from annotator.datasets.postgres import LOOKUP_SPAN, Lookups
 from annotator.datasets.selection import DatasetExport, export_snapshot
-from annotator.datasets.writers import csv_chunks
+from annotator.datasets.writers import csv_chunks, write_jsonl
 from annotator.models import Annotation
 
 
+def streaming_bytes(export: DatasetExport, fmt: str) -> bytes:
+    """The data file as the streaming (Python) writer makes it."""
+    if fmt == "csv":
+        return "".join(csv_chunks(export)).encode()
+    out = io.BytesIO()
+    write_jsonl(export.records(), out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("fmt", FORKED_FORMATS)
 def test_a_child_process_writes_the_streaming_writers_bytes(
-    postgres_only, transactional_demo, tmp_path
+    postgres_only, transactional_demo, tmp_path, fmt
 ):
     export = DatasetExport(project=transactional_demo)
-    path = tmp_path / "forked.csv"
-    with export_snapshot(), csv_forked(export, path) as forked:
+    path = tmp_path / f"forked.{fmt}"
+    with export_snapshot(), data_forked(export, fmt, path) as forked:
         assert forked
-    assert path.read_bytes() == "".join(csv_chunks(export)).encode()
+    assert path.read_bytes() == streaming_bytes(export, fmt)
     submitted = Annotation.objects.submitted().filter(statement__document__project=export.project)
-    assert path.read_bytes().count(b"\r\n") > submitted.count() > 0
+    assert submitted.count() > 0
+    if fmt == "csv":
+        assert path.read_bytes().count(b"\r\n") > submitted.count()
+    else:
+        assert path.read_bytes().count(b"\n") == export.statements().count()
 
 
+@pytest.mark.parametrize("fmt", FORKED_FORMATS)
 def test_the_command_writes_the_data_in_a_child_process(
-    postgres_only, transactional_demo, tmp_path
+    postgres_only, transactional_demo, tmp_path, fmt
 ):
-    path = tmp_path / "demo.csv"
+    path = tmp_path / f"demo.{fmt}"
     call_command(
-        "export_dataset", "--project", transactional_demo.name, "--format", "csv",
+        "export_dataset", "--project", transactional_demo.name, "--format", fmt,
         "--output", str(path), stdout=io.StringIO(),
     )  # fmt: skip
     export = DatasetExport(project=transactional_demo)
-    assert path.read_bytes() == "".join(csv_chunks(export)).encode()
-    assert path.with_name("demo.csv.card.md").exists()
+    assert path.read_bytes() == streaming_bytes(export, fmt)
+    assert path.with_name(f"demo.{fmt}.card.md").exists()
+
+
+def test_formats_without_a_copy_are_written_by_the_caller(
+    postgres_only, transactional_demo, tmp_path
+):
+    path = tmp_path / "x.xlsx"
+    with (
+        export_snapshot(),
+        data_forked(DatasetExport(project=transactional_demo), "xlsx", path) as forked,
+    ):
+        assert not forked
+    assert not path.exists()
 
 
 def test_a_failed_child_raises_in_the_parent(postgres_only, transactional_demo, tmp_path):
@@ -48,14 +75,17 @@ def test_a_failed_child_raises_in_the_parent(postgres_only, transactional_demo, 
     with (
         pytest.raises(OSError, match="No such file"),
         export_snapshot(),
-        csv_forked(export, missing) as forked,
+        data_forked(export, "csv", missing) as forked,
     ):
         assert forked
 
 
 def test_no_child_inside_a_savepoint(postgres_only, demo, tmp_path):
     """A test's transaction is a savepoint: no snapshot to share, the caller writes the data."""
-    with export_snapshot(), csv_forked(DatasetExport(project=demo), tmp_path / "x") as forked:
+    with (
+        export_snapshot(),
+        data_forked(DatasetExport(project=demo), "jsonl", tmp_path / "x") as forked,
+    ):
         assert not forked
     assert not (tmp_path / "x").exists()
 
