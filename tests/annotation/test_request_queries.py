@@ -98,11 +98,12 @@ def test_the_annotators_requests_cost_the_same_number_of_queries_at_any_size(
     assert small == {"form": 7, "save": 18, "next": 6}, small
 
 
-def test_a_save_takes_one_savepoint_only_for_the_insert(transactional_db, client):
+def test_a_save_takes_one_savepoint_only_for_the_insert(db, client):
     """Every savepoint is a round trip to create it and one to release it. The only one left
     guards the insert, whose unique constraint may meet a save of the same annotator in
-    another tab (the transaction must stay usable to read the annotation that won). Run
-    without the test's own transaction, which would turn the save's into a savepoint too."""
+    another tab (the transaction must stay usable to read the annotation that won). Inside
+    the test's own transaction the save's transaction is a savepoint too: two here, where
+    the admin's transaction and the unanimity check's savepoint made four."""
     project, user = project_of_size("savepoints", 2, 1)
     client.force_login(user)
     statement = next_statement(project=project, user=user)
@@ -110,7 +111,7 @@ def test_a_save_takes_one_savepoint_only_for_the_insert(transactional_db, client
     with CaptureQueriesContext(connection) as queries:
         assert client.post(add_url, annotation_form_data()).status_code == 302
     savepoints = [query["sql"] for query in queries if query["sql"].startswith("SAVEPOINT")]
-    assert len(savepoints) == 1, savepoints
+    assert len(savepoints) == 2, savepoints
     assert Annotation.objects.filter(statement=statement, annotator=user).exists()
 
 
