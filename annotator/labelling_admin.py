@@ -8,9 +8,11 @@
 - `LabelRevisionAdmin`: the label history, for leads.
 """
 
+from collections.abc import Iterable
+
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpResponseRedirect
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.translation import gettext as _
@@ -234,10 +236,20 @@ class LabellingForm(forms.ModelForm):
         for group in self.label_groups:
             value = self.cleaned_data.get(label_group_field_name(group))
             if group.multiple:
-                labels.extend(value or [])
+                labels.extend(multiple_choice_labels(value))
             elif value is not None:
                 labels.append(value)
         return labels
+
+
+def multiple_choice_labels(value) -> Iterable[Label]:
+    """A multiple-choice group's cleaned value: the chosen labels (a queryset already read by
+    the field's validation), or, with nothing chosen, the queryset's none(), which is not
+    read: testing it for truth would still build its SQL (the group joined) to find it empty,
+    on every save."""
+    if value is None or (isinstance(value, QuerySet) and value.query.is_empty()):
+        return []
+    return value
 
 
 def summary_rows(values: dict, labels: list[Label]) -> dict[str, str]:

@@ -6,7 +6,11 @@ import pytest
 from django.db.models import Count
 
 from annotator.adjudication.consensus import one_statement_votes, statement_votes
-from annotator.annotation.selectors import own_annotation, statement_for_annotation
+from annotator.annotation.selectors import (
+    document_neighbours,
+    own_annotation,
+    statement_for_annotation,
+)
 from annotator.compiled_queries import CompiledQuery
 from annotator.models import Annotation, Statement
 from tests import helpers
@@ -55,7 +59,7 @@ def test_a_stand_in_missing_from_the_query_is_refused():
 
 def test_the_forms_reads_give_what_the_orm_gives():
     alice, bob = make_user("alice", "Annotators"), make_user("bob", "Annotators")
-    document = DocumentFactory()
+    document = DocumentFactory(text="Eins ist hier. Zwei ist da. Drei ist dort.")
     document.project.annotators.add(alice)
     statement = document.statements.first()
     mine = statement_for_annotation(statement_id=statement.pk, user=alice)
@@ -67,6 +71,18 @@ def test_the_forms_reads_give_what_the_orm_gives():
     saved = annotated(statement, alice, grades="B2", labels=[label])
     assert own_annotation(statement_id=statement.pk, annotator_id=alice.pk) == saved
     assert own_annotation(statement_id=statement.pk, annotator_id=bob.pk) is None
+    # The user's own annotation, read with the statement.
+    assert mine.own_annotation_id is None
+    mine = statement_for_annotation(statement_id=statement.pk, user=alice)
+    assert (mine.own_annotation_id, mine.own_annotation_of) == (saved.pk, alice.pk)
+    assert statement_for_annotation(statement_id=statement.pk, user=bob).own_annotation_id is None
+    # The statements before and after, read with it, as the query of their own gives them.
+    for each in document.statements.all():
+        read = statement_for_annotation(statement_id=each.pk, user=alice)
+        assert set(document_neighbours(read)) == {"previous", "next"}
+        for side, neighbour in document_neighbours(read).items():
+            alone = document_neighbours(Statement.objects.get(pk=each.pk))[side]
+            assert (neighbour and neighbour.pk) == (alone and alone.pk), side
     annotated(statement, bob, grades="B2", labels=[label])
     votes = one_statement_votes(statement.pk)
     assert votes == statement_votes([statement.pk])[statement.pk]

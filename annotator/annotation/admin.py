@@ -9,6 +9,7 @@ of them, and only the author edits one.
 from functools import partial
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import csrf_protect_m
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponseRedirect, JsonResponse
@@ -43,7 +44,6 @@ from .selectors import (
     document_neighbours,
     label_definitions,
     next_statement,
-    own_annotation,
     statement_for_annotation,
 )
 from .services import DuplicateAnnotation, annotation_save, annotations_delete
@@ -252,13 +252,11 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
 
     def add_view(self, request, form_url="", extra_context=None):
         statement = self.statement_from_request(request)
-        # A POST is checked for a duplicate once, by the form.
-        existing = request.method != "POST" and (
-            own_annotation(statement_id=statement.pk, annotator_id=request.user.pk)
-        )
-        if existing:
+        # A POST is checked for a duplicate once, by the form. The user's annotation of the
+        # statement was read with it.
+        if request.method != "POST" and statement.own_annotation_id is not None:
             return HttpResponseRedirect(
-                reverse("admin:annotator_annotation_change", args=[existing.pk])
+                reverse("admin:annotator_annotation_change", args=[statement.own_annotation_id])
             )
         request.annotator_statement = statement
         try:
@@ -421,13 +419,17 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
             seconds_spent=form.seconds_spent(),
         )
 
+    @csrf_protect_m
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method == "POST" and "_autosave" in request.POST:
             stored = self.get_object(request, object_id) if object_id else None
             # An automatic save never turns a submitted annotation back into a draft.
             if stored is not None and stored.status == Annotation.Status.SUBMITTED:
                 return JsonResponse({"saved": False}, status=409)
-        return super().changeform_view(request, object_id, form_url, extra_context)
+        # Without the admin's transaction around a save: the only write is annotation_save,
+        # atomic itself (the admin's log and save_related write nothing here), and inside the
+        # admin's transaction its own was a savepoint, two more round trips on every save.
+        return self._changeform_view(request, object_id, form_url, extra_context)
 
     def response_add(self, request, obj, post_url_continue=None):
         return self.response_after_save(request, obj) or super().response_add(

@@ -15,7 +15,7 @@ from ..labelling_admin import LabellingForm, label_group_field_name
 from ..models import Annotation, Statement
 from .hotkeys import GRADE_HOTKEYS, label_hotkeys, with_hotkeys
 from .renderer import RENDERER, RenderedHereMixin, rendered_here
-from .selectors import labels_offered, own_annotation
+from .selectors import labels_offered, own_annotation_of_statement
 
 # The buttons (and the automatic save) that keep an unfinished annotation.
 UNFINISHED_ACTIONS = ("_save_draft", "_skip", "_autosave")
@@ -130,9 +130,7 @@ class AnnotationForm(LabellingForm):
         cleaned_data = super().clean()
         annotation = self.instance
         if annotation.statement_id and annotation.annotator_id and not self.errors:
-            duplicate = own_annotation(
-                statement_id=annotation.statement_id, annotator_id=annotation.annotator_id
-            )
+            duplicate = own_annotation_of_statement(annotation.statement, annotation.annotator_id)
             if duplicate is not None and duplicate.pk == annotation.pk:
                 duplicate = None  # the annotation itself
             # The same labels posted twice (a double click) are let through: saving then meets

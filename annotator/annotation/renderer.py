@@ -8,6 +8,7 @@ compares both, widget by widget.
 """
 
 from django import forms
+from django.contrib.admin.widgets import AutocompleteMixin
 from django.forms.renderers import DjangoTemplates
 from django.templatetags.static import static
 from django.utils.html import (
@@ -220,9 +221,10 @@ def rendered_here(widget):
     """The same widget (of one form instance), rendered by RENDERER when given no renderer."""
     widget_class = type(widget)
     if widget_class not in _RENDERED_HERE:
-        _RENDERED_HERE[widget_class] = type(
-            widget_class.__name__, (RenderedHereMixin, widget_class), {}
-        )
+        mixins = (RenderedHereMixin,)
+        if issubclass(widget_class, AutocompleteMixin):
+            mixins += (NothingChosenAutocompleteMixin,)
+        _RENDERED_HERE[widget_class] = type(widget_class.__name__, (*mixins, widget_class), {})
     widget.__class__ = _RENDERED_HERE[widget_class]
     return widget
 
@@ -230,6 +232,20 @@ def rendered_here(widget):
 class RenderedHereMixin:
     def _render(self, template_name, context, renderer=None):
         return super()._render(template_name, context, renderer or RENDERER)
+
+
+class NothingChosenAutocompleteMixin:
+    """The source picker lists only the chosen source (the others come by autocomplete). With
+    none chosen, as on most new annotations, Django's AutocompleteMixin.optgroups still builds
+    the SQL of a query for no id (`pk IN ()`, then not run): the same options without it."""
+
+    def optgroups(self, name, value, attr=None):
+        if any(str(item) not in self.choices.field.empty_values for item in value):
+            return super().optgroups(name, value, attr)
+        default = (None, [], 0)
+        if not self.is_required and not self.allow_multiple_selected:
+            default[1].append(self.create_option(name, "", "", False, 0))
+        return [default]
 
 
 # The page's scripts and styles (the admin's, the source picker's in the interface language)

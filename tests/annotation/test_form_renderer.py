@@ -1,6 +1,8 @@
 """The annotation form's widgets written in Python (annotation/renderer.py) give exactly the
 markup of Django's widget templates, escaping included."""
 
+import copy
+
 import pytest
 from django import forms
 from django.contrib import admin
@@ -9,8 +11,13 @@ from django.forms.renderers import DjangoTemplates
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
-from annotator.annotation.renderer import RENDERER
-from annotator.models import Annotation
+from annotator.annotation.renderer import (
+    RENDERER,
+    NothingChosenAutocompleteMixin,
+    rendered_here,
+)
+from annotator.models import Annotation, Source
+from annotator.request_ids import ValidIdsAutocompleteSelect
 
 TEMPLATES = DjangoTemplates()
 HOSTILE = "<script>alert(\"x\")</script> & 'quotes'"
@@ -71,3 +78,22 @@ def test_the_source_pickers_wrapper_matches_its_template(language, can, hidden):
         written = widget.render("source", 1, attrs={"id": "id_source"}, renderer=RENDERER)
         assert written == widget.render("source", 1, attrs={"id": "id_source"}, renderer=TEMPLATES)
     assert ("view_id_source" in written) == (can[3] and not hidden)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", [None, "", "abc", "chosen"])
+@pytest.mark.parametrize("required", [False, True])
+def test_the_source_picker_lists_what_djangos_autocomplete_lists(value, required):
+    """With nothing chosen it skips the autocomplete's query for no id: the same options."""
+    source = Source.objects.create(name=HOSTILE)
+    value = source.pk if value == "chosen" else value
+    rel_field = Annotation._meta.get_field("source")
+    picker = ValidIdsAutocompleteSelect(rel_field, admin.site)
+    field = forms.ModelChoiceField(Source.objects.all(), widget=picker, required=required)
+    django_widget = copy.deepcopy(field).widget
+    widget = rendered_here(field.widget)
+    assert isinstance(widget, NothingChosenAutocompleteMixin)
+    attrs = {"id": "id_source"}
+    written = widget.render("source", value, attrs=attrs, renderer=TEMPLATES)
+    assert written == django_widget.render("source", value, attrs=attrs, renderer=TEMPLATES)
+    assert ("&lt;script&gt;" in written) == (value == source.pk)
