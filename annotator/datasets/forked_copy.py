@@ -7,10 +7,11 @@ export's snapshot, the server's COPY runs on one core while the card's Python ru
 other. A thread would not do: the driver takes the interpreter lock for every row, and a
 busy card would hand it over only every few milliseconds.
 
-Only where it is safe and useful: PostgreSQL, a platform with fork, a single-threaded process
-(a fork copies only the calling thread; another's locks would stay taken in the child), no
-stream wrapper (the admin's job counts the bytes as they are written), and a snapshot that
-can be shared (binary_copy.snapshot_twin). Elsewhere the caller writes the data itself.
+Only where it is safe and useful: PostgreSQL, a platform with fork, a process with no other
+working thread (a fork copies only the calling thread; another's locks would stay taken in the
+child), no stream wrapper (the admin's job counts the bytes as they are written), and a
+snapshot that can be shared (binary_copy.snapshot_twin). Elsewhere the caller writes the data
+itself.
 """
 
 from __future__ import annotations
@@ -45,9 +46,17 @@ def data_copy(export: DatasetExport, fmt: str, raw) -> tuple[bytes, str, CopyRow
 
 
 def can_fork() -> bool:
-    return (
-        connection.vendor == "postgresql" and hasattr(os, "fork") and threading.active_count() == 1
-    )
+    return connection.vendor == "postgresql" and hasattr(os, "fork") and not _working_threads()
+
+
+def _working_threads() -> list[threading.Thread]:
+    """The other threads that may be working beside this one: a thread pool's or a threaded
+    server's (their threads are not daemons). A daemon thread (a development or test server
+    listening, a monitor) does not count: the child touches nothing it shares with any thread
+    (its own connection and file, then os._exit), and Python renews its own locks in the
+    child; the check is there so that a process busy in several threads is not copied."""
+    current = threading.current_thread()
+    return [t for t in threading.enumerate() if t is not current and not t.daemon]
 
 
 @contextmanager

@@ -5,6 +5,7 @@ card is written (forked_copy), and the names the csv's COPY reads as constants
 from __future__ import annotations
 
 import io
+import threading
 
 import pytest
 from django.core.management import call_command
@@ -103,3 +104,21 @@ def test_names_by_id_read_the_same_near_and_far(postgres_only, db, far):
         cursor.execute(f"SELECT {sql} FROM (VALUES {values}) v(k)", [*lookups.params, *keys])
         read = [row[0] for row in cursor.fetchall()]
     assert read == ["'=SUM(1)", None, 'say "hi" \\ bye', None, "KCNA", None]
+
+
+@pytest.mark.parametrize("daemon", [False, True])
+def test_no_child_beside_a_working_thread(postgres_only, transactional_demo, tmp_path, daemon):
+    """A thread pool's or a server's worker (not a daemon) keeps the data in this process; a
+    daemon thread (a test's live server) does not."""
+    export = DatasetExport(project=transactional_demo)
+    path = tmp_path / "x.csv"
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait, daemon=daemon)
+    thread.start()
+    try:
+        with export_snapshot(), data_forked(export, "csv", path) as forked:
+            assert forked is daemon
+    finally:
+        stop.set()
+        thread.join()
+    assert path.exists() is daemon
