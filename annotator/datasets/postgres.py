@@ -277,9 +277,8 @@ def copy_query(export: DatasetExport) -> tuple[str, list]:
     return sql, [*lookups.params, Annotation.Status.SUBMITTED]
 
 
-class _CrlfRows:
-    """COPY's row sink: each write is one row ending in LF; write it out ending in CRLF,
-    in blocks of about a megabyte."""
+class RowBlocks:
+    """COPY's row sink: each write is one row; written out in blocks of about a megabyte."""
 
     def __init__(self, out: IO[bytes]):
         self.out = out
@@ -287,8 +286,6 @@ class _CrlfRows:
         self.size = 0
 
     def write(self, row: bytes) -> None:
-        if row[-1:] == b"\n":
-            row = row[:-1] + b"\r\n"
         self.parts.append(row)
         self.size += len(row)
         if self.size >= 1 << 20:
@@ -299,27 +296,52 @@ class _CrlfRows:
         self.parts, self.size = [], 0
 
 
+class _CrlfRows(RowBlocks):
+    """Each row ending in LF written out ending in CRLF. The whole write is here, not a call
+    of the base's: it runs once per row, a million times per export."""
+
+    def write(self, row: bytes) -> None:
+        if row[-1:] == b"\n":
+            row = row[:-1] + b"\r\n"
+        self.parts.append(row)
+        self.size += len(row)
+        if self.size >= 1 << 20:
+            self.flush()
+
+
 def mogrified_copy(export: DatasetExport, raw) -> str:
     """The COPY statement of the csv's rows, its parameters bound by psycopg2's cursor `raw`."""
     sql, params = copy_query(export)
     return f"COPY ({raw.mogrify(sql, params).decode()}) TO STDOUT WITH (FORMAT csv)"
 
 
+def copy_into(raw, copy: str, out: IO[bytes], *, settings: dict, sink=RowBlocks) -> None:
+    """Run `copy` (a mogrified COPY ... TO STDOUT) on psycopg2's cursor `raw`, inside a
+    transaction, with `settings` for it, into `out` through a `sink` (RowBlocks or a kind)."""
+    for name, value in settings.items():
+        raw.execute(f"SET LOCAL {name} = '{value}'")
+    rows = sink(out)
+    raw.copy_expert(copy, rows)
+    rows.flush()
+
+
 def copy_rows(raw, copy: str, out: IO[bytes]) -> None:
     """Run `copy` (mogrified_copy) on psycopg2's cursor `raw`, inside a transaction, into
     `out` with CRLF line ends."""
-    for name, value in SETTINGS.items():
-        raw.execute(f"SET LOCAL {name} = '{value}'")
-    sink = _CrlfRows(out)
-    raw.copy_expert(copy, sink)
-    sink.flush()
+    copy_into(raw, copy, out, settings=SETTINGS, sink=_CrlfRows)
 
 
-def copy_csv(export: DatasetExport, out: IO[bytes]) -> None:
-    """Write the csv rows (no header) with COPY."""
+def copy_on_connection(mogrified, copy, out: IO[bytes]) -> None:
+    """Run a COPY on Django's connection, in a transaction: `mogrified(raw)` makes the
+    statement with psycopg2's own cursor, `copy(raw, statement, out)` runs it."""
     with transaction.atomic(), connection.cursor() as cursor:
         raw = cursor.cursor  # psycopg2's own cursor: mogrify and copy_expert
         # The driver's own cursor raises the driver's errors: as Django's, as any query would
         # (export_dataset reports a lost connection as a DatabaseError).
         with connection.wrap_database_errors:
-            copy_rows(raw, mogrified_copy(export, raw), out)
+            copy(raw, mogrified(raw), out)
+
+
+def copy_csv(export: DatasetExport, out: IO[bytes]) -> None:
+    """Write the csv rows (no header) with COPY."""
+    copy_on_connection(lambda raw: mogrified_copy(export, raw), copy_rows, out)

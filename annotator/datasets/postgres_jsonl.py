@@ -21,10 +21,9 @@ from __future__ import annotations
 import json
 from typing import IO
 
-from django.db import connection, transaction
-
 from ..labelling import ORDINAL_SCALES
 from ..models import Annotation, Document, GoldLabel, Label, Source, Statement
+from .postgres import copy_into, copy_on_connection
 from .selection import TIMESTAMP_SQL, DatasetExport
 from .statement_agreement import statement_agreement
 
@@ -404,25 +403,6 @@ def jsonl_query(export: DatasetExport, chosen: str) -> str:
         ORDER BY s.document_id, s.position"""
 
 
-class _Blocks:
-    """COPY's row sink: rows written out in blocks of about a megabyte."""
-
-    def __init__(self, out: IO[bytes]):
-        self.out = out
-        self.parts: list[bytes] = []
-        self.size = 0
-
-    def write(self, row: bytes) -> None:
-        self.parts.append(row)
-        self.size += len(row)
-        if self.size >= 1 << 20:
-            self.flush()
-
-    def flush(self) -> None:
-        self.out.write(b"".join(self.parts))
-        self.parts, self.size = [], 0
-
-
 def mogrified_jsonl_copy(export: DatasetExport, raw) -> str:
     """The COPY statement of the jsonl's records, its parameters bound by psycopg2's cursor
     `raw`."""
@@ -434,18 +414,9 @@ def mogrified_jsonl_copy(export: DatasetExport, raw) -> str:
 def copy_jsonl_rows(raw, copy: str, out: IO[bytes]) -> None:
     """Run `copy` (mogrified_jsonl_copy) on psycopg2's cursor `raw`, inside a transaction,
     into `out`."""
-    for name, value in SETTINGS.items():
-        raw.execute(f"SET LOCAL {name} = '{value}'")
-    sink = _Blocks(out)
-    raw.copy_expert(copy, sink)
-    sink.flush()
+    copy_into(raw, copy, out, settings=SETTINGS)
 
 
 def copy_jsonl(export: DatasetExport, out: IO[bytes]) -> None:
     """Write the jsonl records with COPY."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        raw = cursor.cursor  # psycopg2's own cursor: mogrify and copy_expert
-        # The driver's own cursor raises the driver's errors: as Django's, as any query would
-        # (export_dataset reports a lost connection as a DatabaseError).
-        with connection.wrap_database_errors:
-            copy_jsonl_rows(raw, mogrified_jsonl_copy(export, raw), out)
+    copy_on_connection(lambda raw: mogrified_jsonl_copy(export, raw), copy_jsonl_rows, out)
