@@ -107,6 +107,31 @@ _ROLE_GROUPS = CompiledQuery(
 )
 
 
+# The role groups as columns of a query a page runs anyway (role_groups_expressions): its
+# annotation names, and the group each one answers for.
+ROLE_GROUP_COLUMNS = {"user_in_annotators": ANNOTATORS_GROUP, "user_in_leads": LEADS_GROUP}
+
+
+def role_groups_expressions(user_id: int) -> dict[str, models.Exists]:
+    """Whether the user is in each role group, as annotations: a page that reads a row for the
+    user anyway learns the user's groups in the same query (role_groups_known) instead of one
+    query of its own."""
+    return {
+        column: models.Exists(Group.objects.filter(user__id=user_id, name=name))
+        for column, name in ROLE_GROUP_COLUMNS.items()
+    }
+
+
+def role_groups_known(user: User, row) -> None:
+    """What role_groups_expressions read with `row`, for this request: group_names asks no
+    more. The row is read in the same request, so a change of groups counts from the next
+    request on, as with group_names' own query."""
+    if user.is_authenticated and user.is_active and not hasattr(user, "_role_groups"):
+        user._role_groups = frozenset(
+            name for column, name in ROLE_GROUP_COLUMNS.items() if getattr(row, column)
+        )
+
+
 def is_superuser(user: User) -> bool:
     return bool(user.is_authenticated and user.is_active and user.is_superuser)
 

@@ -82,6 +82,8 @@ _STATEMENT_FOR_ANNOTATION = CompiledQuery(
             ),
             previous_statement_id=_neighbour_id("lt", "-position"),
             next_statement_id=_neighbour_id("gt", "position"),
+            # The user's role groups (roles.role_groups_known): one query less per request.
+            **roles.role_groups_expressions(user_id),
         )
         .filter(pk=statement_id)
     ),
@@ -93,10 +95,12 @@ _STATEMENT_FOR_ANNOTATION = CompiledQuery(
 def statement_for_annotation(*, statement_id: int, user) -> Statement | None:
     """The statement with its document, project and suggested source, whether `user`
     annotates the project (`user_annotates`), and the pk of `user`'s annotation of it
-    (`own_annotation_id`, None without one; `own_annotation_of`: whose it is)."""
+    (`own_annotation_id`, None without one; `own_annotation_of`: whose it is). The user's role
+    groups are read with it (roles.role_groups_known)."""
     statement = _STATEMENT_FOR_ANNOTATION.first(statement_id=int(statement_id), user_id=user.pk)
     if statement is not None:
         statement.own_annotation_of = user.pk
+        roles.role_groups_known(user, statement)
     return statement
 
 

@@ -94,8 +94,9 @@ def test_the_annotators_requests_cost_the_same_number_of_queries_at_any_size(
     # the unanimity check takes no savepoint of its own: two savepoints (4 statements) less.
     # The statement's query reads the user's annotation of it (the form's redirect, the
     # save's duplicate check) and its two neighbours (the form's links) too (form 9 -> 7,
-    # save 19 -> 18).
-    assert small == {"form": 7, "save": 18, "next": 6}, small
+    # save 19 -> 18). The user's role groups are read with the statement too (form 7 -> 6,
+    # save 18 -> 17).
+    assert small == {"form": 6, "save": 17, "next": 6}, small
 
 
 def test_a_save_takes_one_savepoint_only_for_the_insert(db, client):
@@ -136,3 +137,22 @@ def test_a_save_with_more_labels_runs_no_more_queries(db, client):
         saved = Annotation.objects.get(statement=statement, annotator=user)
         assert saved.labels.count() == 1 + len(chosen)
     assert counts[0] == counts[1]
+
+
+def test_the_role_groups_read_with_the_statement_count_from_the_next_request(db, client):
+    """The user's groups come with the statement's query, not from an earlier request: a user
+    taken out of the Annotators group is refused the form and the save at once, and a lead
+    who also annotates the project keeps the form."""
+    from django.contrib.auth.models import Group
+
+    project, user = project_of_size("roles", 2, 1)
+    client.force_login(user)
+    statement = next_statement(project=project, user=user)
+    add_url = reverse("admin:annotator_annotation_add") + f"?statement={statement.pk}"
+    assert client.get(add_url).status_code == 200
+    user.groups.remove(Group.objects.get(name="Annotators"))
+    assert client.get(add_url).status_code == 403
+    assert client.post(add_url, annotation_form_data()).status_code == 403
+    assert not Annotation.objects.filter(statement=statement, annotator=user).exists()
+    user.groups.add(Group.objects.get(name="Leads"))
+    assert client.get(add_url).status_code == 200
