@@ -10,12 +10,12 @@ template.
 
 from django import forms
 from django.contrib.admin.helpers import AdminField, AdminForm, Fieldline, Fieldset
-from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as django_catalogue
 
 from .hotkeys import HotkeyOptionsMixin, attrs_html
+from .markup import conditional_escape, format_html, format_html_join
 
 
 def fieldsets_html(adminform: AdminForm) -> SafeString:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import pgettext_lazy
 
 from ..models import InfoCredibility, LabelGroup, SourceReliability
 from ..vocabulary.hotkeys import hotkeys_assign
+from .markup import conditional_escape, format_html, format_html_join
 
 # The grades are typed as themselves.
 GRADE_HOTKEYS = {

@@ -11,16 +11,12 @@ from django import forms
 from django.contrib.admin.widgets import AutocompleteMixin
 from django.forms.renderers import DjangoTemplates
 from django.templatetags.static import static
-from django.utils.html import (
-    conditional_escape,
-    format_html,
-    format_html_join,
-    strip_spaces_between_tags,
-)
+from django.utils.html import strip_spaces_between_tags
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as django_catalogue
 
 from .hotkeys import attrs_html
+from .markup import conditional_escape, format_html, format_html_join
 
 # The templates that are nothing but django/forms/widgets/input.html.
 INPUT_TEMPLATES = frozenset(
