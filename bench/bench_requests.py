@@ -4,8 +4,8 @@ Builds two projects, each in a database of its own, of the same shape and differ
 (default: 1,000 statements / 10,000 annotations, and 100,000 statements / 1,000,000
 annotations; 10 annotators per statement, all submitted, generated inside PostgreSQL), opens
 every statement to one more annotator (`annotations_per_statement` = 11), and walks that
-annotator's queue with production settings (DEBUG off, persistent connection) through
-Django's test client in this process:
+annotator's queue with production settings (DEBUG off, persistent connection) and the WSGI
+entry point's start-up (config/wsgi.py) through Django's test client in this process:
 
   next   "Annotate next": the redirect to the next statement of the queue
   form   the annotation form
@@ -159,6 +159,9 @@ def measure(args) -> dict:
     client, done_client = Client(), Client()
     client.force_login(measured)
     done_client.force_login(finished)
+    # As a server starts (config/wsgi.py): the URLs and the admin loaded, the collector set.
+    import config.wsgi  # noqa: F401
+
     meter = Meter()
     for number in range(args.warmup + args.requests):
         record = number >= args.warmup

@@ -28,3 +28,15 @@ def test_django_setup_leaves_the_admin_modules_alone():
 def test_the_wsgi_application_loads_the_admin_before_its_first_request():
     loaded = loaded_after("import config.wsgi")
     assert {"annotator.admin", "annotator.annotation.admin"} <= loaded
+
+
+def test_the_wsgi_application_sets_the_collector_for_a_server():
+    """Start-up's objects frozen out of the cycle collector's reach, the young generation
+    collected less often (config/wsgi.py says why)."""
+    probe = "import gc, config.wsgi\nprint(gc.get_threshold()[0], gc.get_freeze_count() > 50_000)"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG": "1"}
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["20000", "True"]
