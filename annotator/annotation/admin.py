@@ -370,6 +370,7 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
         adminform = context["adminform"]
         form = adminform.form
         form.hotkeys_apply()
+        form.sources_known(statement.suggested_source, obj.source if obj is not None else None)
         if not adminform.readonly_fields:  # the annotator's own form (a lead reads it)
             context["annotation_fieldsets"] = fieldsets_html(adminform)
         context.update(

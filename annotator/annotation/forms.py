@@ -14,7 +14,7 @@ from ..labelling import GRADE_FIELDS, LABELLING_FIELDS, MENTION_SPAN_FIELDS, lab
 from ..labelling_admin import LabellingForm, label_group_field_name
 from ..models import Annotation, Statement
 from .hotkeys import GRADE_HOTKEYS, label_hotkeys, with_hotkeys
-from .renderer import RENDERER, RenderedHereMixin, rendered_here
+from .renderer import RENDERER, NothingChosenAutocompleteMixin, RenderedHereMixin, rendered_here
 from .selectors import labels_offered, own_annotation_of_statement
 
 # The buttons (and the automatic save) that keep an unfinished annotation.
@@ -92,6 +92,16 @@ class AnnotationForm(LabellingForm):
                 self.fields[name].required = False
             for group in self.label_groups:
                 self.fields[label_group_field_name(group)].required = False
+
+    def sources_known(self, *sources) -> None:
+        """Sources the page read already (the suggestion, the annotation's own): the picker
+        shows the chosen one of them without reading it again (NothingChosenAutocompleteMixin)."""
+        field = self.fields.get("source")
+        picker = getattr(field.widget, "widget", None) if field is not None else None
+        if isinstance(picker, NothingChosenAutocompleteMixin):
+            picker.known_choices = {
+                str(source.pk): source for source in sources if source is not None
+            }
 
     def hotkeys_apply(self) -> None:
         """Hotkeys and definitions on every choice, for showing the form (a save that

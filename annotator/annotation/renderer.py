@@ -233,15 +233,34 @@ class RenderedHereMixin:
 class NothingChosenAutocompleteMixin:
     """The source picker lists only the chosen source (the others come by autocomplete). With
     none chosen, as on most new annotations, Django's AutocompleteMixin.optgroups still builds
-    the SQL of a query for no id (`pk IN ()`, then not run): the same options without it."""
+    the SQL of a query for no id (`pk IN ()`, then not run): the same options without it.
+    With the chosen source one the page read already (`known_choices`, {value: instance}: the
+    statement's suggested source), the same option without the query that reads it again."""
+
+    known_choices: dict = {}
 
     def optgroups(self, name, value, attr=None):
-        if any(str(item) not in self.choices.field.empty_values for item in value):
+        chosen = {str(item) for item in value if str(item) not in self.choices.field.empty_values}
+        if chosen and not self.known_choice(chosen):
             return super().optgroups(name, value, attr)
         default = (None, [], 0)
         if not self.is_required and not self.allow_multiple_selected:
             default[1].append(self.create_option(name, "", "", False, 0))
+        if chosen:  # as AutocompleteMixin.optgroups writes the one option its query finds
+            instance = self.known_choices[next(iter(chosen))]
+            label = self.choices.field.label_from_instance(instance)
+            default[1].append(self.create_option(name, instance.pk, label, chosen, len(default[1])))
         return [default]
+
+    def known_choice(self, chosen: set[str]) -> bool:
+        """One value, read already, of a field whose choices are the whole table (a filtered
+        queryset might not offer it: that one asks the database)."""
+        return (
+            len(chosen) == 1
+            and next(iter(chosen)) in self.known_choices
+            and self.field.remote_field.field_name == self.field.remote_field.model._meta.pk.name
+            and not self.choices.queryset.query.has_filters()
+        )
 
 
 # The page's scripts and styles (the admin's, the source picker's in the interface language)
