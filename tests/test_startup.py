@@ -40,3 +40,43 @@ def test_the_wsgi_application_sets_the_collector_for_a_server():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["20000", "True"]
+
+
+# What the export command does not need before it works: the admin's and the
+# spreadsheet libraries, the statistics (numpy: only the dataset card, when it is written), the
+# template engine's libraries, the migration machinery, django.contrib.postgres's fields.
+UNNEEDED_BY_DATA_COMMANDS = (
+    "numpy",
+    "openpyxl",
+    "pyarrow",
+    "krippendorff",
+    "somajo",
+    "import_export.admin",
+    "import_export.resources",
+    "django.contrib.admin.templatetags.admin_list",
+    "annotator.templatetags.annotator_tags",
+    "django.db.migrations.autodetector",
+    "django.contrib.postgres.fields",
+    "annotator.datasets.xlsx",
+    "annotator.vocabulary.services",
+)
+
+
+def test_the_export_command_starts_without_the_modules_it_does_not_use():
+    """export_dataset loaded and its system checks run, as manage.py does before the export
+    begins."""
+    code = (
+        "import django; django.setup()\n"
+        "from django.core import checks\n"
+        "from django.core.management import load_command_class\n"
+        "command = load_command_class('annotator', 'export_dataset')\n"
+        "assert not checks.run_checks(tags=command.requires_system_checks)\n"
+        "import sys\n"
+        f"print(' '.join(m for m in {UNNEEDED_BY_DATA_COMMANDS!r} if m in sys.modules))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG": "1"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == []

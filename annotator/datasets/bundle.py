@@ -65,10 +65,12 @@ def dataset_write(*, export: DatasetExport, fmt: str, path: Path, wrap=None) -> 
     documents_name, card_name = companion_names(path.name)
     targets = [path, path.parent / documents_name, path.parent / card_name]
     partials = [target.with_name(f".{target.name}.partial") for target in targets]
-    from .card import dataset_card  # numpy and the templates: only an export needs them
-
     try:
         with export_snapshot(), data_in_child(export, fmt, partials[0], wrap) as forked:
+            # Imported here, once the child copies the data: numpy and the card's modules
+            # (only an export needs them) would delay its start by as long as they load.
+            from .card import dataset_card
+
             # The card first: its arrays are freed before the data's writer (pyarrow's)
             # takes memory of its own, so the two peaks do not add up.
             card = dataset_card(

@@ -18,7 +18,6 @@ from itertools import groupby, islice
 from operator import itemgetter
 
 from django.contrib.auth import get_user_model
-from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -217,6 +216,10 @@ class DatasetExport:
         gold = self.gold_labels()
         order = ("statement__document_id", "statement__position")
         if labels_inline():
+            # Here: PostgreSQL's csv and jsonl are COPYs that never come here, and the module
+            # imports django.contrib.postgres's fields, forms and ranges (10 ms of a command).
+            from django.contrib.postgres.expressions import ArraySubquery
+
             annotations = annotations.annotate(
                 label_ids=ArraySubquery(
                     Annotation.labels.through.objects.filter(annotation_id=OuterRef("pk")).values(

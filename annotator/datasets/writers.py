@@ -22,7 +22,6 @@ from .postgres import copy_csv
 from .postgres_jsonl import copy_jsonl
 from .safety import spreadsheet_row
 from .selection import BATCH, DatasetExport, batched, timestamp
-from .xlsx import XLSX_MAX_ROWS, StreamingWorkbook
 
 FORMATS = ("jsonl", "csv", "xlsx", "parquet")
 
@@ -179,10 +178,13 @@ class RowSpool:
                 yield from marshal.loads(self.file.read(int.from_bytes(size, "little")))
 
 
-def write_xlsx(export: DatasetExport, out: IO[bytes], *, max_rows: int = XLSX_MAX_ROWS) -> None:
+def write_xlsx(export: DatasetExport, out: IO[bytes], *, max_rows: int | None = None) -> None:
     """The three sheets through the streaming writer (xlsx.py); a sheet past Excel's row limit
-    continues in "NAME (2)", ... Every text cell is neutralised (safety.py)."""
-    workbook = StreamingWorkbook(out, max_rows=max_rows)
+    (`max_rows`, by default Excel's) continues in "NAME (2)", ... Every text cell is
+    neutralised (safety.py)."""
+    from .xlsx import XLSX_MAX_ROWS, StreamingWorkbook  # only this format needs the writer
+
+    workbook = StreamingWorkbook(out, max_rows=XLSX_MAX_ROWS if max_rows is None else max_rows)
     for title, (header, rows) in xlsx_sheets(export).items():
         workbook.write_sheet(title, spreadsheet_row(header), (spreadsheet_row(row) for row in rows))
     workbook.close()

@@ -14,11 +14,16 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from annotator.agreement.statistics import alpha_from_coincidences, krippendorff_alpha
+from annotator.agreement.statistics import (
+    CodedRatings,
+    alpha_from_coincidences,
+    coincidence_matrix,
+    krippendorff_alpha,
+)
 from annotator.datasets import card_totals as totals_module
 from annotator.datasets import coded
 from annotator.datasets.card import agreement_figures, grade_distribution, per_annotator
-from annotator.datasets.card_totals import AnnotationBlock, CardTotals
+from annotator.datasets.card_totals import AnnotationBlock, CardTotals, unit_coincidences
 from annotator.datasets.coded import (
     LabelMasks,
     card_totals,
@@ -118,6 +123,22 @@ def test_blocks_of_any_size_give_the_same_totals_and_the_reference_alpha(demo, b
     whole, _bits = card_totals(export, block_rows=100_000)
     assert figures(card_totals(export, block_rows=block_rows)[0]) == figures(whole)
     assert card_alphas(export, block_rows) == rounded(reference_alphas(export))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_coincidences_counted_pair_by_pair_are_the_reference_matrix(seed):
+    """Units of 1 to 12 values, some missing (-1), some units without a value at all."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(1, 13, size=400)
+    units = np.repeat(np.arange(len(sizes)), sizes)
+    values = rng.integers(-1, 6, size=len(units))
+    values[units % 17 == 0] = -1
+    expected = coincidence_matrix(CodedRatings(units, values, list(range(6))), "nominal")[1]
+    counted = unit_coincidences(units, values, 6)
+    assert counted.shape == (6, 6)
+    assert np.allclose(counted, expected, rtol=0, atol=1e-9)
+    assert counted.sum() > 0
+    assert not unit_coincidences(units[:1], values[:1], 6).any()  # one value pairs with none
 
 
 def block(statement, annotator, source, reliability, labels) -> AnnotationBlock:
