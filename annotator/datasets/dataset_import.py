@@ -42,7 +42,8 @@ from .dataset_import_checks import (
     date_value,
     statement_problems,
 )
-from .dataset_import_rows import RecordWriter
+from .dataset_import_keys import keys_checked_together
+from .dataset_import_rows import WRITTEN_MODELS, RecordWriter
 from .dataset_import_vocabulary import ImportOptions, Vocabulary
 from .selection import BATCH, batched
 
@@ -225,7 +226,10 @@ def dataset_import(
     if errors:
         raise DatasetImportError(errors[:MAX_ERRORS])
     schema_from_card(project=project, groups=vocabulary.schema(), changed_by=changed_by)
-    with CopyQueue() if copy_available() else nullcontext() as copies:
+    with (
+        keys_checked_together(list(WRITTEN_MODELS)),
+        CopyQueue() if copy_available() else nullcontext() as copies,
+    ):
         writer = RecordWriter(
             project=project,
             vocabulary=vocabulary,

@@ -47,6 +47,9 @@ GOLD_COLUMNS = ("id", "statement_id", "method", "decided_by_id", "rationale",
                 *LABELLING_COLUMNS)  # fmt: skip
 REVISION_COLUMNS = ("kind", "object_id", "statement_id", "annotator_id", "changed_by_id", "action",
                     "after")  # fmt: skip
+# The tables the second pass writes, referenced ones first.
+WRITTEN_MODELS = (Statement, Annotation, Annotation.labels.through, GoldLabel,
+                  GoldLabel.labels.through, LabelRevision)  # fmt: skip
 SUBMITTED = Annotation.Status.SUBMITTED.value
 CREATED = LabelRevision.Action.CREATED.value
 # Where a statement stands in its document: what a mention span is checked against.
