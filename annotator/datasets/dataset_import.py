@@ -33,7 +33,6 @@ from ..models import (
     Document,
     Project,
 )
-from ..progress import progress_recount
 from ..vocabulary.services import schema_from_card
 from .bulk_rows import CopyQueue, copy_available, instances_insert
 from .bundle import card_meta, companion_names
@@ -241,7 +240,7 @@ def dataset_import(
     if errors:
         raise DatasetImportError(errors[:MAX_ERRORS])
     project.annotators.add(*writer.annotators)
-    progress_recount(project=project)  # written in bulk: the progress counts from scratch
+    writer.progress_write(project)  # written in bulk: the progress counts from the rows
     if options.dry_run:
         transaction.set_rollback(True)
     return ImportSummary(
