@@ -46,12 +46,14 @@ def _allowed(cursor, models: list[type[Model]]) -> bool:
 
 
 def _last_values(cursor, models: list[type[Model]]) -> dict:
-    """The last key each table's sequence gave, to anyone (0: none yet): the import's rows
-    come after it. (Sequences are not transactional: another transaction's keys taken
+    """The last key each table's sequence gave, to anyone (0: none yet; None: a table not
+    numbered by a sequence, whose rows could not be told apart): the import's rows come after
+    it. (Sequences are not transactional: another transaction's keys taken
     meanwhile fall among the import's, and their rows, once committed, pass the check too.)"""
     quote = connection.ops.quote_name
     cursor.execute(
-        "SELECT COALESCE(pg_sequence_last_value(pg_get_serial_sequence(name, pk)::regclass), 0) "
+        "SELECT CASE WHEN pg_get_serial_sequence(name, pk) IS NOT NULL THEN COALESCE("
+        "pg_sequence_last_value(pg_get_serial_sequence(name, pk)::regclass), 0) END "
         "FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS tables(name, pk, number) "
         "ORDER BY number",
         [
@@ -64,8 +66,9 @@ def _last_values(cursor, models: list[type[Model]]) -> dict:
 
 @contextmanager
 def keys_checked_together(models: list[type[Model]]):
-    """The rows written inside into `models` (tables numbered by their sequence) have their
-    foreign keys checked at the end, all rows of a key at once (see the module). Outside
+    """The rows written inside into `models` (tables numbered by their sequence; nothing else
+    may be written inside) have their foreign keys checked at the end, all rows of a key at
+    once (see the module). Outside
     PostgreSQL, or where not allowed, the per-row triggers stay on and this does nothing.
     Inside transaction.atomic: if anything inside fails, the rollback that follows also ends
     the switch (SET LOCAL is undone with the transaction or savepoint)."""
@@ -76,6 +79,8 @@ def keys_checked_together(models: list[type[Model]]):
         allowed = _allowed(cursor, models)
         if allowed:
             before = _last_values(cursor, models)
+            allowed = None not in before.values()
+        if allowed:
             cursor.execute("SET LOCAL session_replication_role = replica")
     yield
     if not allowed:

@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from annotator.datasets.bulk_rows import CopyQueue, ids_reserve, rows_insert
 from annotator.datasets.dataset_import_keys import keys_checked_together
 from annotator.datasets.dataset_import_rows import WRITTEN_MODELS, Rows
-from annotator.models import Annotation, Document, Label, Statement
+from annotator.models import Annotation, Document, Label, OpenStatement, Statement
 
 LINKS = Annotation.labels.through
 
@@ -84,3 +84,10 @@ def test_writes_after_it_are_checked_row_by_row_again(demo):
         rows_insert(LINKS, ["annotation_id", "label_id"], [(10**9, label.pk)])
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+@pytest.mark.postgres
+def test_a_table_not_numbered_by_a_sequence_keeps_its_triggers(demo):
+    # OpenStatement is keyed by its statement: its rows could not be told apart.
+    with keys_checked_together([*WRITTEN_MODELS, OpenStatement]):
+        assert replication_role() == "origin"
