@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
@@ -61,10 +62,21 @@ def json_text(value) -> str:
     return _json_encode(value)
 
 
+# A date and time with its zone, as exports write them ("2026-03-01T08:01:12.000000Z"):
+# PostgreSQL and Django read it as the same moment, so it is written as it is.
+_ZONED_MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)")
+
+
 def moment_text(value: str | None) -> str | None:
     """A date and time as the file writes it (checked: parse_datetime reads it) as the ORM
-    stores it: without a zone, in the current one; None for none."""
-    return _datetime_value(parse_datetime(value)) if value else None
+    stores it: without a zone, in the current one; None for none. One with its zone is
+    written as it is (parsing 60,000 of them and writing them out again was a tenth of the
+    import's Python time)."""
+    if not value:
+        return None
+    if settings.USE_TZ and _ZONED_MOMENT.fullmatch(value):
+        return value
+    return _datetime_value(parse_datetime(value))
 
 
 def _json_value(value) -> str | None:

@@ -33,7 +33,6 @@ from ..models import (
     Document,
     Project,
 )
-from ..progress import progress_recount
 from ..vocabulary.services import schema_from_card
 from .bulk_rows import CopyQueue, copy_available, instances_insert
 from .bundle import card_meta, companion_names
@@ -42,7 +41,8 @@ from .dataset_import_checks import (
     date_value,
     statement_problems,
 )
-from .dataset_import_rows import RecordWriter
+from .dataset_import_keys import keys_checked_together
+from .dataset_import_rows import WRITTEN_MODELS, RecordWriter
 from .dataset_import_vocabulary import ImportOptions, Vocabulary
 from .selection import BATCH, batched
 
@@ -225,7 +225,10 @@ def dataset_import(
     if errors:
         raise DatasetImportError(errors[:MAX_ERRORS])
     schema_from_card(project=project, groups=vocabulary.schema(), changed_by=changed_by)
-    with CopyQueue() if copy_available() else nullcontext() as copies:
+    with (
+        keys_checked_together(list(WRITTEN_MODELS)),
+        CopyQueue() if copy_available() else nullcontext() as copies,
+    ):
         writer = RecordWriter(
             project=project,
             vocabulary=vocabulary,
@@ -237,7 +240,7 @@ def dataset_import(
     if errors:
         raise DatasetImportError(errors[:MAX_ERRORS])
     project.annotators.add(*writer.annotators)
-    progress_recount(project=project)  # written in bulk: the progress counts from scratch
+    writer.progress_write(project)  # written in bulk: the progress counts from the rows
     if options.dry_run:
         transaction.set_rollback(True)
     return ImportSummary(

@@ -20,7 +20,15 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model
 
 from ..labelling import labels_problem, project_label_groups, snapshot_label_names
-from ..models import Annotation, GoldLabel, LabelRevision, Statement
+from ..models import (
+    Annotation,
+    AnnotatorProgress,
+    GoldLabel,
+    LabelRevision,
+    OpenStatement,
+    ProjectProgress,
+    Statement,
+)
 from .bulk_rows import (
     BATCH,
     CopyQueue,
@@ -47,6 +55,9 @@ GOLD_COLUMNS = ("id", "statement_id", "method", "decided_by_id", "rationale",
                 *LABELLING_COLUMNS)  # fmt: skip
 REVISION_COLUMNS = ("kind", "object_id", "statement_id", "annotator_id", "changed_by_id", "action",
                     "after")  # fmt: skip
+# The tables the second pass writes, referenced ones first.
+WRITTEN_MODELS = (Statement, Annotation, Annotation.labels.through, GoldLabel,
+                  GoldLabel.labels.through, LabelRevision)  # fmt: skip
 SUBMITTED = Annotation.Status.SUBMITTED.value
 CREATED = LabelRevision.Action.CREATED.value
 # Where a statement stands in its document: what a mention span is checked against.
@@ -171,6 +182,10 @@ class RecordWriter:
         self.copies = copies
         self.counts = {"statements": 0, "annotations": 0, "gold_labels": 0}
         self.annotators: set[int] = set()
+        # What the progress counts are made of (progress_write): each statement's (id,
+        # document id, position, submitted annotations), each annotator's statements.
+        self.statement_counts: list[tuple] = []
+        self.submitted_by: dict[int, list[int]] = {}
         self.label_choices: dict[tuple, LabelChoice] = {}
         # COPY reads the history's JSON as text, and the dates as text (moment_text); a
         # bulk_create takes the dict.
@@ -199,6 +214,9 @@ class RecordWriter:
         gold = self.gold(record, place)
         for annotator_id, status, submitted_at, extras, values in annotations:
             self.annotation_add(statement_id, annotator_id, status, submitted_at, extras, values)
+            self.submitted_by.setdefault(annotator_id, []).append(statement_id)
+        self.statement_counts.append((statement_id, place.document.id, record["position"],
+                                      len(annotations)))  # fmt: skip
         if gold:
             self.gold_add(statement_id, *gold)
         self.counts["statements"] += 1
@@ -336,6 +354,24 @@ class RecordWriter:
             table.write(self.copies)
         if self.copies:
             self.copies.flush()
+
+    def progress_write(self, project) -> None:
+        """The maintained progress counts of the new project (annotator/progress.py), from
+        the rows written rather than a recount of the tables: the project was created in this
+        transaction, so no other one sees it or saves into it meanwhile."""
+        wanted = project.annotations_per_statement
+        open_rows = [(*row[:3], project.pk) for row in self.statement_counts if row[3] < wanted]
+        open_ids = {row[0] for row in open_rows}
+        ProjectProgress.objects.filter(project=project).update(
+            open_statements=len(open_rows), counted_for=wanted
+        )
+        columns = ("statement_id", "document_id", "position", "project_id")
+        rows_insert(OpenStatement, columns, open_rows)  # after the queue: the triggers are on
+        AnnotatorProgress.objects.bulk_create(
+            AnnotatorProgress(project=project, annotator_id=user, submitted=len(ids),
+                              submitted_open=sum(1 for key in ids if key in open_ids))
+            for user, ids in sorted(self.submitted_by.items())
+        )  # fmt: skip
 
     def discard(self) -> None:
         """Forget the queued rows (a line failed: nothing will be written)."""

@@ -15,11 +15,13 @@ from annotator.datasets.bulk_rows import (
     CopyQueue,
     ids_reserve,
     instances_insert,
+    moment_text,
     planner_columns,
     rows_insert,
     tables_analyse,
     tables_rows_estimated,
 )
+from annotator.datasets.dataset_import_rows import Rows
 from annotator.models import Annotation, Document, Label, LabelRevision, Statement
 
 AWKWARD = [
@@ -198,3 +200,25 @@ def test_reserved_keys_are_new_and_never_given_again(demo):
     created = statements(document, 7000)[:1]
     instances_insert(Statement, created)  # numbered by the table itself on SQLite
     assert created[0].pk > max(first + second)
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["2026-03-01T08:01:12.000000Z", "2026-03-01T08:01:12.5+05:30", "2026-03-01T08:01:12"],
+)
+def test_a_moment_from_a_file_is_stored_as_the_orm_stores_it(demo, written):
+    statements = Statement.objects.filter(document__project=demo)[:2]
+    user = get_user_model().objects.create(username="moment-text")
+    columns = ("statement_id", "annotator_id", "status", "source_reliability",
+               "info_credibility", "submitted_at")  # fmt: skip
+    with warnings.catch_warnings():  # the ORM warns of the date without a zone, as it should
+        warnings.simplefilter("ignore", RuntimeWarning)
+        by_orm = Annotation.objects.create(
+            statement=statements[0], annotator=user, status="submitted", source_reliability="A",
+            info_credibility="1", submitted_at=written,
+        )  # fmt: skip
+        rows = Rows(Annotation, columns)  # every other column its default, as the import
+        rows.add(statements[1].pk, user.pk, "submitted", "A", "1", moment_text(written))
+        rows.write(None)
+    stored = Annotation.objects.get(statement=statements[1], annotator=user).submitted_at
+    assert stored == Annotation.objects.get(pk=by_orm.pk).submitted_at

@@ -22,6 +22,7 @@ from annotator.models import (
     Source,
     Statement,
 )
+from annotator.progress import progress_counted, progress_differences
 from tests.helpers import label, labels_erase
 
 LABELLING = ["source__name", "source_mention", "source_reliability", "info_credibility", "note"]
@@ -329,3 +330,15 @@ def test_an_existing_project_is_not_overwritten(labelled_project, tmp_path):
     export_jsonl(labelled_project, path)
     with pytest.raises(CommandError, match="already exists"):
         import_jsonl(path)
+
+
+def test_the_imported_projects_progress_counts_agree_with_a_recount(labelled_project, tmp_path):
+    path = tmp_path / "demo.jsonl"
+    export_jsonl(labelled_project, path, "--real-names")
+    empty_the_database(labelled_project)
+    import_jsonl(path, "--create-vocabulary")
+
+    project = Project.objects.get(name=labelled_project.name)
+    counts = progress_counted(project=project)
+    assert counts.open_statements > 0 and len(counts.annotators) == 3  # something to count
+    assert progress_differences(project=project) == []
