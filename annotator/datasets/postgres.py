@@ -76,31 +76,14 @@ def label_columns_sql(export: DatasetExport, owner_column: str, through: str) ->
 
 
 def label_masks_sql(owner_column: str, through: str) -> str:
-    """Each labelled object's labels as one bigint (bit_or of the labels' bits): a cheap
-    aggregate with no sort per object."""
+    """Each labelled object's labels as one bigint (bit_or of the labels' bits, read from an
+    array by the label's id: bit_of), in the objects' order: a GroupAggregate over the
+    (owner, label) index, with no hash table of a million objects."""
     return (
-        f"SELECT t.{owner_column} AS owner, bit_or(b.bit) AS mask FROM {through} t "
-        f"JOIN bits b ON b.id = t.label_id GROUP BY t.{owner_column}"
+        f"SELECT t.{owner_column} AS owner, "
+        "bit_or((SELECT bits FROM bit_of)[t.label_id - (SELECT base FROM bit_of)]) AS mask "
+        f"FROM {through} t GROUP BY t.{owner_column} ORDER BY t.{owner_column}"
     )
-
-
-def label_mask_sql(owner_column: str, through: str, owner: str) -> str:
-    """One labelled object's labels as one bigint, read through the (owner, label) index: a
-    join LATERAL to rows in the export's order, where a mask per object for all objects at
-    once (a hash aggregate, then a hash join of a million rows) costs more. The bit of a
-    label is read from an array by its id (bit_of)."""
-    return (
-        "SELECT bit_or((SELECT bits FROM bit_of)[t.label_id - (SELECT base FROM bit_of)]) "
-        f"AS mask FROM {through} t WHERE t.{owner_column} = {owner}"
-    )
-
-
-def mask_names_sql(export: DatasetExport, mask: str) -> str:
-    """g0, g1, ... of one mask, neutralised, as `label_names_sql` writes them; joined
-    LATERAL, PostgreSQL memoizes it per distinct mask (few: combinations actually chosen)."""
-    columns = _group_columns(export, "b", "b.rank")
-    grouped = f"SELECT {mask} AS mask{columns} FROM bits b WHERE {mask} & b.bit <> 0"
-    return _neutralised_groups(export, "mask", grouped)
 
 
 def label_names_sql(export: DatasetExport, masks: str) -> str:
@@ -117,7 +100,7 @@ def label_names_sql(export: DatasetExport, masks: str) -> str:
 
 def label_ctes(export: DatasetExport) -> tuple[list[str], dict[str, str]]:
     """The CTEs behind the label columns, and the joins that bring them to the annotations
-    (alias al) and the gold labels (alias gl)."""
+    (alias al, joined to alias a) and the gold labels (alias gl, joined to alias g)."""
     annotation_through = Annotation.labels.through._meta.db_table
     gold_through = GoldLabel.labels.through._meta.db_table
     group_ids = [int(group.pk) for group in export.groups]
@@ -144,13 +127,13 @@ def label_ctes(export: DatasetExport) -> tuple[list[str], dict[str, str]]:
         "bit_of AS MATERIALIZED (SELECT array_agg(coalesce(b.bit, 0) ORDER BY i) AS bits, "
         "min(i) - 1 AS base FROM generate_series((SELECT min(id) FROM bits), "
         "(SELECT max(id) FROM bits)) i LEFT JOIN bits b ON b.id = i)",
+        f"amasks AS MATERIALIZED ({label_masks_sql('annotation_id', annotation_through)})",
+        f"anames AS MATERIALIZED ({label_names_sql(export, 'amasks')})",
         f"gmasks AS ({label_masks_sql('goldlabel_id', gold_through)})",
         f"gnames AS MATERIALIZED ({label_names_sql(export, 'gmasks')})",
     ]
-    annotation_mask = label_mask_sql("annotation_id", annotation_through, "a.id")
     joins = {
-        "a": f"LEFT JOIN LATERAL ({annotation_mask}) am ON true "
-        f"LEFT JOIN LATERAL ({mask_names_sql(export, 'am.mask')}) al ON true",
+        "a": "LEFT JOIN amasks am ON am.owner = a.id LEFT JOIN anames al ON al.mask = am.mask",
         "g": "LEFT JOIN gmasks gm ON gm.owner = g.id LEFT JOIN gnames gl ON gl.mask = gm.mask",
     }
     return ctes, joins
@@ -215,6 +198,12 @@ def _columns(expressions: list[str]) -> str:
 
 
 STATEMENT_WIDTH = 9  # the statement's own columns, before its gold label's
+# What the csv reads of an annotation; sorted with the annotation's place in the export.
+ANNOTATION_COLUMNS = (
+    "annotator_id", "source_id", "source_mention", "source_reliability", "info_credibility",
+    "note", "submitted_at", "source_mention_start", "source_mention_end", "guidelines_version",
+    "seconds_spent",
+)  # fmt: skip
 
 
 def gold_sql(export: DatasetExport, lookups: Lookups) -> list[str]:
@@ -225,23 +214,48 @@ def gold_sql(export: DatasetExport, lookups: Lookups) -> list[str]:
     ]  # fmt: skip
 
 
+def chosen_sql(export: DatasetExport, params: list) -> str:
+    """The SQL of the exported statements' ids; its parameters appended to `params`."""
+    chosen, chosen_params = export.statements().values("pk").order_by().query.sql_with_params()
+    params.extend(chosen_params)
+    return chosen
+
+
 def statements_sql(export: DatasetExport, lookups: Lookups, gold_labels_join: str) -> str:
     """The statement columns (c0, c1, ...) with the document's, the suggested source's and
     the gold label's (after the first STATEMENT_WIDTH), once per statement (not per
-    annotation). The chosen statements' parameters follow the lookups'."""
+    annotation), in the export's order (k1, k2: document, position). The chosen statements'
+    parameters follow the lookups'."""
     expressions = [
         "s.id", "d.id", neutralised("d.title"), "s.position", neutralised("s.text"),
         "s.start", 's."end"', plain("d.language"),
         lookups.name("sources", "s.suggested_source_id"), *gold_sql(export, lookups),
     ]  # fmt: skip
-    chosen, chosen_params = export.statements().values("pk").order_by().query.sql_with_params()
-    lookups.params.extend(chosen_params)
-    return f"""(SELECT {_columns(expressions)}
+    chosen = chosen_sql(export, lookups.params)
+    return f"""(SELECT s.document_id AS k1, s.position AS k2, {_columns(expressions)}
         FROM {Statement._meta.db_table} s
         JOIN {Document._meta.db_table} d ON d.id = s.document_id
         LEFT JOIN {GoldLabel._meta.db_table} g ON g.statement_id = s.id
         {gold_labels_join}
-        WHERE s.id IN ({chosen}) OFFSET 0)"""
+        WHERE s.id IN ({chosen})
+        ORDER BY s.document_id, s.position OFFSET 0)"""
+
+
+def annotation_rows_sql(export: DatasetExport, params: list, labels_join: str) -> str:
+    """The exported annotations' own columns and label columns (g0, g1, ...), in the export's
+    order (k1, k2: the statement's document and position, then the annotator), with one row
+    without an annotation for a statement that has none. Narrow rows, sorted before the
+    statements' wide columns are joined to them; its parameters appended to `params`."""
+    params.append(Annotation.Status.SUBMITTED)
+    columns = "".join(f", a.{column}" for column in ANNOTATION_COLUMNS)
+    labels = "".join(f", al.g{index}" for index in range(len(export.groups)))
+    chosen = chosen_sql(export, params)
+    return f"""(SELECT k.document_id AS k1, k.position AS k2{columns}{labels}
+        FROM {Statement._meta.db_table} k
+        LEFT JOIN ({Annotation._meta.db_table} a {labels_join})
+            ON a.statement_id = k.id AND a.status = %s
+        WHERE k.id IN ({chosen})
+        ORDER BY k.document_id, k.position, a.annotator_id OFFSET 0)"""
 
 
 def copy_query(export: DatasetExport) -> tuple[str, list]:
@@ -250,14 +264,17 @@ def copy_query(export: DatasetExport) -> tuple[str, list]:
     At a million annotations the time goes per output row, so what belongs to a smaller
     table is worked out before the join: the source names and pseudonyms in Python (once
     each), the statements with their documents and gold labels in a subquery of their own,
-    the label columns per distinct combination of labels."""
+    the label columns per distinct combination of labels. The order comes from the inputs:
+    the annotations' narrow rows are sorted (not the wide output rows), the statements
+    apart, and a merge join of the two keeps the order, so no sort follows it."""
     sources = dict(Source.objects.values_list("pk", "name"))
     lookups = Lookups({"sources": sources, "people": export.people})
     ctes, label_joins = label_ctes(export)
     annotation_columns = [
-        lookups.name("people", "a.annotator_id"), *labelling_sql(export, "a", "al", lookups),
+        lookups.name("people", "a.annotator_id"), *labelling_sql(export, "a", "a", lookups),
         f"to_char(a.submitted_at AT TIME ZONE 'UTC', '{TIMESTAMP_SQL}')",
     ]  # fmt: skip
+    annotations = annotation_rows_sql(export, lookups.params, label_joins["a"])
     statements = statements_sql(export, lookups, label_joins["g"])
     gold_width = len(gold_sql(export, Lookups({"sources": {}, "people": {}})))
     gold_columns = [f"st.c{STATEMENT_WIDTH + index}" for index in range(gold_width)]
@@ -269,12 +286,11 @@ def copy_query(export: DatasetExport) -> tuple[str, list]:
     sql = f"""
         WITH {", ".join(ctes)}
         SELECT {", ".join(columns)}
-        FROM {statements} st
-        LEFT JOIN {Annotation._meta.db_table} a ON a.statement_id = st.c0 AND a.status = %s
-        {label_joins["a"]}
-        ORDER BY st.c1, st.c3, a.annotator_id
+        FROM {annotations} a
+        JOIN {statements} st ON st.k1 = a.k1 AND st.k2 = a.k2
+        ORDER BY a.k1, a.k2, a.annotator_id
     """
-    return sql, [*lookups.params, Annotation.Status.SUBMITTED]
+    return sql, lookups.params
 
 
 class RowBlocks:
