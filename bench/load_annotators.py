@@ -14,9 +14,13 @@ the database backends' CPU from /proc, sampled during the run, divided by the re
 the client's own CPU per request (it runs on the same cores); errors (must be 0); and whether
 every acknowledged annotation is stored (must be all). Then a breakdown: gunicorn's own time
 per request type (its access log, to a temporary file), the timed requests each worker
-process served, the first 10 s against the rest, and how often a database backend was seen
-waiting for a lock. Targets (PASS/FAIL): without pauses >= 100 requests/s and p95 <= 300 ms;
-with pauses p95 <= 50 ms. Traffic stays on 127.0.0.1.
+process served, each worker's first request of each type (cold caches), the warm-up's latency,
+how often a database backend was seen waiting for a lock, and the workers' memory. The first
+10 s of annotating are a warm-up (--warmup): every worker's first pages and new connections
+are reported apart, not counted, as a server that has been running a while would not show
+them (a worker replaced at GUNICORN_MAX_REQUESTS would, once). Targets (PASS/FAIL): without
+pauses >= 100 requests/s and p95 <= 300 ms; with pauses p95 <= 50 ms. Traffic stays on
+127.0.0.1.
 
     .venv/bin/python bench/load_annotators.py [--annotators 20] [--seconds 60]
     .venv/bin/python bench/load_annotators.py --pause 5 15 --seconds 120
@@ -37,6 +41,7 @@ import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
+from datetime import datetime
 from pathlib import Path
 
 from benchdata import (
@@ -53,8 +58,8 @@ from load_client import HOST, KINDS, PASSWORD, Results, Work, client_process
 DATABASE = "annotator_bench_load"
 TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
 # The access log's line per request: worker pid, method, path, query, status, microseconds
-# from the request parsed to the answer written (gunicorn's own request time).
-ACCESS_LOG_FORMAT = "%(p)s %(m)s %(U)s %(q)s %(s)s %(D)s"
+# from the request parsed to the answer written (gunicorn's own request time), when it ended.
+ACCESS_LOG_FORMAT = "%(p)s %(m)s %(U)s %(q)s %(s)s %(D)s %(t)s"
 
 
 def free_port() -> int:
@@ -71,6 +76,13 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--annotators", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=10,
+        help="seconds of annotating before the measured window (every worker's first pages, "
+        "cold caches and new connections; reported apart, not counted)",
+    )
     parser.add_argument("--workers", type=int, help="GUNICORN_WORKERS (default: the config's)")
     parser.add_argument("--threads", type=int, help="GUNICORN_THREADS (default: the config's)")
     parser.add_argument(
@@ -139,6 +151,21 @@ def children_of(parent: int) -> list[int]:
             if int(fields[1]) == parent:
                 found.append(int(entry.name))
     return found
+
+
+def resident_mb(pids: list[int]) -> list[int]:
+    """Resident memory of each process (MiB), to see whether a worker's memory creeps."""
+    sizes = []
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        kilobytes = next(
+            line.split()[1] for line in status.splitlines() if line.startswith("VmRSS")
+        )
+        sizes.append(int(kilobytes) // 1024)
+    return sorted(sizes)
 
 
 class CpuSampler:
@@ -259,40 +286,53 @@ def request_kind(method: str, path: str, query: str) -> str | None:
     return None  # the logins, before the clock
 
 
-def server_side(access_log: Path) -> tuple[dict[str, list[float]], Counter]:
-    """gunicorn's own time per request type (ms), and the timed requests per worker pid."""
+def server_side(access_log: Path, measured_from: float):
+    """gunicorn's own time per request type (ms) and the requests per worker pid, of the
+    requests that ended in the measured window (`measured_from`, wall clock; the log has
+    whole seconds), and the time of each worker's first request of each type, warm-up
+    included (cold caches: templates, translations)."""
     times: dict[str, list[float]] = defaultdict(list)
+    first: dict[str, list[float]] = defaultdict(list)
     per_worker: Counter = Counter()
+    seen: set[tuple[str, str]] = set()
     for line in access_log.read_text().splitlines():
-        pid, method, path, query, _status, microseconds = (line.split(" ") + [""] * 6)[:6]
-        if (kind := request_kind(method, path, query)) and microseconds.isdigit():
-            times[kind].append(int(microseconds) / 1000)
+        pid, method, path, query, _status, microseconds, ended = (line.split(" ", 6) + [""] * 7)[:7]
+        if not (kind := request_kind(method, path, query)) or not microseconds.isdigit():
+            continue
+        ms = int(microseconds) / 1000
+        if (pid, kind) not in seen:
+            seen.add((pid, kind))
+            first[kind].append(ms)
+        ended_at = datetime.strptime(ended.strip("[]"), "%d/%b/%Y:%H:%M:%S %z").timestamp()
+        if ended_at >= int(measured_from):
+            times[kind].append(ms)
             per_worker[pid] += 1
-    return times, per_worker
+    return times, per_worker, first
 
 
-def latency_breakdown(results: Results, access_log: Path, started: float) -> None:
+def latency_breakdown(results: Results, access_log: Path, window: dict[str, float]) -> None:
     """Where a request's time goes: inside gunicorn (from the request parsed to the answer
     written) against what the client measured; the rest is waiting for a worker or a thread
     (queueing), the loopback and the client itself. Then how evenly the workers were used,
-    and the first ten seconds (cold caches, connections opening) against the rest."""
-    times, per_worker = server_side(access_log)
+    and the warm-up (cold caches, connections opening) against the measured window."""
+    times, per_worker, first = server_side(access_log, window["wall"])
     print("inside gunicorn, ms (from its access log; the rest of the client's figure is")
     print("  waiting for a worker or thread, the loopback and the client):")
     for kind in KINDS:
         print(f"  {kind + ':':8} {percentiles(times.get(kind, []))}")
+    for kind in KINDS:
+        firsts = ", ".join(f"{ms:.0f}" for ms in sorted(first.get(kind, [])))
+        print(f"  each worker process's first {kind} (warm-up included): {firsts} ms")
     counts = sorted(per_worker.values(), reverse=True)
     print(
-        f"timed requests per worker process ({len(counts)} processes; more than the workers "
-        f"setting: some were replaced, GUNICORN_MAX_REQUESTS): {counts}"
+        f"timed requests per worker process ({len(counts)} processes served them; more than "
+        f"the workers setting: some were replaced, GUNICORN_MAX_REQUESTS): {counts}"
     )
-    early = [ms for _, start, ms in results.requests if start - started < 10]
-    later = [ms for _, start, ms in results.requests if start - started >= 10]
-    print(f"client latency ms, first 10 s: {percentiles(early)}  ({len(early)} requests)")
-    print(f"client latency ms, after 10 s: {percentiles(later)}  ({len(later)} requests)")
+    warmup = [ms for _, start, ms in results.requests if start < window["monotonic"]]
+    print(f"client latency ms, warm-up (not counted): {percentiles(warmup)}  ({len(warmup)})")
 
 
-def report(results: Results, seconds: float, cpu: dict[str, float], pause) -> bool:
+def report(results: Results, window: dict[str, float], cpu: dict[str, float], pause) -> bool:
     from annotator.models import Annotation
 
     saved = set(
@@ -301,7 +341,9 @@ def report(results: Results, seconds: float, cpu: dict[str, float], pause) -> bo
         )
     )
     missing = [ack for ack in results.acknowledged if ack not in saved]
-    timed = [ms for _, _, ms in results.requests]
+    seconds = window["seconds"]
+    measured = [(kind, ms) for kind, start, ms in results.requests if start >= window["monotonic"]]
+    timed = [ms for _, ms in measured]
     print(
         f"logins (before the clock): {len(results.logins_ms)}, {percentiles(results.logins_ms)} ms"
     )
@@ -309,7 +351,7 @@ def report(results: Results, seconds: float, cpu: dict[str, float], pause) -> bo
     print(f"requests per second:   {len(timed) / seconds:.1f}")
     print(f"latency ms, all:       {percentiles(timed)}")
     for kind in KINDS:
-        values = [ms for name, _, ms in results.requests if name == kind]
+        values = [ms for name, ms in measured if name == kind]
         print(f"latency ms, {kind + ':':10} {percentiles(values)}  ({len(values)} requests)")
     if timed:
         per_request = {name: value / len(timed) for name, value in cpu.items()}
@@ -318,12 +360,13 @@ def report(results: Results, seconds: float, cpu: dict[str, float], pause) -> bo
             f"(gunicorn workers {per_request['workers']:.1f} + PostgreSQL backends "
             f"{per_request['database']:.1f}); the client's own: {per_request['client']:.1f}"
         )
-    print(f"annotations per second: {len(results.acknowledged) / seconds:.1f}")
+    saves = sum(1 for kind, _ in measured if kind == "save")
+    print(f"annotations per second: {saves / seconds:.1f}")
     print(f"errors:                {len(results.errors)} {results.errors[:5]}")
     print(f"reconnects:            {results.reconnects} (idle keep-alive connections closed)")
     print(
         f"acknowledged annotations in the database: {len(results.acknowledged) - len(missing)}"
-        f" of {len(results.acknowledged)}"
+        f" of {len(results.acknowledged)} (warm-up included)"
     )
     stored = not results.errors and not missing and bool(results.acknowledged)
     p95 = quantile(timed, 95) if len(timed) > 1 else float("inf")
@@ -377,23 +420,28 @@ def clients_start(args, work: Work, usernames: list[str]):
 
 
 def measure(args, server, processes, ready, start, outbox):
-    """Start the clock once every annotator has logged in; collect what the clients saw."""
+    """Start the clients once every annotator has logged in, open the measured window after
+    the warm-up, collect what the clients saw."""
     ready.wait(timeout=600)  # everyone has logged in
+    start.value = time.monotonic()
+    ready.wait()
+    time.sleep(args.warmup)
     watch = DatabaseWatch(args.database)
     workers = CpuSampler(lambda: children_of(server.pid))
     database = CpuSampler(watch.backend_pids)
+    memory = {"start": resident_mb(children_of(server.pid))}
+    window = {"monotonic": start.value + args.warmup, "wall": time.time()}
     workers.start()
     database.start()
-    start.value = time.monotonic()
-    ready.wait()
     results = Results()
     for _ in processes:
-        results.merge(outbox.get(timeout=args.seconds + 120))
-    elapsed = time.monotonic() - start.value
+        results.merge(outbox.get(timeout=args.warmup + args.seconds + 120))
+    window["seconds"] = time.monotonic() - window["monotonic"]
     cpu = {"workers": workers.stop(), "database": database.stop(), "client": results.cpu_ms}
+    memory["end"] = resident_mb(children_of(server.pid))
     for process in processes:
         process.join(timeout=30)
-    return results, elapsed, cpu, watch
+    return results, window, cpu, watch, memory
 
 
 def main() -> None:
@@ -401,12 +449,14 @@ def main() -> None:
     database_recreate(args.server, args.database)
     django_setup(args.server, args.database)
     project_id, usernames, fields = project_prepare(args)
-    work = Work(PORT, project_id, fields, args.pause and tuple(args.pause), args.seconds)
+    work = Work(
+        PORT, project_id, fields, args.pause and tuple(args.pause), args.seconds, args.warmup
+    )
     access_log = Path(tempfile.mkstemp(prefix="load_annotators_", suffix=".log")[1])
     server = gunicorn_start(args, access_log)
     try:
         processes, ready, start, outbox = clients_start(args, work, usernames)
-        results, elapsed, cpu, watch = measure(args, server, processes, ready, start, outbox)
+        results, window, cpu, watch, memory = measure(args, server, processes, ready, start, outbox)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -415,14 +465,15 @@ def main() -> None:
         f"\n{args.annotators} annotators{pause} in {len(processes)} client processes, gunicorn "
         f"(config/gunicorn.conf.py, workers {args.workers or 'default'}, threads "
         f"{args.threads or 'default'}{''.join(', ' + s for s in args.set)}), PostgreSQL, "
-        f"{args.seconds:.0f} s"
+        f"{args.seconds:.0f} s measured after {args.warmup:g} s of warm-up"
     )
-    passed = report(results, elapsed, cpu, args.pause)
-    latency_breakdown(results, access_log, start.value)
+    passed = report(results, window, cpu, args.pause)
+    latency_breakdown(results, access_log, window)
     print(
         f"backends waiting for a lock: {watch.lock_waits} in {watch.samples} samples "
         "(every half second)"
     )
+    print(f"workers' resident memory MiB, start {memory['start']}, end {memory['end']}")
     if not args.keep:
         access_log.unlink()
     if not args.keep:

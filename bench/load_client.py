@@ -7,8 +7,9 @@ threads before its clock stops, and the measured latency would include the clien
 queueing. `--client-processes 1` runs them all as threads of one process (the earlier client).
 
 A process logs its annotators in, says it is ready, waits for the common start, annotates
-until the deadline and sends back plain values: every timed request (kind, start, latency),
-errors, reconnects, acknowledged annotations and its own CPU time over the measured window.
+through the warm-up and the measured window and sends back plain values: every request
+(kind, start, latency; the benchmark keeps those started in the measured window), errors,
+reconnects, acknowledged annotations and its own CPU time over the measured window.
 """
 
 import http.client
@@ -138,6 +139,7 @@ class Work:
     form_fields: dict
     pause: tuple[float, float] | None
     seconds: float
+    warmup: float  # seconds of annotating before the measured window (not counted)
 
 
 def annotate(browser: Browser, username: str, work: Work, rng: random.Random, deadline):
@@ -174,12 +176,18 @@ def client_process(work: Work, annotators: list[tuple[str, float]], ready, start
     ready.wait()  # the benchmark fills `start` after everyone has logged in
     ready.wait()
     if logged_in:
-        deadline = start.value + work.seconds
+        measured_from = start.value + work.warmup
+        cpu_at_start = []  # the process's CPU time when the measured window opens
+        timer = threading.Timer(
+            max(0.0, measured_from - time.monotonic()),
+            lambda: cpu_at_start.append(time.process_time()),
+        )
+        timer.start()
         time.sleep(max(0.0, start.value - time.monotonic()))
-        cpu_before = time.process_time()
         threads = [
             threading.Thread(
-                target=annotate, args=(browser, name, work, random.Random(seed), deadline)
+                target=annotate,
+                args=(browser, name, work, random.Random(seed), measured_from + work.seconds),
             )
             for browser, (name, seed) in zip(browsers, annotators, strict=True)
         ]
@@ -187,7 +195,8 @@ def client_process(work: Work, annotators: list[tuple[str, float]], ready, start
             thread.start()
         for thread in threads:
             thread.join()
-        results.cpu_ms = (time.process_time() - cpu_before) * 1000
+        timer.join()
+        results.cpu_ms = (time.process_time() - cpu_at_start[0]) * 1000
     else:
         results.errors.append(f"login failed: {results.errors[:3]}")
     outbox.put(results)

@@ -41,6 +41,7 @@ worker_class = "gthread" if threads > 1 else "sync"
 timeout = env_int("GUNICORN_TIMEOUT", 120)
 graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = env_int("GUNICORN_KEEPALIVE", 5)
+worker_connections = max(1, env_int("GUNICORN_WORKER_CONNECTIONS", 1000))
 max_requests = env_int("GUNICORN_MAX_REQUESTS", 2000)
 max_requests_jitter = max_requests // 10
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
