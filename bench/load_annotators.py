@@ -407,11 +407,10 @@ def clients_start(args, work: Work, usernames: list[str]):
     context = multiprocessing.get_context("fork")
     ready = context.Barrier(count + 1)
     start = context.Value("d", 0.0)
+    shared = {"ready": ready, "start": start, "logins": context.Semaphore(2)}
     outbox = context.Queue()
     processes = [
-        context.Process(
-            target=client_process, args=(work, annotators[i::count], ready, start, outbox)
-        )
+        context.Process(target=client_process, args=(work, annotators[i::count], shared, outbox))
         for i in range(count)
     ]
     for process in processes:
