@@ -18,7 +18,10 @@ Every setting reads an environment variable, with a default for a small machine:
   request type 1.8-3.8 times gunicorn's own). Closed after each answer, and taken only while
   a thread is free, every request waits in the kernel's one accept queue, first come first
   served, for the first free thread of any worker (requests per worker within 10 %, the
-  annotators' p95 1.05-1.16 times gunicorn's own, twice the requests per second). Behind the
+  annotators' p95 1.05-1.16 times gunicorn's own). How uneven kept connections are depends on
+  how they arrive: all at once (a restart, a proxy opening its pool) one worker collects
+  them for as long as they live; two at a time they were 1.5 times apart and as fast as
+  without keep-alive. Behind the
   proxy on the same machine that costs one loopback connection per request (the proxy's
   default towards its upstream anyway); keep-alive only saves the TLS handshake, and that
   is the proxy's, with the browser. An operator who turns keep-alive on gets 1000
