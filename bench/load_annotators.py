@@ -5,33 +5,44 @@ configuration and production settings (DEBUG off, persistent connections), logs 
 simulated annotator in through the login form (before the clock starts: password hashing is
 not annotation work), then lets them annotate through the real pages (annotate next -> form ->
 "Save and annotate next") for a bounded time, optionally pausing to read between statements.
+Each annotator runs in a client process of its own by default (bench/load_client.py: threads
+of one process would add their own interpreter-lock waits to every latency).
 
 Reports, per request type (next, form, save) and overall: requests, requests per second,
-p50/p95/p99/max latency; CPU per request (the gunicorn workers' and the database backends'
-CPU from /proc, sampled during the run, divided by the requests); errors (must be 0); and
-whether every acknowledged annotation is stored (must be all). Targets (PASS/FAIL): without
+p50/p95/p99/max latency as the client measured it; CPU per request (the gunicorn workers' and
+the database backends' CPU from /proc, sampled during the run, divided by the requests) and
+the client's own CPU per request (it runs on the same cores); errors (must be 0); and whether
+every acknowledged annotation is stored (must be all). Then a breakdown: gunicorn's own time
+per request type (its access log, to a temporary file), the timed requests each worker
+process served, each worker's first request of each type (cold caches), the warm-up's latency,
+how often a database backend was seen waiting for a lock, and the workers' memory. The first
+10 s of annotating are a warm-up (--warmup): every worker's first pages and new connections
+are reported apart, not counted, as a server that has been running a while would not show
+them (a worker replaced at GUNICORN_MAX_REQUESTS would, once). Targets (PASS/FAIL): without
 pauses >= 100 requests/s and p95 <= 300 ms; with pauses p95 <= 50 ms. Traffic stays on
 127.0.0.1.
 
     .venv/bin/python bench/load_annotators.py [--annotators 20] [--seconds 60]
     .venv/bin/python bench/load_annotators.py --pause 5 15 --seconds 120
     .venv/bin/python bench/load_annotators.py --workers 5 --threads 4   # GUNICORN_* settings
+    .venv/bin/python bench/load_annotators.py --set GUNICORN_MAX_REQUESTS=0 --client-processes 1
 """
 
 import argparse
 import http.client
+import multiprocessing
 import os
 import random
-import re
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from collections import Counter, defaultdict
+from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
 
 from benchdata import (
     ROOT,
@@ -42,11 +53,13 @@ from benchdata import (
     django_setup,
     production_environment,
 )
+from load_client import HOST, KINDS, PASSWORD, Results, Work, client_process
 
 DATABASE = "annotator_bench_load"
-HOST = "127.0.0.1"
-KINDS = ("next", "form", "save")
 TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
+# The access log's line per request: worker pid, method, path, query, status, microseconds
+# from the request parsed to the answer written (gunicorn's own request time), when it ended.
+ACCESS_LOG_FORMAT = "%(p)s %(m)s %(U)s %(q)s %(s)s %(D)s %(t)s"
 
 
 def free_port() -> int:
@@ -57,14 +70,19 @@ def free_port() -> int:
 
 
 PORT = free_port()
-PASSWORD = "load-test-password-2026"
-MAX_REQUESTS_PER_ANNOTATOR = 5_000  # a bound besides the time limit
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--annotators", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=10,
+        help="seconds of annotating before the measured window (every worker's first pages, "
+        "cold caches and new connections; reported apart, not counted)",
+    )
     parser.add_argument("--workers", type=int, help="GUNICORN_WORKERS (default: the config's)")
     parser.add_argument("--threads", type=int, help="GUNICORN_THREADS (default: the config's)")
     parser.add_argument(
@@ -74,124 +92,25 @@ def parse_args():
         metavar=("MIN", "MAX"),
         help="seconds of reading before each statement, e.g. 5 15",
     )
+    parser.add_argument(
+        "--client-processes",
+        type=int,
+        help="client processes the annotators are spread over (default: one per annotator; "
+        "1: all annotators as threads of one process)",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="another GUNICORN_* setting of config/gunicorn.conf.py, e.g. GUNICORN_MAX_REQUESTS=0",
+    )
     parser.add_argument("--documents", type=int, default=200)
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--seed", type=int, default=20261130)
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--database", default=DATABASE, help="name of the database it builds")
     return parser.parse_args()  # fmt: skip
-
-
-@dataclass
-class Results:
-    latencies_ms: dict[str, list[float]] = field(
-        default_factory=lambda: {kind: [] for kind in ("login", *KINDS)}
-    )
-    errors: list[str] = field(default_factory=list)
-    reconnects: int = 0  # idle keep-alive connections the server had closed
-    acknowledged: list[tuple[str, int]] = field(default_factory=list)  # (username, statement)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-class Browser:
-    """A minimal HTTP client with cookies, as a browser behind TLS at a proxy would send."""
-
-    def __init__(self, results: Results):
-        self.connection = http.client.HTTPConnection(HOST, PORT, timeout=30)
-        self.cookies: dict[str, str] = {}
-        self.results = results
-
-    def request(self, kind: str, method: str, path: str, form=None, expect=(200, 302)):
-        headers = {
-            "Host": f"{HOST}:{PORT}",
-            # The production settings trust this header from the proxy, as they would there.
-            "X-Forwarded-Proto": "https",
-            "Referer": f"https://{HOST}:{PORT}{path}",
-            "Cookie": "; ".join(f"{key}={value}" for key, value in self.cookies.items()),
-        }
-        body = None
-        if form is not None:
-            body = urlencode(form, doseq=True)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        started = time.perf_counter()
-        for attempt in (1, 2):
-            try:
-                self.connection.request(method, path, body=body, headers=headers)
-                response = self.connection.getresponse()
-                content = response.read().decode("utf-8", "replace")
-                break
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-                # The server closed an idle keep-alive connection (GUNICORN_KEEPALIVE): a
-                # browser opens a new one and sends the request again, and so do we, once.
-                self.connection.close()
-                if attempt == 2:
-                    with self.results.lock:
-                        self.results.errors.append(f"{method} {path}: connection closed twice")
-                    return None, "", ""
-                with self.results.lock:
-                    self.results.reconnects += 1
-            except (OSError, http.client.HTTPException) as error:
-                self.connection.close()
-                with self.results.lock:
-                    self.results.errors.append(f"{method} {path}: {error!r}")
-                return None, "", ""
-        elapsed = (time.perf_counter() - started) * 1000
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, _, rest = value.partition("=")
-                self.cookies[name] = rest.split(";", 1)[0]
-        with self.results.lock:
-            self.results.latencies_ms[kind].append(elapsed)
-            if response.status not in expect:
-                self.results.errors.append(f"{method} {path}: {response.status}")
-        return response.status, response.getheader("Location", ""), content
-
-
-def csrf_token(page: str) -> str:
-    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-    return match.group(1) if match else ""
-
-
-def login(browser: Browser, username: str) -> bool:
-    _, _, page = browser.request("login", "GET", "/admin/login/?next=/admin/")
-    status, _, _ = browser.request(
-        "login",
-        "POST",
-        "/admin/login/?next=/admin/",
-        {"csrfmiddlewaretoken": csrf_token(page), "username": username, "password": PASSWORD},
-        expect=(302,),
-    )
-    return status == 302
-
-
-@dataclass
-class Session:
-    username: str
-    browser: Browser
-    pause: tuple[float, float] | None
-    random: random.Random
-
-
-def annotate(session: Session, project_id: int, form_fields: dict, deadline, results):
-    browser = session.browser
-    for _ in range(MAX_REQUESTS_PER_ANNOTATOR):
-        if session.pause:
-            time.sleep(session.random.uniform(*session.pause))
-        if time.monotonic() > deadline:
-            return
-        _, location, _ = browser.request(
-            "next", "GET", f"/admin/annotator/project/{project_id}/annotate/"
-        )
-        path = urlsplit(location).path + ("?" + urlsplit(location).query if "?" in location else "")
-        if "statement=" not in path:
-            return  # the queue is empty
-        _, _, page = browser.request("form", "GET", path)
-        statement = int(path.rsplit("=", 1)[1])
-        form = {**form_fields, "csrfmiddlewaretoken": csrf_token(page)}
-        status, _, _ = browser.request("save", "POST", path, form, expect=(302,))
-        if status == 302:
-            with results.lock:
-                results.acknowledged.append((session.username, statement))
 
 
 def users_create(count: int, project) -> list[str]:
@@ -234,6 +153,21 @@ def children_of(parent: int) -> list[int]:
     return found
 
 
+def resident_mb(pids: list[int]) -> list[int]:
+    """Resident memory of each process (MiB), to see whether a worker's memory creeps."""
+    sizes = []
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        kilobytes = next(
+            line.split()[1] for line in status.splitlines() if line.startswith("VmRSS")
+        )
+        sizes.append(int(kilobytes) // 1024)
+    return sorted(sizes)
+
+
 class CpuSampler:
     """CPU used by a changing set of processes (gunicorn workers, database backends) between
     start() and stop(): sampled every half second, so a process that ends is counted up to its
@@ -270,29 +204,56 @@ class CpuSampler:
         return sum(cpu - self.baseline.get(pid, 0.0) for pid, cpu in self.latest.items())
 
 
-def backend_pids(database: str) -> list[int]:
-    import psycopg2
+class DatabaseWatch:
+    """The benchmark database's backends (for their CPU) and, at every sample, how many of
+    them wait for a lock (a save's row lock would show here)."""
 
-    connection = psycopg2.connect(os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres")
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [database])
-            return [row[0] for row in cursor.fetchall()]
-    finally:
-        connection.close()
+    def __init__(self, database: str):
+        self.database = database
+        self.samples = 0
+        self.lock_waits = 0  # backends seen waiting for a lock, summed over the samples
+
+    def backend_pids(self) -> list[int]:
+        import psycopg2
+
+        connection = psycopg2.connect(os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres")
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pid, wait_event_type FROM pg_stat_activity WHERE datname = %s",
+                    [self.database],
+                )
+                rows = cursor.fetchall()
+        finally:
+            connection.close()
+        self.samples += 1
+        self.lock_waits += sum(1 for _, wait in rows if wait == "Lock")
+        return [pid for pid, _ in rows]
 
 
-def gunicorn_start(args) -> subprocess.Popen:
+def gunicorn_start(args, access_log: Path) -> subprocess.Popen:
     environment = {**os.environ, **production_environment(args.server, args.database)}
     environment["GUNICORN_BIND"] = f"{HOST}:{PORT}"
-    environment["GUNICORN_ACCESS_LOG"] = ""
+    # The access log goes to a file the report reads (production logs to standard output).
+    environment["GUNICORN_ACCESS_LOG"] = str(access_log)
     environment["GUNICORN_LOG_LEVEL"] = "warning"
     if args.workers:
         environment["GUNICORN_WORKERS"] = str(args.workers)
     if args.threads:
         environment["GUNICORN_THREADS"] = str(args.threads)
+    for setting in args.set:
+        name, _, value = setting.partition("=")
+        if not name.startswith("GUNICORN_"):
+            raise SystemExit(f"--set takes GUNICORN_NAME=VALUE, not {setting!r}")
+        environment[name] = value
     server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "config/gunicorn.conf.py"],
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "-c",
+            "config/gunicorn.conf.py",
+            "--access-logformat",
+            ACCESS_LOG_FORMAT,
+        ],
         cwd=ROOT,
         env=environment,
     )
@@ -306,6 +267,10 @@ def gunicorn_start(args) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start")
 
 
+def quantile(values: list[float], percent: int) -> float:
+    return statistics.quantiles(sorted(values), n=100, method="inclusive")[percent - 1]
+
+
 def percentiles(values: list[float]) -> str:
     if len(values) < 2:
         return "too few requests"
@@ -313,7 +278,61 @@ def percentiles(values: list[float]) -> str:
     return f"p50 {q[49]:7.1f}  p95 {q[94]:7.1f}  p99 {q[98]:7.1f}  max {max(values):7.1f}"
 
 
-def report(results: Results, seconds: float, cpu: dict[str, float], pause) -> bool:
+def request_kind(method: str, path: str, query: str) -> str | None:
+    if path.endswith("/annotate/"):
+        return "next"
+    if "statement=" in query:
+        return "save" if method == "POST" else "form"
+    return None  # the logins, before the clock
+
+
+def server_side(access_log: Path, measured_from: float):
+    """gunicorn's own time per request type (ms) and the requests per worker pid, of the
+    requests that ended in the measured window (`measured_from`, wall clock; the log has
+    whole seconds), and the time of each worker's first request of each type, warm-up
+    included (cold caches: templates, translations)."""
+    times: dict[str, list[float]] = defaultdict(list)
+    first: dict[str, list[float]] = defaultdict(list)
+    per_worker: Counter = Counter()
+    seen: set[tuple[str, str]] = set()
+    for line in access_log.read_text().splitlines():
+        pid, method, path, query, _status, microseconds, ended = (line.split(" ", 6) + [""] * 7)[:7]
+        if not (kind := request_kind(method, path, query)) or not microseconds.isdigit():
+            continue
+        ms = int(microseconds) / 1000
+        if (pid, kind) not in seen:
+            seen.add((pid, kind))
+            first[kind].append(ms)
+        ended_at = datetime.strptime(ended.strip("[]"), "%d/%b/%Y:%H:%M:%S %z").timestamp()
+        if ended_at >= int(measured_from):
+            times[kind].append(ms)
+            per_worker[pid] += 1
+    return times, per_worker, first
+
+
+def latency_breakdown(results: Results, access_log: Path, window: dict[str, float]) -> None:
+    """Where a request's time goes: inside gunicorn (from the request parsed to the answer
+    written) against what the client measured; the rest is waiting for a worker or a thread
+    (queueing), the loopback and the client itself. Then how evenly the workers were used,
+    and the warm-up (cold caches, connections opening) against the measured window."""
+    times, per_worker, first = server_side(access_log, window["wall"])
+    print("inside gunicorn, ms (from its access log; the rest of the client's figure is")
+    print("  waiting for a worker or thread, the loopback and the client):")
+    for kind in KINDS:
+        print(f"  {kind + ':':8} {percentiles(times.get(kind, []))}")
+    for kind in KINDS:
+        firsts = ", ".join(f"{ms:.0f}" for ms in sorted(first.get(kind, [])))
+        print(f"  each worker process's first {kind} (warm-up included): {firsts} ms")
+    counts = sorted(per_worker.values(), reverse=True)
+    print(
+        f"timed requests per worker process ({len(counts)} processes served them; more than "
+        f"the workers setting: some were replaced, GUNICORN_MAX_REQUESTS): {counts}"
+    )
+    warmup = [ms for _, start, ms in results.requests if start < window["monotonic"]]
+    print(f"client latency ms, warm-up (not counted): {percentiles(warmup)}  ({len(warmup)})")
+
+
+def report(results: Results, window: dict[str, float], cpu: dict[str, float], pause) -> bool:
     from annotator.models import Annotation
 
     saved = set(
@@ -322,34 +341,35 @@ def report(results: Results, seconds: float, cpu: dict[str, float], pause) -> bo
         )
     )
     missing = [ack for ack in results.acknowledged if ack not in saved]
-    timed = [value for kind in KINDS for value in results.latencies_ms[kind]]
-    logins = results.latencies_ms["login"]
-    print(f"logins (before the clock): {len(logins)}, {percentiles(logins)} ms")
+    seconds = window["seconds"]
+    measured = [(kind, ms) for kind, start, ms in results.requests if start >= window["monotonic"]]
+    timed = [ms for _, ms in measured]
+    print(
+        f"logins (before the clock): {len(results.logins_ms)}, {percentiles(results.logins_ms)} ms"
+    )
     print(f"requests:              {len(timed)} in {seconds:.1f} s")
     print(f"requests per second:   {len(timed) / seconds:.1f}")
     print(f"latency ms, all:       {percentiles(timed)}")
     for kind in KINDS:
-        values = results.latencies_ms[kind]
+        values = [ms for name, ms in measured if name == kind]
         print(f"latency ms, {kind + ':':10} {percentiles(values)}  ({len(values)} requests)")
     if timed:
         per_request = {name: value / len(timed) for name, value in cpu.items()}
         print(
-            f"CPU per request ms:    {sum(per_request.values()):.1f} (gunicorn workers "
-            f"{per_request['workers']:.1f} + PostgreSQL backends {per_request['database']:.1f})"
+            f"CPU per request ms:    {per_request['workers'] + per_request['database']:.1f} "
+            f"(gunicorn workers {per_request['workers']:.1f} + PostgreSQL backends "
+            f"{per_request['database']:.1f}); the client's own: {per_request['client']:.1f}"
         )
-    print(f"annotations per second: {len(results.acknowledged) / seconds:.1f}")
+    saves = sum(1 for kind, _ in measured if kind == "save")
+    print(f"annotations per second: {saves / seconds:.1f}")
     print(f"errors:                {len(results.errors)} {results.errors[:5]}")
     print(f"reconnects:            {results.reconnects} (idle keep-alive connections closed)")
     print(
         f"acknowledged annotations in the database: {len(results.acknowledged) - len(missing)}"
-        f" of {len(results.acknowledged)}"
+        f" of {len(results.acknowledged)} (warm-up included)"
     )
     stored = not results.errors and not missing and bool(results.acknowledged)
-    p95 = (
-        statistics.quantiles(sorted(timed), n=100, method="inclusive")[94]
-        if len(timed) > 1
-        else float("inf")
-    )
+    p95 = quantile(timed, 95) if len(timed) > 1 else float("inf")
     if pause:
         fast = p95 <= 50
         target = "p95 <= 50 ms with pauses"
@@ -361,10 +381,9 @@ def report(results: Results, seconds: float, cpu: dict[str, float], pause) -> bo
     return stored and fast
 
 
-def main() -> None:
-    args = parse_args()
-    database_recreate(args.server, args.database)
-    django_setup(args.server, args.database)
+def project_prepare(args):
+    """The benchmark's project (its documents, three annotations per statement wanted), its
+    annotators and what their saves post."""
     from annotator.models import Project
     from annotator.progress import progress_recount
 
@@ -374,44 +393,88 @@ def main() -> None:
     project.save()
     progress_recount(project=project)
     usernames = users_create(args.annotators, project)
-    fields = annotation_form_fields()
-    server = gunicorn_start(args)
-    results = Results()
+    return project.pk, usernames, annotation_form_fields()
+
+
+def clients_start(args, work: Work, usernames: list[str]):
+    """The client processes, each with its share of the annotators (and a seed for each)."""
+    from django.db import connections
+
+    connections.close_all()  # no database socket is inherited by the client processes
     generator = random.Random(args.seed)
-    sessions = [
-        Session(name, Browser(results), args.pause, random.Random(generator.random()))
-        for name in usernames
+    annotators = [(name, generator.random()) for name in usernames]
+    count = max(1, min(args.client_processes or len(usernames), len(usernames)))
+    context = multiprocessing.get_context("fork")
+    ready = context.Barrier(count + 1)
+    start = context.Value("d", 0.0)
+    shared = {"ready": ready, "start": start, "logins": context.Semaphore(2)}
+    outbox = context.Queue()
+    processes = [
+        context.Process(target=client_process, args=(work, annotators[i::count], shared, outbox))
+        for i in range(count)
     ]
+    for process in processes:
+        process.start()
+    return processes, ready, start, outbox
+
+
+def measure(args, server, processes, ready, start, outbox):
+    """Start the clients once every annotator has logged in, open the measured window after
+    the warm-up, collect what the clients saw."""
+    ready.wait(timeout=600)  # everyone has logged in
+    start.value = time.monotonic()
+    ready.wait()
+    time.sleep(args.warmup)
+    watch = DatabaseWatch(args.database)
+    workers = CpuSampler(lambda: children_of(server.pid))
+    database = CpuSampler(watch.backend_pids)
+    memory = {"start": resident_mb(children_of(server.pid))}
+    window = {"monotonic": start.value + args.warmup, "wall": time.time()}
+    workers.start()
+    database.start()
+    results = Results()
+    for _ in processes:
+        results.merge(outbox.get(timeout=args.warmup + args.seconds + 120))
+    window["seconds"] = time.monotonic() - window["monotonic"]
+    cpu = {"workers": workers.stop(), "database": database.stop(), "client": results.cpu_ms}
+    memory["end"] = resident_mb(children_of(server.pid))
+    for process in processes:
+        process.join(timeout=30)
+    return results, window, cpu, watch, memory
+
+
+def main() -> None:
+    args = parse_args()
+    database_recreate(args.server, args.database)
+    django_setup(args.server, args.database)
+    project_id, usernames, fields = project_prepare(args)
+    work = Work(
+        PORT, project_id, fields, args.pause and tuple(args.pause), args.seconds, args.warmup
+    )
+    access_log = Path(tempfile.mkstemp(prefix="load_annotators_", suffix=".log")[1])
+    server = gunicorn_start(args, access_log)
     try:
-        logged_in = [login(session.browser, session.username) for session in sessions]
-        if not all(logged_in):
-            raise SystemExit(f"login failed: {results.errors[:5]}")
-        workers = CpuSampler(lambda: children_of(server.pid))
-        database = CpuSampler(lambda: backend_pids(args.database))
-        workers.start()
-        database.start()
-        started = time.monotonic()
-        deadline = started + args.seconds
-        threads = [
-            threading.Thread(target=annotate, args=(session, project.pk, fields, deadline, results))
-            for session in sessions
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=args.seconds + 60)
-        elapsed = time.monotonic() - started
-        cpu = {"workers": workers.stop(), "database": database.stop()}
+        processes, ready, start, outbox = clients_start(args, work, usernames)
+        results, window, cpu, watch, memory = measure(args, server, processes, ready, start, outbox)
     finally:
         server.terminate()
         server.wait(timeout=30)
     pause = f", pauses {args.pause[0]:g}-{args.pause[1]:g} s" if args.pause else ", no pauses"
     print(
-        f"\n{args.annotators} annotators{pause}, gunicorn (config/gunicorn.conf.py, workers "
-        f"{args.workers or 'default'}, threads {args.threads or 'default'}), PostgreSQL, "
-        f"{args.seconds:.0f} s"
+        f"\n{args.annotators} annotators{pause} in {len(processes)} client processes, gunicorn "
+        f"(config/gunicorn.conf.py, workers {args.workers or 'default'}, threads "
+        f"{args.threads or 'default'}{''.join(', ' + s for s in args.set)}), PostgreSQL, "
+        f"{args.seconds:.0f} s measured after {args.warmup:g} s of warm-up"
     )
-    passed = report(results, elapsed, cpu, args.pause)
+    passed = report(results, window, cpu, args.pause)
+    latency_breakdown(results, access_log, window)
+    print(
+        f"backends waiting for a lock: {watch.lock_waits} in {watch.samples} samples "
+        "(every half second)"
+    )
+    print(f"workers' resident memory MiB, start {memory['start']}, end {memory['end']}")
+    if not args.keep:
+        access_log.unlink()
     if not args.keep:
         database_drop(args.server, args.database)
     sys.exit(0 if passed else 1)

@@ -43,6 +43,21 @@ def test_the_defaults_are_threaded_workers_with_a_long_timeout():
     assert config["timeout"] == "120" and config["bind"] == "['127.0.0.1:8000']"
 
 
+def test_by_default_a_worker_takes_a_connection_only_for_a_free_thread_and_closes_it():
+    config = settings_of(gunicorn("--print-config").stdout)
+    assert config["keepalive"] == "0"
+    assert config["worker_connections"] == config["threads"] == "4"
+
+
+def test_with_keep_alive_on_idle_connections_cannot_hold_every_thread():
+    config = settings_of(gunicorn("--print-config", GUNICORN_KEEPALIVE="5").stdout)
+    assert config["keepalive"] == "5" and config["worker_connections"] == "1000"
+    config = settings_of(
+        gunicorn("--print-config", GUNICORN_THREADS="8", GUNICORN_WORKER_CONNECTIONS="50").stdout
+    )
+    assert config["threads"] == "8" and config["worker_connections"] == "50"
+
+
 def test_the_environment_sets_workers_threads_and_timeouts():
     printed = gunicorn(
         "--print-config",
@@ -84,16 +99,18 @@ def test_the_server_starts_with_the_configuration_and_answers(tmp_path: Path):
         GUNICORN, cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     try:
-        status = None
+        status = connection_header = None
         for _ in range(100):
             try:
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
                 connection.request("GET", "/admin/login/")
-                status = connection.getresponse().status
+                response = connection.getresponse()
+                status, connection_header = response.status, response.getheader("Connection")
                 break
             except OSError:
                 time.sleep(0.2)
         assert status == 200
+        assert connection_header == "close"  # no keep-alive: the next request queues anew
     finally:
         server.terminate()
         server.wait(timeout=30)
