@@ -30,7 +30,7 @@ def _allowed(cursor, models: list[type[Model]]) -> bool:
     """The role may switch the triggers off for its transaction (superusers; since
     PostgreSQL 15 a role granted SET ON PARAMETER session_replication_role), and the tables
     have no triggers of their own that replica mode would skip as well."""
-    cursor.execute("SELECT current_setting('is_superuser') = 'on'")
+    cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
     allowed = cursor.fetchone()[0]
     if not allowed and connection.pg_version >= 150000:
         cursor.execute("SELECT has_parameter_privilege('session_replication_role', 'SET')")
