@@ -3,6 +3,8 @@ row written inside `keys_checked_together` that refers to a missing row is refus
 IntegrityError, as the per-row trigger refuses it, and nothing of it stays; afterwards every
 write is checked row by row again."""
 
+import uuid
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
@@ -91,3 +93,36 @@ def test_a_table_not_numbered_by_a_sequence_keeps_its_triggers(demo):
     # OpenStatement is keyed by its statement: its rows could not be told apart.
     with keys_checked_together([*WRITTEN_MODELS, OpenStatement]):
         assert replication_role() == "origin"
+
+
+@pytest.fixture
+def plain_role():
+    """The connection acting as a role that is no superuser and was granted nothing on
+    session_replication_role, as an application's role usually is; created inside the test's
+    transaction, so its rollback removes it."""
+    name = f"annotator_keys_plain_{uuid.uuid4().hex[:8]}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {name} NOSUPERUSER")
+        cursor.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {name}")
+        cursor.execute(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {name}")
+        cursor.execute(f"SET ROLE {name}")
+    yield name
+    with connection.cursor() as cursor:
+        cursor.execute("RESET ROLE")
+
+
+@pytest.mark.postgres
+def test_a_role_that_may_not_switch_the_triggers_keeps_them(demo, plain_role):
+    document = Document.objects.filter(project=demo).first()
+    with keys_checked_together(list(WRITTEN_MODELS)), CopyQueue() as copies:
+        assert replication_role() == "origin"  # the per-row triggers stay on
+        key, row = statement_row(document, 9200)
+        write(Statement, STATEMENT, row, copies)
+    assert Statement.objects.filter(pk=key, document=document).exists()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        with keys_checked_together(list(WRITTEN_MODELS)), CopyQueue() as copies:
+            key, row = statement_row(document, 9201)
+            write(Statement, STATEMENT, (key, 10**9, *row[2:]), copies)
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the trigger's check, now
+    assert not Statement.objects.filter(document=document, position=9201).exists()
