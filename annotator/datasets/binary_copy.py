@@ -1,5 +1,9 @@
 """Binary COPYs of integer columns handed to numpy block by block, and a second connection in
-the same snapshot as Django's (dataset card, coded.py)."""
+the same snapshot as Django's (dataset card, coded.py).
+
+numpy is imported where the records are parsed, not with the module: the forked export
+imports `snapshot_twin` before its fork, and its child never parses (numpy costs about 0.1 s
+of CPU to load)."""
 
 from __future__ import annotations
 
@@ -7,9 +11,12 @@ import io
 import os
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-import numpy as np
 from django.db import connection
+
+if TYPE_CHECKING:
+    import numpy as np
 
 COPY_HEADER = 19  # PGCOPY signature, flags and header extension length
 PIPE_BUFFER = 1 << 18  # bytes handed from the database driver to the parser at a time
@@ -68,6 +75,8 @@ def binary_copy_whole(raw, query: tuple[str, list], fields: int) -> list[np.ndar
     """A small COPY's rows (`fields` int8 each, never NULL) read whole and parsed at once, in
     the calling thread and in place: for a block's label pairs, where a parsing thread per
     block cost more memory (each thread's own allocations) than the block's bytes."""
+    import numpy as np
+
     sink = io.BytesIO()
     raw.copy_expert(f"COPY ({raw.mogrify(*query).decode()}) TO STDOUT WITH (FORMAT binary)", sink)
     dtype = _FixedRecords(fields, None).dtype
@@ -97,6 +106,8 @@ class _FixedRecords:
     def __init__(self, fields: int, on_block):
         self.fields = fields
         self.on_block = on_block
+        import numpy as np
+
         self.dtype = np.dtype(
             [("count", ">i2")]
             + [item for i in range(fields) for item in ((f"l{i}", ">i4"), (f"v{i}", ">i8"))]
@@ -128,6 +139,8 @@ class _FixedRecords:
         count = len(pending) // self.dtype.itemsize
         if not count:
             return
+        import numpy as np
+
         records = np.frombuffer(pending, self.dtype, count=count)  # a view: no copy
         block = [records[f"v{field}"].astype(np.int64) for field in range(self.fields)]
         del records  # the view released, the parsed bytes can go
