@@ -98,6 +98,27 @@ def label_names_sql(export: DatasetExport, masks: str) -> str:
     return _neutralised_groups(export, "mask", grouped)
 
 
+BIGINT_BIT = "1::bigint << (rank - 1)::int"  # a label's bit in a bigint mask, by its rank
+# Each label's bit at its id (0 between): bits[label_id - base], for label_masks_sql.
+BIT_OF_CTE = (
+    "bit_of AS MATERIALIZED (SELECT array_agg(coalesce(b.bit, 0) ORDER BY i) AS bits, "
+    "min(i) - 1 AS base FROM generate_series((SELECT min(id) FROM bits), "
+    "(SELECT max(id) FROM bits)) i LEFT JOIN bits b ON b.id = i)"
+)
+
+
+def bits_cte(export: DatasetExport, bit: str = BIGINT_BIT, materialized: str = "") -> str:
+    """bits: the export's labels (id, group_id, key), ranked by group, position and name by
+    code point, each with its `bit` (SQL of the rank)."""
+    groups = ", ".join(str(int(group.pk)) for group in export.groups) or "NULL"
+    ranked = (
+        "SELECT l.id, l.group_id, l.key, row_number() OVER "
+        '(ORDER BY l.group_id, l.position, l.name COLLATE "C") AS rank '
+        f"FROM {Label._meta.db_table} l WHERE l.group_id IN ({groups})"
+    )
+    return f"bits AS {materialized}(SELECT id, group_id, key, rank, {bit} AS bit FROM ({ranked}) r)"
+
+
 def label_ctes(export: DatasetExport) -> tuple[list[str], dict[str, str]]:
     """The CTEs behind the label columns, and the joins that bring them to the annotations
     (alias al, joined to alias a) and the gold labels (alias gl, joined to alias g)."""
@@ -114,19 +135,9 @@ def label_ctes(export: DatasetExport) -> tuple[list[str], dict[str, str]]:
             "g": "LEFT JOIN glabels gl ON gl.owner = g.id",
         }
         return ctes, joins
-    groups = ", ".join(str(pk) for pk in group_ids) or "NULL"
-    ranked = (
-        "SELECT l.id, l.group_id, l.key, row_number() OVER "
-        '(ORDER BY l.group_id, l.position, l.name COLLATE "C") AS rank '
-        f"FROM {Label._meta.db_table} l WHERE l.group_id IN ({groups})"
-    )
     ctes = [
-        "bits AS (SELECT id, group_id, key, rank, 1::bigint << (rank - 1)::int AS bit "
-        f"FROM ({ranked}) r)",
-        # Each label's bit at its id (0 between): bits[label_id - base].
-        "bit_of AS MATERIALIZED (SELECT array_agg(coalesce(b.bit, 0) ORDER BY i) AS bits, "
-        "min(i) - 1 AS base FROM generate_series((SELECT min(id) FROM bits), "
-        "(SELECT max(id) FROM bits)) i LEFT JOIN bits b ON b.id = i)",
+        bits_cte(export),
+        BIT_OF_CTE,
         f"amasks AS MATERIALIZED ({label_masks_sql('annotation_id', annotation_through)})",
         f"anames AS MATERIALIZED ({label_names_sql(export, 'amasks')})",
         f"gmasks AS ({label_masks_sql('goldlabel_id', gold_through)})",

@@ -23,7 +23,14 @@ from typing import IO
 
 from ..labelling import ORDINAL_SCALES
 from ..models import Annotation, Document, GoldLabel, Label, Source, Statement
-from .postgres import copy_into, copy_on_connection
+from .postgres import (
+    ANNOTATION_COLUMNS,
+    BIT_OF_CTE,
+    bits_cte,
+    copy_into,
+    copy_on_connection,
+    label_masks_sql,
+)
 from .selection import TIMESTAMP_SQL, DatasetExport
 from .statement_agreement import statement_agreement
 
@@ -126,31 +133,31 @@ class BitStringMasks:
         return f"bit_count({mask})"
 
 
-def label_ctes(export: DatasetExport, masks) -> list[str]:
-    """bits (the schema's labels ranked by group, position, name), amasks and gmasks (each
-    annotation's and gold label's mask), mask_values (per distinct mask: the labels' JSON,
-    each single-choice group's value and each multiple-choice group's part of the mask)."""
-    groups = ", ".join(str(int(group.pk)) for group in export.groups) or "NULL"
-    annotation_through = Annotation.labels.through._meta.db_table
-    gold_through = GoldLabel.labels.through._meta.db_table
-    ranked = (
-        "SELECT l.id, l.group_id, l.key, row_number() OVER "
-        '(ORDER BY l.group_id, l.position, l.name COLLATE "C") AS rank '
-        f"FROM {Label._meta.db_table} l WHERE l.group_id IN ({groups})"
-    )
+def mask_ctes(masks) -> list[str]:
+    """amasks and gmasks: each annotation's and gold label's mask. In a bigint, one grouped
+    pass over the (owner, label) index, as the csv's (postgres.label_masks_sql); in a bit
+    string, the labels' bits joined and aggregated."""
     owners = {
-        "amasks": ("annotation_id", annotation_through),
-        "gmasks": ("goldlabel_id", gold_through),
+        "amasks": ("annotation_id", Annotation.labels.through._meta.db_table),
+        "gmasks": ("goldlabel_id", GoldLabel.labels.through._meta.db_table),
     }
-    ctes = [
-        "bits AS MATERIALIZED (SELECT id, group_id, key, rank, "
-        f"{masks.bit('rank')} AS bit FROM ({ranked}) r)"
-    ]
-    ctes += [
+    if isinstance(masks, BigintMasks):
+        return [BIT_OF_CTE] + [
+            f"{name} AS ({label_masks_sql(owner, through)})"
+            for name, (owner, through) in owners.items()
+        ]
+    return [
         f"{name} AS (SELECT t.{owner} AS owner, bit_or(b.bit) AS mask FROM {through} t "
         f"JOIN bits b ON b.id = t.label_id GROUP BY t.{owner})"
         for name, (owner, through) in owners.items()
     ]
+
+
+def label_ctes(export: DatasetExport, masks) -> list[str]:
+    """bits (the schema's labels ranked by group, position, name), amasks and gmasks (each
+    annotation's and gold label's mask), mask_values (per distinct mask: the labels' JSON,
+    each single-choice group's value and each multiple-choice group's part of the mask)."""
+    ctes = [bits_cte(export, masks.bit("rank"), "MATERIALIZED "), *mask_ctes(masks)]
     ctes.append(
         f"masks AS (SELECT {masks.zero} AS mask UNION SELECT mask FROM amasks "
         "UNION SELECT mask FROM gmasks)"
@@ -181,16 +188,16 @@ def label_ctes(export: DatasetExport, masks) -> list[str]:
     return ctes
 
 
-def labelling_fields(alias: str, source: str) -> list[tuple[str, str]]:
+def labelling_fields(alias: str, source: str, labels: str = "mv.labels") -> list[tuple[str, str]]:
     """The labelling's keys (DatasetExport.labelling) of an annotation or gold label (alias),
-    its source's name in `source`, its labels in mask_values (alias mv)."""
+    its source's name as JSON in `source`, its labels' JSON in `labels`."""
     return [
-        ("source", f"COALESCE({source}.name, 'null')"),
+        ("source", f"COALESCE({source}, 'null')"),
         ("source_mention", json_string(f"{alias}.source_mention")),
         ("source_reliability", json_string(f"{alias}.source_reliability")),
         ("info_credibility", json_string(f"{alias}.info_credibility")),
         ("admiralty_code", json_string(f"{alias}.source_reliability || {alias}.info_credibility")),
-        ("labels", "mv.labels"),
+        ("labels", labels),
         ("note", json_string(f"{alias}.note")),
     ]
 
@@ -206,38 +213,52 @@ def labelled_join(alias: str, masks_cte: str, masks) -> str:
     )
 
 
-def annotations_ctes(export: DatasetExport, masks, chosen: str) -> list[str]:
-    """ann: each exported annotation's JSON; compared: the values its statement's agreement
-    compares (source, grades, v0, v1, ... per label group). Apart, so that the agreement's
-    passes over them per statement read narrow rows, not the records' JSON."""
-    submitted_at = f"to_char(a.submitted_at AT TIME ZONE 'UTC', {literal(TIMESTAMP_SQL)})"
+def annotation_rows_sql(export: DatasetExport, masks, chosen: str) -> str:
+    """Each exported annotation's own columns (postgres.ANNOTATION_COLUMNS), its annotator's
+    pseudonym, its source's name and its labels as JSON: narrow rows, sorted in the export's
+    order (k1, k2: the statement's document and position, then the annotator) before their
+    JSON is put together, as the csv's annotations are."""
+    columns = "".join(f", a.{column}" for column in ANNOTATION_COLUMNS)
+    return f"""(SELECT k.document_id AS k1, k.position AS k2{columns},
+            p.name AS annotator, asrc.name AS source, mv.labels
+        FROM {Annotation._meta.db_table} a
+        JOIN {Statement._meta.db_table} k ON k.id = a.statement_id
+        {labelled_join("a", "amasks", masks)}
+        LEFT JOIN people p ON p.user_id = a.annotator_id
+        LEFT JOIN {NAMES_SQL} asrc ON asrc.id = a.source_id
+        WHERE a.status = {literal(Annotation.Status.SUBMITTED)}
+        AND a.statement_id IN ({chosen})
+        ORDER BY k.document_id, k.position, a.annotator_id OFFSET 0)"""
+
+
+def annotations_sql(export: DatasetExport, masks, chosen: str) -> str:
+    """Each annotated statement's annotations as one JSON array's items (k1, k2, annotations),
+    in the statements' order: grouped in the order of the sorted rows (annotation_rows_sql),
+    each record's JSON made as the group reads it."""
+    submitted_at = f"to_char(x.submitted_at AT TIME ZONE 'UTC', {literal(TIMESTAMP_SQL)})"
     fields = [
-        ("annotator", "COALESCE(p.name, 'null')"),
-        *labelling_fields("a", "asrc"),
+        ("annotator", "COALESCE(x.annotator, 'null')"),
+        *labelling_fields("x", "x.source", "x.labels"),
         ("submitted_at", f"""COALESCE('"' || {submitted_at} || '"', 'null')"""),
-        ("source_mention_span", json_span("a", "source_mention_")),
-        ("guidelines_version", json_string("a.guidelines_version")),
-        ("seconds_spent", json_number("a.seconds_spent")),
+        ("source_mention_span", json_span("x", "source_mention_")),
+        ("guidelines_version", json_string("x.guidelines_version")),
+        ("seconds_spent", json_number("x.seconds_spent")),
     ]
+    return f"""(SELECT x.k1, x.k2, string_agg({json_object(fields)}, ', ') AS annotations
+        FROM {annotation_rows_sql(export, masks, chosen)} x GROUP BY x.k1, x.k2)"""
+
+
+def compared_cte(export: DatasetExport, masks, chosen: str) -> str:
+    """compared: the values each exported annotation's statement's agreement compares
+    (source, grades, v0, v1, ... per label group), narrow rows for its passes per statement."""
     values = "".join(f", mv.v{index}" for index in range(len(export.groups)))
-    exported = f"""FROM {Annotation._meta.db_table} a
+    return f"""compared AS (SELECT a.statement_id, a.annotator_id,
+            COALESCE(a.source_id, 0) AS source, a.source_reliability AS reliability,
+            a.info_credibility AS credibility{values}
+        FROM {Annotation._meta.db_table} a
         {labelled_join("a", "amasks", masks)}
         WHERE a.status = {literal(Annotation.Status.SUBMITTED)}
-        AND a.statement_id IN ({chosen})"""
-    return [
-        f"""ann AS (SELECT a.statement_id, a.annotator_id, {json_object(fields)} AS json
-        {
-            exported.replace(
-                "WHERE",
-                f"LEFT JOIN people p ON p.user_id = a.annotator_id "
-                f"LEFT JOIN {NAMES_SQL} asrc ON asrc.id = a.source_id WHERE",
-                1,
-            )
-        })""",
-        f"""compared AS (SELECT a.statement_id, a.annotator_id, COALESCE(a.source_id, 0) AS source,
-            a.source_reliability AS reliability, a.info_credibility AS credibility{values}
-        {exported})""",
-    ]
+        AND a.statement_id IN ({chosen}))"""
 
 
 # No ORDER BY inside the aggregates below (PostgreSQL 15 sorts each statement's rows apart for
@@ -245,8 +266,8 @@ def annotations_ctes(export: DatasetExport, masks, chosen: str) -> list[str]:
 # level, so they take the rows in its order (the JSON array and MASI's sum need it).
 
 
-def per_statement_ctes(export: DatasetExport) -> list[str]:
-    """per_statement: the annotations' JSON array (by annotator); statement_values: their
+def statement_values_cte(export: DatasetExport) -> str:
+    """statement_values: each annotated statement's annotations: their
     number and the values agreement compares, as arrays (the grades only where judged: not F
     or 6)."""
     judged = {
@@ -254,19 +275,14 @@ def per_statement_ctes(export: DatasetExport) -> list[str]:
         for field, grades in ORDINAL_SCALES.items()
     }
     groups = "".join(f", array_agg(v{index}) AS a{index}" for index in range(len(export.groups)))
-    return [
-        """per_statement AS (SELECT statement_id, string_agg(json, ', ') AS annotations
-        FROM (SELECT * FROM ann ORDER BY statement_id, annotator_id) sorted
-        GROUP BY statement_id)""",
-        f"""statement_values AS MATERIALIZED (SELECT statement_id, count(*) AS annotators,
+    return f"""statement_values AS MATERIALIZED (SELECT statement_id, count(*) AS annotators,
             array_agg(source) AS a_source,
             array_agg(reliability) FILTER (WHERE reliability IN ({judged["source_reliability"]}))
                 AS a_source_reliability,
             array_agg(credibility) FILTER (WHERE credibility IN ({judged["info_credibility"]}))
                 AS a_info_credibility{groups}
         FROM (SELECT * FROM compared ORDER BY statement_id, annotator_id) sorted
-        GROUP BY statement_id)""",
-    ]
+        GROUP BY statement_id)"""
 
 
 PAIRS = "FROM generate_subscripts(d.v, 1) i, generate_subscripts(d.v, 1) j WHERE i < j"
@@ -332,7 +348,7 @@ def agreement_ctes(export: DatasetExport, masks) -> list[str]:
 
 def gold_cte(masks, chosen: str) -> str:
     fields = [
-        *labelling_fields("g", "gsrc"),
+        *labelling_fields("g", "gsrc.name"),
         ("method", json_string("g.method")),
         ("decided_by", "COALESCE(pd.name, 'null')"),
         ("rationale", json_string("g.rationale")),
@@ -346,24 +362,51 @@ def gold_cte(masks, chosen: str) -> str:
         WHERE g.statement_id IN ({chosen}))"""
 
 
-def record_json(agreement: str) -> str:
-    """DatasetExport.record's keys, in its order."""
+def record_json() -> str:
+    """DatasetExport.record's keys, in its order, from the statements' columns (alias st,
+    statements_sql) and their annotations (alias ps, annotations_sql)."""
     return json_object([
-        ("id", "s.id::text"), ("document_id", "s.document_id::text"),
-        ("document_title", json_string("d.title")),
-        ("document_external_id", json_string("d.external_id")),
-        ("position", json_number("s.position")), ("paragraph", json_number("s.paragraph")),
-        ("text", json_string("s.text")), ("start", json_number("s.start")),
-        ("end", json_number('s."end"')), ("language", json_string("d.language")),
-        ("suggested_source", "COALESCE(ss.name, 'null')"),
-        ("suggested_mention", json_string("s.suggested_mention")),
-        ("suggested_cue", json_string("s.suggested_cue")),
-        ("suggested_cue_span", json_span("s", "suggested_cue_")),
-        ("suggested_mention_span", json_span("s", "suggested_mention_")),
+        ("id", "st.id::text"), ("document_id", "st.document_id::text"),
+        ("document_title", json_string("st.title")),
+        ("document_external_id", json_string("st.external_id")),
+        ("position", json_number("st.position")), ("paragraph", json_number("st.paragraph")),
+        ("text", json_string("st.text")), ("start", json_number("st.start")),
+        ("end", json_number('st."end"')), ("language", json_string("st.language")),
+        ("suggested_source", "COALESCE(st.suggested_source, 'null')"),
+        ("suggested_mention", json_string("st.suggested_mention")),
+        ("suggested_cue", json_string("st.suggested_cue")),
+        ("suggested_cue_span", json_span("st", "suggested_cue_")),
+        ("suggested_mention_span", json_span("st", "suggested_mention_")),
         ("annotations", "'[' || COALESCE(ps.annotations, '') || ']'"),
-        ("gold", "COALESCE(gj.json, 'null')"),
-        ("agreement", agreement),
+        ("gold", "COALESCE(st.gold, 'null')"),
+        ("agreement", "st.agreement"),
     ])  # fmt: skip
+
+
+STATEMENT_COLUMNS = (
+    "id", "document_id", "position", "paragraph", "text", "start", "end", "suggested_mention",
+    "suggested_cue", "suggested_cue_start", "suggested_cue_end", "suggested_mention_start",
+    "suggested_mention_end",
+)  # fmt: skip
+
+
+def statements_sql(export: DatasetExport, chosen: str) -> str:
+    """The exported statements' columns with their document's, suggested source's, gold
+    label's JSON and agreement's JSON, once per statement, sorted apart in the export's order
+    (document, position) so that a merge join with the annotations keeps it."""
+    # A statement without annotations: no figures, as statement_agreement says.
+    unannotated = literal(encode(statement_agreement([], export.groups)))
+    columns = ", ".join(f's."{column}"' for column in STATEMENT_COLUMNS)
+    return f"""(SELECT {columns}, d.title, d.external_id, d.language,
+            ss.name AS suggested_source, gj.json AS gold,
+            COALESCE(ag.json, {unannotated}) AS agreement
+        FROM {Statement._meta.db_table} s
+        JOIN {Document._meta.db_table} d ON d.id = s.document_id
+        LEFT JOIN {NAMES_SQL} ss ON ss.id = s.suggested_source_id
+        LEFT JOIN gold gj ON gj.statement_id = s.id
+        LEFT JOIN agreement ag ON ag.statement_id = s.id
+        WHERE s.id IN ({chosen})
+        ORDER BY s.document_id, s.position OFFSET 0)"""
 
 
 def export_masks(export: DatasetExport):
@@ -373,7 +416,11 @@ def export_masks(export: DatasetExport):
 
 def jsonl_query(export: DatasetExport, chosen: str) -> str:
     """The SELECT behind the jsonl: one row per statement, its record as JSON text. `chosen`:
-    the SQL of the exported statements' ids (DatasetExport.statements), parameters inlined."""
+    the SQL of the exported statements' ids (DatasetExport.statements), parameters inlined.
+
+    As the csv's (postgres.copy_query), the order comes from the inputs: the annotations'
+    narrow rows are sorted and grouped per statement, the statements sorted apart, and a
+    merge join of the two keeps the order, so the records' JSON is never sorted."""
     masks = export_masks(export)
     pseudonyms = list(export.people.items()) or [(None, None)]
     people = ", ".join(
@@ -381,26 +428,20 @@ def jsonl_query(export: DatasetExport, chosen: str) -> str:
         f"{literal(encode(name)) if name is not None else 'NULL'}::text)"
         for user, name in pseudonyms
     )
-    # A statement without annotations: no figures, as statement_agreement says.
-    unannotated = literal(encode(statement_agreement([], export.groups)))
     ctes = [
         f"people(user_id, name) AS (VALUES {people})",
         *label_ctes(export, masks),
-        *annotations_ctes(export, masks, chosen),
-        *per_statement_ctes(export),
+        compared_cte(export, masks, chosen),
+        statement_values_cte(export),
         gold_cte(masks, chosen),
         *agreement_ctes(export, masks),
     ]
     return f"""WITH {", ".join(ctes)}
-        SELECT {record_json(f"COALESCE(ag.json, {unannotated})")}
-        FROM {Statement._meta.db_table} s
-        JOIN {Document._meta.db_table} d ON d.id = s.document_id
-        LEFT JOIN {NAMES_SQL} ss ON ss.id = s.suggested_source_id
-        LEFT JOIN per_statement ps ON ps.statement_id = s.id
-        LEFT JOIN gold gj ON gj.statement_id = s.id
-        LEFT JOIN agreement ag ON ag.statement_id = s.id
-        WHERE s.id IN ({chosen})
-        ORDER BY s.document_id, s.position"""
+        SELECT {record_json()}
+        FROM {statements_sql(export, chosen)} st
+        LEFT JOIN {annotations_sql(export, masks, chosen)} ps
+            ON ps.k1 = st.document_id AND ps.k2 = st.position
+        ORDER BY st.document_id, st.position"""
 
 
 def mogrified_jsonl_copy(export: DatasetExport, raw) -> str:
