@@ -10,15 +10,20 @@ from tests.helpers import ROOT
 ADMIN_MODULES = ("annotator.admin", "annotator.annotation.admin", "import_export.admin")
 
 
-def loaded_after(code: str) -> set[str]:
-    """The admin modules among sys.modules after `code` ran in a new interpreter."""
-    probe = f"{code}\nimport sys\nprint(' '.join(m for m in {ADMIN_MODULES!r} if m in sys.modules))"
+def printed_by(code: str) -> list[str]:
+    """The words `code` printed, run in a new interpreter with the project's settings."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG": "1"}
     result = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
-    return set(result.stdout.split())
+    return result.stdout.split()
+
+
+def loaded_after(code: str, modules=ADMIN_MODULES) -> set[str]:
+    """The `modules` among sys.modules after `code` ran in a new interpreter."""
+    probe = f"{code}\nimport sys\nprint(' '.join(m for m in {modules!r} if m in sys.modules))"
+    return set(printed_by(probe))
 
 
 def test_django_setup_leaves_the_admin_modules_alone():
@@ -34,12 +39,7 @@ def test_the_wsgi_application_sets_the_collector_for_a_server():
     """Start-up's objects frozen out of the cycle collector's reach, the young generation
     collected less often (config/wsgi.py says why)."""
     probe = "import gc, config.wsgi\nprint(gc.get_threshold()[0], gc.get_freeze_count() > 50_000)"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG": "1"}
-    result = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["20000", "True"]
+    assert printed_by(probe) == ["20000", "True"]
 
 
 # What the export command does not need before it works: the admin's and the
@@ -71,12 +71,5 @@ def test_the_export_command_starts_without_the_modules_it_does_not_use():
         "from django.core.management import load_command_class\n"
         "command = load_command_class('annotator', 'export_dataset')\n"
         "assert not checks.run_checks(tags=command.requires_system_checks)\n"
-        "import sys\n"
-        f"print(' '.join(m for m in {UNNEEDED_BY_DATA_COMMANDS!r} if m in sys.modules))"
     )
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG": "1"}
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == []
+    assert loaded_after(code, UNNEEDED_BY_DATA_COMMANDS) == set()
