@@ -15,9 +15,10 @@ from django.utils.translation import gettext
 from .markup import conditional_escape, format_html, format_html_join
 
 
-def translated(message: str) -> SafeString:
-    """`{% translate "…" %}`: a literal's translation, trusted as the template's own text."""
-    return mark_safe(gettext(message))
+def trusted(translation: str) -> SafeString:
+    """`{% translate "…" %}`: a literal's translation is the template's own text, not escaped
+    (gettext called on each literal, so that makemessages finds it)."""
+    return mark_safe(translation)
 
 
 def statement_box_html(context: dict) -> SafeString:
@@ -75,10 +76,10 @@ def meta_html(context: dict) -> SafeString:
         project.name,
         document.title,
         format_html(" · {}", document.place) if document.place else "",
-        translated("statement"),
+        trusted(gettext("statement")),
         str(statement.position + 1),
         str(context["paragraph_start"]),
-        translated("Select the words naming the source to fill “source as written”."),
+        trusted(gettext("Select the words naming the source to fill “source as written”.")),
         context["statement_context"],
     )
 
@@ -92,7 +93,7 @@ def label_history_html(context: dict) -> SafeString:
         'object_id={}">{}</a></div>\n  ',
         reverse("admin:annotator_labelrevision_changelist"),
         str(original.pk),
-        translated("Label history: every change, before and after"),
+        trusted(gettext("Label history: every change, before and after")),
     )
 
 
@@ -100,7 +101,7 @@ def suggestion_html(statement) -> SafeString:
     if not statement.suggested_mention:
         return format_html(
             '\n  <div class="meta" id="suggestion">{}</div>\n  ',
-            translated("No attribution found: possibly the author's own voice."),
+            trusted(gettext("No attribution found: possibly the author's own voice.")),
         )
     shown = (
         statement.suggested_source
@@ -118,10 +119,10 @@ def suggestion_html(statement) -> SafeString:
         )
     cue = ""
     if statement.suggested_cue:
-        cue = format_html(" ({}: “{}”)", translated("cue"), statement.suggested_cue)
+        cue = format_html(" ({}: “{}”)", trusted(gettext("cue")), statement.suggested_cue)
     return format_html(
         '\n  <div class="meta" id="suggestion">{}: <strong>{}</strong>{}{}</div>\n  ',
-        translated("Suggested source"),
+        trusted(gettext("Suggested source")),
         str(shown),
         resolved,
         cue,
@@ -139,7 +140,7 @@ def neighbour_html(context: dict, side: str, element_id: str, message: str) -> S
         context["add_url"],
         str(neighbour.pk),
         context["hotkeys"][side],
-        translated(message),
+        trusted(message),
         context["keys_shown"][side],
     )
 
@@ -151,7 +152,7 @@ def button_html(context: dict, element_id: str, action: str, message: str, extra
         element_id,
         context["hotkeys"][action],
         extra,
-        translated(message),
+        trusted(message),
         context["keys_shown"][action],
     )
 
@@ -171,15 +172,17 @@ def actions_html(context: dict) -> SafeString:
         "" if end is None else str(end),
     )
     buttons = (
-        neighbour_html(context, "previous", "previous-statement", "Previous"),
-        neighbour_html(context, "next", "next-statement", "Next"),
-        button_html(context, "accept-suggestion", "accept_suggestion", "Accept suggestion", accept),
-        button_html(context, "focus-source", "source", "Choose source"),
+        neighbour_html(context, "previous", "previous-statement", gettext("Previous")),
+        neighbour_html(context, "next", "next-statement", gettext("Next")),
+        button_html(
+            context, "accept-suggestion", "accept_suggestion", gettext("Accept suggestion"), accept
+        ),
+        button_html(context, "focus-source", "source", gettext("Choose source")),
         button_html(
             context,
             "toggle-guidelines",
             "guidelines",
-            "Guidelines",
+            gettext("Guidelines"),
             mark_safe(' aria-controls="guidelines-panel"'),
         ),
     )
@@ -189,8 +192,8 @@ def actions_html(context: dict) -> SafeString:
         '    <span class="autosave-status" id="autosave-status" role="status" '
         'aria-live="polite" data-saved="{}" data-failed="{}"></span>\n  </div>\n  ',
         *buttons,
-        translated("Draft saved automatically"),
-        translated("Not saved automatically: save as draft to see why"),
+        trusted(gettext("Draft saved automatically")),
+        trusted(gettext("Not saved automatically: save as draft to see why")),
     )
 
 
@@ -219,11 +222,11 @@ def submit_row_html(context: dict) -> SafeString:
             '\n  <span class="skip-group">\n    <input type="submit" value="{} · {}" '
             'name="_skip" id="skip-button" aria-keyshortcuts="{}" formnovalidate>\n'
             '    <label for="{}">{}</label> {}\n  </span>\n  ',
-            translated("Skip"),
+            trusted(gettext("Skip")),
             shown["skip"],
             keys["skip"],
             context["adminform"].form["skip_reason"].id_for_label,
-            translated("reason"),
+            trusted(gettext("reason")),
             context["adminform"].form["skip_reason"],
         )
     return format_html(
@@ -232,14 +235,14 @@ def submit_row_html(context: dict) -> SafeString:
         'aria-keyshortcuts="{}">\n'
         '  <input type="submit" value="{} · {}" name="_save_draft" aria-keyshortcuts="{}">\n'
         '  {}\n  <input type="submit" value="{}" name="_continue">\n</div>\n{}\n',
-        translated("Save and annotate next"),
+        trusted(gettext("Save and annotate next")),
         shown["save_next"],
         keys["save_next"],
-        translated("Save as draft"),
+        trusted(gettext("Save as draft")),
         shown["save_draft"],
         keys["save_draft"],
         skip,
-        translated("Save and continue editing"),
+        trusted(gettext("Save and continue editing")),
         mark_safe('<div id="autosave" data-enabled="1" hidden></div>')
         if context["may_autosave"]
         else "",
