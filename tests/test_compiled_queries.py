@@ -5,7 +5,11 @@ queryset: the same instances with their related objects and annotations, convert
 import pytest
 from django.db.models import Count
 
-from annotator.adjudication.consensus import one_statement_votes, statement_votes
+from annotator.adjudication.consensus import (
+    one_statement_votes,
+    one_statement_votes_and_gold,
+    statement_votes,
+)
 from annotator.annotation.selectors import (
     document_neighbours,
     own_annotation,
@@ -88,4 +92,6 @@ def test_the_forms_reads_give_what_the_orm_gives():
     assert votes == statement_votes([statement.pk])[statement.pk]
     assert {vote.labels for vote in votes} == {frozenset({label.pk})}
     assert one_statement_votes(statement.pk + 1000) == []
+    # Read with the gold label's state (the statement has none yet), the same votes.
+    assert one_statement_votes_and_gold(statement.pk) == (votes, None)
     assert Annotation.objects.filter(statement=statement).count() == 2

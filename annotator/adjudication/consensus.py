@@ -83,6 +83,54 @@ def one_statement_votes(statement_id: int) -> list[Vote]:
     return votes_by_statement(rows).get(statement_id, [])
 
 
+@dataclass(frozen=True)
+class GoldState:
+    """What the check after a save needs to know of a statement's gold label."""
+
+    pk: int
+    method: str
+    decided_by_id: int | None
+
+    @property
+    def automatic(self) -> bool:
+        """Made by the unanimity check, not decided by a lead."""
+        return self.method == GoldLabel.Method.UNANIMOUS and self.decided_by_id is None
+
+
+GOLD_STATE_COLUMNS = (
+    "statement__gold__id",
+    "statement__gold__method",
+    "statement__gold__decided_by_id",
+)
+
+
+# The votes of one statement, each row with its gold label's state: after every annotation
+# save, one query where the gold label and the votes were two (compiled once).
+def _votes_and_gold_rows(statement_id: int) -> QuerySet:
+    rows = votes_rows(Annotation.objects.submitted().filter(statement_id=statement_id))
+    return rows.values_list(*rows._fields, *GOLD_STATE_COLUMNS)
+
+
+_ONE_STATEMENT_VOTES_AND_GOLD = CompiledQuery(_votes_and_gold_rows, statement_id=-918_273_643)
+
+
+def one_statement_votes_and_gold(statement_id: int) -> tuple[list[Vote], GoldState | None]:
+    """The statement's votes and the state of its gold label (None: it has none). Without a
+    vote (the last submitted annotation withdrawn) the gold label is read on its own."""
+    rows = _ONE_STATEMENT_VOTES_AND_GOLD.all(statement_id=statement_id)
+    if not rows:
+        gold = (
+            GoldLabel.objects.filter(statement_id=statement_id)
+            .values_list("pk", "method", "decided_by_id")
+            .first()
+        )
+        return [], GoldState(*gold) if gold is not None else None
+    state_columns = len(GOLD_STATE_COLUMNS)
+    gold_pk, method, decided_by_id = rows[0][-state_columns:]
+    votes = votes_by_statement(row[:-state_columns] for row in rows).get(statement_id, [])
+    return votes, GoldState(gold_pk, method, decided_by_id) if gold_pk is not None else None
+
+
 def votes_by_statement(rows) -> dict[int, list[Vote]]:
     votes: dict[int, list[Vote]] = {}
     for statement_id, source, mention, reliability, credibility, *rest in rows:

@@ -26,7 +26,7 @@ from .consensus import (
     consensus,
     gold_values,
     is_unanimous,
-    one_statement_votes,
+    one_statement_votes_and_gold,
     statement_votes,
     unanimous_values,
 )
@@ -105,7 +105,8 @@ _STATEMENT_GOLD = CompiledQuery(
 def gold_label_accept_unanimous(
     *, statement_id: int, locked_required: int | None = None
 ) -> GoldLabel | None:
-    """Called after every annotation save, so it stays cheap (three queries).
+    """Called after every annotation save, so it stays cheap (one query to read the votes with
+    the gold label's state, more only where a gold label is made, removed or a lead's).
 
     A statement whose required submitted annotations all agree (source, grades, labels) gets
     its gold label, method "unanimous". An automatic gold label that no longer holds (an
@@ -125,12 +126,9 @@ def gold_label_accept_unanimous(
             .values_list("document__project__annotations_per_statement", flat=True)
             .first()
         )
-    gold = _STATEMENT_GOLD.first(statement_id=statement_id)
-    if gold is not None and (
-        gold.method != GoldLabel.Method.UNANIMOUS or gold.decided_by_id is not None
-    ):
-        return gold
-    votes = one_statement_votes(statement_id)
+    votes, gold = one_statement_votes_and_gold(statement_id)
+    if gold is not None and not gold.automatic:
+        return _STATEMENT_GOLD.first(statement_id=statement_id)  # a lead's: left as it is
     if is_unanimous(votes, required or 1):
         # An unchanged gold label is saved again but records no revision.
         return gold_label_from_consensus(
@@ -139,7 +137,7 @@ def gold_label_accept_unanimous(
             method=GoldLabel.Method.UNANIMOUS,
         )
     if gold is not None:
-        gold_label_delete(gold=gold, changed_by=None)
+        gold_label_delete(gold=_STATEMENT_GOLD.first(statement_id=statement_id), changed_by=None)
     return None
 
 

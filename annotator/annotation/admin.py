@@ -47,6 +47,7 @@ from .selectors import (
     statement_for_annotation,
 )
 from .services import DuplicateAnnotation, annotation_save, annotations_delete
+from .statement_box import statement_box_html, submit_row_html
 
 
 class ProjectAnnotationAdminMixin(ProjectFlagsAdminMixin):
@@ -398,7 +399,19 @@ class AnnotationAdmin(PolicyAdminMixin, LabellingAdminMixin, admin.ModelAdmin):
         if roles.can_annotate(request.user, project):
             context["progress"] = annotation_progress(project=project, user=request.user)
         context["media"] = media_html(context["media"])
-        return super().render_change_form(request, context, add, change, form_url, obj)
+        response = super().render_change_form(request, context, add, change, form_url, obj)
+        self.page_parts_write(response.context_data)
+        return response
+
+    def page_parts_write(self, context: dict) -> None:
+        """The statement box and the annotator's submit row, written in Python
+        (statement_box.py) from the context the admin completed (its permissions)."""
+        context["add_url"] = reverse("admin:annotator_annotation_add")
+        context["statement_box"] = statement_box_html(context)
+        if context["is_own_annotation"] and (
+            context["has_add_permission"] or context["has_change_permission"]
+        ):
+            context["annotation_submit_row"] = submit_row_html(context)
 
     def save_model(self, request, obj, form, change):
         if not change:

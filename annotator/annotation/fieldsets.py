@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as django_catalogue
 
+from ..models.languages import interface_language
 from .hotkeys import HotkeyOptionsMixin, attrs_html
 from .markup import conditional_escape, format_html, format_html_join
 
@@ -202,10 +203,40 @@ def label_suffix(bound: forms.BoundField) -> str:
     return bound.form.label_suffix
 
 
+# The definitions panel is the same on every form of a schema: kept per process under a key of
+# the texts it is written from (each name and description in both languages, and the interface
+# language that picks one), so that an edited label or another language is a new key.
+DEFINITIONS_KEPT = 64
+_definitions: dict[tuple, SafeString] = {}
+BILINGUAL_FIELDS = ("name", "name_de", "name_en", "description", "description_de", "description_en")
+
+
 def definitions_html(definitions: list[tuple]) -> SafeString:
     """The guidelines panel's list of each group and its labels with their definitions (as
     selectors.label_definitions gives them), written here for the same reason as the
     fieldsets: dozens of labels on every form."""
+    key = definitions_key(definitions)
+    html = _definitions.get(key)
+    if html is None:
+        if len(_definitions) >= DEFINITIONS_KEPT:
+            _definitions.clear()
+        html = _definitions[key] = written_definitions_html(definitions)
+    return html
+
+
+def definitions_key(definitions: list[tuple]) -> tuple:
+    def texts(item) -> tuple:
+        return tuple(getattr(item, name) for name in BILINGUAL_FIELDS)
+
+    return (
+        interface_language(),
+        tuple(
+            (texts(group), tuple(texts(label) for label in labels)) for group, labels in definitions
+        ),
+    )
+
+
+def written_definitions_html(definitions: list[tuple]) -> SafeString:
     return format_html_join(
         "\n",
         "<dt>{}</dt>{}\n{}",

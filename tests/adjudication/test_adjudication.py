@@ -11,7 +11,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 
-from annotator.adjudication.consensus import statement_votes
+from annotator.adjudication.consensus import (
+    GoldState,
+    one_statement_votes_and_gold,
+    statement_votes,
+)
 from annotator.adjudication.queue import QueueFilters, disagreement_queue
 from annotator.adjudication.services import gold_label_decide, gold_labels_accept_majority
 from annotator.annotation.services import annotation_save
@@ -301,6 +305,9 @@ def test_the_required_annotations_agreeing_give_a_unanimous_gold_label(demo, ann
     )
     assert set(gold.labels.values_list("pk", flat=True)) == set(vote.labels)
     assert LabelRevision.objects.filter(kind="gold", object_id=gold.pk, action="created").exists()
+    # Read with the votes after each save: the gold label's state, an automatic one.
+    votes, state = one_statement_votes_and_gold(statement.pk)
+    assert len(votes) == 4 and state == GoldState(gold.pk, "unanimous", None) and state.automatic
 
     # The fourth annotator changes their mind: the automatic gold label no longer holds.
     other = "A" if vote.source_reliability != "A" else "B"
@@ -326,6 +333,7 @@ def test_a_leads_gold_label_is_never_replaced_automatically(demo, annotator, lea
     annotate_as(statement, annotator, vote)
     gold = GoldLabel.objects.get(statement=statement)
     assert (gold.method, gold.source_reliability, gold.decided_by) == ("adjudicated", "A", lead)
+    assert not one_statement_votes_and_gold(statement.pk)[1].automatic
 
 
 def test_the_unanimous_action_and_command_accept_complete_unanimous_statements(

@@ -319,3 +319,28 @@ def test_a_mention_typed_over_the_suggestion_keeps_no_stale_span(client_for, pro
     saved = Annotation.objects.get(statement=statement, annotator=annotator)
     assert saved.source_mention == "typed by hand"
     assert (saved.source_mention_start, saved.source_mention_end) == (None, None)
+
+
+def definitions_panel(page: str) -> str:
+    return re.search(r'<dl class="definitions">(.*?)</dl>', page, re.S).group(1)
+
+
+def test_the_definitions_panel_follows_an_edited_label_and_the_language(
+    client_for, project, annotator
+):
+    """The panel is kept per process between forms: an edited definition or another interface
+    language is shown on the next form, never the panel kept before."""
+    client = client_for(annotator)
+    url = add_url(next_statement(project=project, user=annotator))
+    biased = label("Bias", "biased")
+    before = definitions_panel(client.get(url).content.decode())
+    assert client.get(url).content.decode().count(before) == 1  # the same panel again
+    biased.description_en = "Leans <one> way & hides the other."
+    biased.save()
+    edited = definitions_panel(client.get(url).content.decode())
+    assert edited != before
+    assert "Leans &lt;one&gt; way &amp; hides the other." in edited
+    biased.description_de = "Einseitig."
+    biased.save()
+    german = definitions_panel(client.get(url, HTTP_ACCEPT_LANGUAGE="de").content.decode())
+    assert "Einseitig." in german and "Leans" not in german
