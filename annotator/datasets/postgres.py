@@ -17,6 +17,7 @@ import json
 from typing import IO
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 
 from ..models import Annotation, Document, GoldLabel, Label, Source, Statement
 from .safety import spreadsheet_row
@@ -225,14 +226,25 @@ def gold_sql(export: DatasetExport, lookups: Lookups) -> list[str]:
     ]  # fmt: skip
 
 
-def chosen_sql(export: DatasetExport, params: list) -> str:
-    """The SQL of the exported statements' ids; its parameters appended to `params`."""
-    chosen, chosen_params = export.statements().values("pk").order_by().query.sql_with_params()
+def part_statements(export: DatasetExport, part: dict | None) -> QuerySet[Statement]:
+    """The exported statements, or those of one part of the export (a filter on their
+    documents: forked_copy.document_parts)."""
+    statements = export.statements()
+    return statements.filter(**part) if part else statements
+
+
+def chosen_sql(export: DatasetExport, params: list, part: dict | None = None) -> str:
+    """The SQL of the exported statements' ids (of a `part` of them); its parameters appended
+    to `params`."""
+    chosen = part_statements(export, part).values("pk").order_by()
+    sql, chosen_params = chosen.query.sql_with_params()
     params.extend(chosen_params)
-    return chosen
+    return sql
 
 
-def statements_sql(export: DatasetExport, lookups: Lookups, gold_labels_join: str) -> str:
+def statements_sql(
+    export: DatasetExport, lookups: Lookups, gold_labels_join: str, part: dict | None
+) -> str:
     """The statement columns (c0, c1, ...) with the document's, the suggested source's and
     the gold label's (after the first STATEMENT_WIDTH), once per statement (not per
     annotation), in the export's order (k1, k2: document, position). The chosen statements'
@@ -242,7 +254,7 @@ def statements_sql(export: DatasetExport, lookups: Lookups, gold_labels_join: st
         "s.start", 's."end"', plain("d.language"),
         lookups.name("sources", "s.suggested_source_id"), *gold_sql(export, lookups),
     ]  # fmt: skip
-    chosen = chosen_sql(export, lookups.params)
+    chosen = chosen_sql(export, lookups.params, part)
     return f"""(SELECT s.document_id AS k1, s.position AS k2, {_columns(expressions)}
         FROM {Statement._meta.db_table} s
         JOIN {Document._meta.db_table} d ON d.id = s.document_id
@@ -252,7 +264,9 @@ def statements_sql(export: DatasetExport, lookups: Lookups, gold_labels_join: st
         ORDER BY s.document_id, s.position OFFSET 0)"""
 
 
-def annotation_rows_sql(export: DatasetExport, params: list, labels_join: str) -> str:
+def annotation_rows_sql(
+    export: DatasetExport, params: list, labels_join: str, part: dict | None
+) -> str:
     """The exported annotations' own columns and label columns (g0, g1, ...), in the export's
     order (k1, k2: the statement's document and position, then the annotator), with one row
     without an annotation for a statement that has none. Narrow rows, sorted before the
@@ -260,7 +274,7 @@ def annotation_rows_sql(export: DatasetExport, params: list, labels_join: str) -
     params.append(Annotation.Status.SUBMITTED)
     columns = "".join(f", a.{column}" for column in ANNOTATION_COLUMNS)
     labels = "".join(f", al.g{index}" for index in range(len(export.groups)))
-    chosen = chosen_sql(export, params)
+    chosen = chosen_sql(export, params, part)
     return f"""(SELECT k.document_id AS k1, k.position AS k2{columns}{labels}
         FROM {Statement._meta.db_table} k
         LEFT JOIN ({Annotation._meta.db_table} a {labels_join})
@@ -269,8 +283,8 @@ def annotation_rows_sql(export: DatasetExport, params: list, labels_join: str) -
         ORDER BY k.document_id, k.position, a.annotator_id OFFSET 0)"""
 
 
-def copy_query(export: DatasetExport) -> tuple[str, list]:
-    """The SELECT behind the csv, with its parameters.
+def copy_query(export: DatasetExport, part: dict | None = None) -> tuple[str, list]:
+    """The SELECT behind the csv (of a `part` of its statements), with its parameters.
 
     At a million annotations the time goes per output row, so what belongs to a smaller
     table is worked out before the join: the source names and pseudonyms in Python (once
@@ -285,8 +299,8 @@ def copy_query(export: DatasetExport) -> tuple[str, list]:
         lookups.name("people", "a.annotator_id"), *labelling_sql(export, "a", "a", lookups),
         f"to_char(a.submitted_at AT TIME ZONE 'UTC', '{TIMESTAMP_SQL}')",
     ]  # fmt: skip
-    annotations = annotation_rows_sql(export, lookups.params, label_joins["a"])
-    statements = statements_sql(export, lookups, label_joins["g"])
+    annotations = annotation_rows_sql(export, lookups.params, label_joins["a"], part)
+    statements = statements_sql(export, lookups, label_joins["g"], part)
     gold_width = len(gold_sql(export, Lookups({"sources": {}, "people": {}})))
     gold_columns = [f"st.c{STATEMENT_WIDTH + index}" for index in range(gold_width)]
     columns = [
@@ -336,9 +350,10 @@ class _CrlfRows(RowBlocks):
             self.flush()
 
 
-def mogrified_copy(export: DatasetExport, raw) -> str:
-    """The COPY statement of the csv's rows, its parameters bound by psycopg2's cursor `raw`."""
-    sql, params = copy_query(export)
+def mogrified_copy(export: DatasetExport, raw, part: dict | None = None) -> str:
+    """The COPY statement of the csv's rows (of a `part` of the statements), its parameters
+    bound by psycopg2's cursor `raw`."""
+    sql, params = copy_query(export, part)
     return f"COPY ({raw.mogrify(sql, params).decode()}) TO STDOUT WITH (FORMAT csv)"
 
 

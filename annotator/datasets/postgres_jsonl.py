@@ -30,6 +30,7 @@ from .postgres import (
     copy_into,
     copy_on_connection,
     label_masks_sql,
+    part_statements,
 )
 from .selection import TIMESTAMP_SQL, DatasetExport
 from .statement_agreement import statement_agreement
@@ -444,10 +445,11 @@ def jsonl_query(export: DatasetExport, chosen: str) -> str:
         ORDER BY st.document_id, st.position"""
 
 
-def mogrified_jsonl_copy(export: DatasetExport, raw) -> str:
-    """The COPY statement of the jsonl's records, its parameters bound by psycopg2's cursor
-    `raw`."""
-    chosen, params = export.statements().values("pk").order_by().query.sql_with_params()
+def mogrified_jsonl_copy(export: DatasetExport, raw, part: dict | None = None) -> str:
+    """The COPY statement of the jsonl's records (of a `part` of the statements), its
+    parameters bound by psycopg2's cursor `raw`."""
+    statements = part_statements(export, part).values("pk").order_by()
+    chosen, params = statements.query.sql_with_params()
     query = jsonl_query(export, raw.mogrify(chosen, params).decode())
     return f"COPY ({query}) TO STDOUT WITH {COPY_OPTIONS}"
 
