@@ -76,14 +76,31 @@ def label_columns_sql(export: DatasetExport, owner_column: str, through: str) ->
     return _neutralised_groups(export, "owner", grouped)
 
 
-def label_masks_sql(owner_column: str, through: str) -> str:
+def label_masks_sql(owner_column: str, through: str, where: str = "") -> str:
     """Each labelled object's labels as one bigint (bit_or of the labels' bits, read from an
     array by the label's id: bit_of), in the objects' order: a GroupAggregate over the
-    (owner, label) index, with no hash table of a million objects."""
+    (owner, label) index, with no hash table of a million objects. `where`: a condition on
+    the owners (PART_OWNERS)."""
     return (
         f"SELECT t.{owner_column} AS owner, "
         "bit_or((SELECT bits FROM bit_of)[t.label_id - (SELECT base FROM bit_of)]) AS mask "
-        f"FROM {through} t GROUP BY t.{owner_column} ORDER BY t.{owner_column}"
+        f"FROM {through} t {where} GROUP BY t.{owner_column} ORDER BY t.{owner_column}"
+    )
+
+
+# A part of the export (forked_copy.document_parts) groups the labels of the annotations whose
+# ids lie between its annotations' lowest and highest (an index range), not of all: where the
+# ids follow the documents (annotations made document by document) that is about its own.
+PART_OWNERS = (
+    "WHERE t.annotation_id BETWEEN (SELECT low FROM part_range) AND (SELECT high FROM part_range)"
+)
+
+
+def part_range_cte(chosen: str) -> str:
+    """part_range: the lowest and highest id of the annotations of the statements `chosen`."""
+    return (
+        "part_range AS MATERIALIZED (SELECT min(a.id) AS low, max(a.id) AS high "
+        f"FROM {Annotation._meta.db_table} a WHERE a.statement_id IN ({chosen}))"
     )
 
 
@@ -120,9 +137,12 @@ def bits_cte(export: DatasetExport, bit: str = BIGINT_BIT, materialized: str = "
     return f"bits AS {materialized}(SELECT id, group_id, key, rank, {bit} AS bit FROM ({ranked}) r)"
 
 
-def label_ctes(export: DatasetExport) -> tuple[list[str], dict[str, str]]:
-    """The CTEs behind the label columns, and the joins that bring them to the annotations
-    (alias al, joined to alias a) and the gold labels (alias gl, joined to alias g)."""
+def label_ctes(
+    export: DatasetExport, params: list, part: dict | None
+) -> tuple[list[str], dict[str, str]]:
+    """The CTEs behind the label columns (for a `part` of the statements: PART_OWNERS), and
+    the joins that bring them to the annotations (alias al, joined to alias a) and the gold
+    labels (alias gl, joined to alias g). Their parameters appended to `params`."""
     annotation_through = Annotation.labels.through._meta.db_table
     gold_through = GoldLabel.labels.through._meta.db_table
     group_ids = [int(group.pk) for group in export.groups]
@@ -136,10 +156,13 @@ def label_ctes(export: DatasetExport) -> tuple[list[str], dict[str, str]]:
             "g": "LEFT JOIN glabels gl ON gl.owner = g.id",
         }
         return ctes, joins
+    ranged = [part_range_cte(chosen_sql(export, params, part))] if part else []
+    owners = PART_OWNERS if part else ""
     ctes = [
+        *ranged,
         bits_cte(export),
         BIT_OF_CTE,
-        f"amasks AS MATERIALIZED ({label_masks_sql('annotation_id', annotation_through)})",
+        f"amasks AS MATERIALIZED ({label_masks_sql('annotation_id', annotation_through, owners)})",
         f"anames AS MATERIALIZED ({label_names_sql(export, 'amasks')})",
         f"gmasks AS ({label_masks_sql('goldlabel_id', gold_through)})",
         f"gnames AS MATERIALIZED ({label_names_sql(export, 'gmasks')})",
@@ -274,11 +297,13 @@ def annotation_rows_sql(
     params.append(Annotation.Status.SUBMITTED)
     columns = "".join(f", a.{column}" for column in ANNOTATION_COLUMNS)
     labels = "".join(f", al.g{index}" for index in range(len(export.groups)))
+    # A part's annotations are picked before their labels are joined: not all of them.
+    in_part = f"AND a.statement_id IN ({chosen_sql(export, params, part)})" if part else ""
     chosen = chosen_sql(export, params, part)
     return f"""(SELECT k.document_id AS k1, k.position AS k2{columns}{labels}
         FROM {Statement._meta.db_table} k
         LEFT JOIN ({Annotation._meta.db_table} a {labels_join})
-            ON a.statement_id = k.id AND a.status = %s
+            ON a.statement_id = k.id AND a.status = %s {in_part}
         WHERE k.id IN ({chosen})
         ORDER BY k.document_id, k.position, a.annotator_id OFFSET 0)"""
 
@@ -294,7 +319,7 @@ def copy_query(export: DatasetExport, part: dict | None = None) -> tuple[str, li
     apart, and a merge join of the two keeps the order, so no sort follows it."""
     sources = dict(Source.objects.values_list("pk", "name"))
     lookups = Lookups({"sources": sources, "people": export.people})
-    ctes, label_joins = label_ctes(export)
+    ctes, label_joins = label_ctes(export, lookups.params, part)
     annotation_columns = [
         lookups.name("people", "a.annotator_id"), *labelling_sql(export, "a", "a", lookups),
         f"to_char(a.submitted_at AT TIME ZONE 'UTC', '{TIMESTAMP_SQL}')",

@@ -26,10 +26,12 @@ from ..models import Annotation, Document, GoldLabel, Label, Source, Statement
 from .postgres import (
     ANNOTATION_COLUMNS,
     BIT_OF_CTE,
+    PART_OWNERS,
     bits_cte,
     copy_into,
     copy_on_connection,
     label_masks_sql,
+    part_range_cte,
     part_statements,
 )
 from .selection import TIMESTAMP_SQL, DatasetExport
@@ -134,17 +136,19 @@ class BitStringMasks:
         return f"bit_count({mask})"
 
 
-def mask_ctes(masks) -> list[str]:
+def mask_ctes(masks, in_part: bool) -> list[str]:
     """amasks and gmasks: each annotation's and gold label's mask. In a bigint, one grouped
-    pass over the (owner, label) index, as the csv's (postgres.label_masks_sql); in a bit
-    string, the labels' bits joined and aggregated."""
+    pass over the (owner, label) index, as the csv's (postgres.label_masks_sql), over a part's
+    range of annotations (postgres.PART_OWNERS) if `in_part`; in a bit string, the labels'
+    bits joined and aggregated."""
     owners = {
         "amasks": ("annotation_id", Annotation.labels.through._meta.db_table),
         "gmasks": ("goldlabel_id", GoldLabel.labels.through._meta.db_table),
     }
     if isinstance(masks, BigintMasks):
+        where = {"amasks": PART_OWNERS if in_part else ""}
         return [BIT_OF_CTE] + [
-            f"{name} AS ({label_masks_sql(owner, through)})"
+            f"{name} AS ({label_masks_sql(owner, through, where.get(name, ''))})"
             for name, (owner, through) in owners.items()
         ]
     return [
@@ -154,11 +158,11 @@ def mask_ctes(masks) -> list[str]:
     ]
 
 
-def label_ctes(export: DatasetExport, masks) -> list[str]:
+def label_ctes(export: DatasetExport, masks, in_part: bool = False) -> list[str]:
     """bits (the schema's labels ranked by group, position, name), amasks and gmasks (each
     annotation's and gold label's mask), mask_values (per distinct mask: the labels' JSON,
     each single-choice group's value and each multiple-choice group's part of the mask)."""
-    ctes = [bits_cte(export, masks.bit("rank"), "MATERIALIZED "), *mask_ctes(masks)]
+    ctes = [bits_cte(export, masks.bit("rank"), "MATERIALIZED "), *mask_ctes(masks, in_part)]
     ctes.append(
         f"masks AS (SELECT {masks.zero} AS mask UNION SELECT mask FROM amasks "
         "UNION SELECT mask FROM gmasks)"
@@ -415,9 +419,10 @@ def export_masks(export: DatasetExport):
     return BigintMasks() if labels <= MASK_BITS else BitStringMasks(labels)
 
 
-def jsonl_query(export: DatasetExport, chosen: str) -> str:
+def jsonl_query(export: DatasetExport, chosen: str, in_part: bool = False) -> str:
     """The SELECT behind the jsonl: one row per statement, its record as JSON text. `chosen`:
-    the SQL of the exported statements' ids (DatasetExport.statements), parameters inlined.
+    the SQL of the exported statements' ids (DatasetExport.statements), parameters inlined;
+    `in_part`: they are a part of the export's (forked_copy.document_parts).
 
     As the csv's (postgres.copy_query), the order comes from the inputs: the annotations'
     narrow rows are sorted and grouped per statement, the statements sorted apart, and a
@@ -431,7 +436,8 @@ def jsonl_query(export: DatasetExport, chosen: str) -> str:
     )
     ctes = [
         f"people(user_id, name) AS (VALUES {people})",
-        *label_ctes(export, masks),
+        *([part_range_cte(chosen)] if in_part else []),
+        *label_ctes(export, masks, in_part),
         compared_cte(export, masks, chosen),
         statement_values_cte(export),
         gold_cte(masks, chosen),
@@ -450,7 +456,7 @@ def mogrified_jsonl_copy(export: DatasetExport, raw, part: dict | None = None) -
     parameters bound by psycopg2's cursor `raw`."""
     statements = part_statements(export, part).values("pk").order_by()
     chosen, params = statements.query.sql_with_params()
-    query = jsonl_query(export, raw.mogrify(chosen, params).decode())
+    query = jsonl_query(export, raw.mogrify(chosen, params).decode(), bool(part))
     return f"COPY ({query}) TO STDOUT WITH {COPY_OPTIONS}"
 
 
