@@ -80,7 +80,7 @@ def label_masks_sql(owner_column: str, through: str, where: str = "") -> str:
     """Each labelled object's labels as one bigint (bit_or of the labels' bits, read from an
     array by the label's id: bit_of), in the objects' order: a GroupAggregate over the
     (owner, label) index, with no hash table of a million objects. `where`: a condition on
-    the owners (PART_OWNERS)."""
+    the owners (part_owners)."""
     return (
         f"SELECT t.{owner_column} AS owner, "
         "bit_or((SELECT bits FROM bit_of)[t.label_id - (SELECT base FROM bit_of)]) AS mask "
@@ -88,19 +88,12 @@ def label_masks_sql(owner_column: str, through: str, where: str = "") -> str:
     )
 
 
-# A part of the export (forked_copy.document_parts) groups the labels of the annotations whose
-# ids lie between its annotations' lowest and highest (an index range), not of all: where the
-# ids follow the documents (annotations made document by document) that is about its own.
-PART_OWNERS = (
-    "WHERE t.annotation_id BETWEEN (SELECT low FROM part_range) AND (SELECT high FROM part_range)"
-)
-
-
-def part_range_cte(chosen: str) -> str:
-    """part_range: the lowest and highest id of the annotations of the statements `chosen`."""
+def part_owners(chosen: str) -> str:
+    """For label_masks_sql in a part of the export (forked_copy.document_parts): only the
+    labels of the annotations of its statements (`chosen`) are grouped, not all of them."""
     return (
-        "part_range AS MATERIALIZED (SELECT min(a.id) AS low, max(a.id) AS high "
-        f"FROM {Annotation._meta.db_table} a WHERE a.statement_id IN ({chosen}))"
+        f"WHERE t.annotation_id IN (SELECT a.id FROM {Annotation._meta.db_table} a "
+        f"WHERE a.statement_id IN ({chosen}))"
     )
 
 
@@ -140,7 +133,7 @@ def bits_cte(export: DatasetExport, bit: str = BIGINT_BIT, materialized: str = "
 def label_ctes(
     export: DatasetExport, params: list, part: dict | None
 ) -> tuple[list[str], dict[str, str]]:
-    """The CTEs behind the label columns (for a `part` of the statements: PART_OWNERS), and
+    """The CTEs behind the label columns (for a `part` of the statements: part_owners), and
     the joins that bring them to the annotations (alias al, joined to alias a) and the gold
     labels (alias gl, joined to alias g). Their parameters appended to `params`."""
     annotation_through = Annotation.labels.through._meta.db_table
@@ -156,10 +149,8 @@ def label_ctes(
             "g": "LEFT JOIN glabels gl ON gl.owner = g.id",
         }
         return ctes, joins
-    ranged = [part_range_cte(chosen_sql(export, params, part))] if part else []
-    owners = PART_OWNERS if part else ""
+    owners = part_owners(chosen_sql(export, params, part)) if part else ""
     ctes = [
-        *ranged,
         bits_cte(export),
         BIT_OF_CTE,
         f"amasks AS MATERIALIZED ({label_masks_sql('annotation_id', annotation_through, owners)})",

@@ -26,12 +26,11 @@ from ..models import Annotation, Document, GoldLabel, Label, Source, Statement
 from .postgres import (
     ANNOTATION_COLUMNS,
     BIT_OF_CTE,
-    PART_OWNERS,
     bits_cte,
     copy_into,
     copy_on_connection,
     label_masks_sql,
-    part_range_cte,
+    part_owners,
     part_statements,
 )
 from .selection import TIMESTAMP_SQL, DatasetExport
@@ -136,17 +135,17 @@ class BitStringMasks:
         return f"bit_count({mask})"
 
 
-def mask_ctes(masks, in_part: bool) -> list[str]:
+def mask_ctes(masks, annotations: str) -> list[str]:
     """amasks and gmasks: each annotation's and gold label's mask. In a bigint, one grouped
-    pass over the (owner, label) index, as the csv's (postgres.label_masks_sql), over a part's
-    range of annotations (postgres.PART_OWNERS) if `in_part`; in a bit string, the labels'
-    bits joined and aggregated."""
+    pass over the (owner, label) index, as the csv's (postgres.label_masks_sql), over the
+    annotations the condition `annotations` picks (postgres.part_owners, or ""); in a bit
+    string, the labels' bits joined and aggregated."""
     owners = {
         "amasks": ("annotation_id", Annotation.labels.through._meta.db_table),
         "gmasks": ("goldlabel_id", GoldLabel.labels.through._meta.db_table),
     }
     if isinstance(masks, BigintMasks):
-        where = {"amasks": PART_OWNERS if in_part else ""}
+        where = {"amasks": annotations}
         return [BIT_OF_CTE] + [
             f"{name} AS ({label_masks_sql(owner, through, where.get(name, ''))})"
             for name, (owner, through) in owners.items()
@@ -158,11 +157,11 @@ def mask_ctes(masks, in_part: bool) -> list[str]:
     ]
 
 
-def label_ctes(export: DatasetExport, masks, in_part: bool = False) -> list[str]:
+def label_ctes(export: DatasetExport, masks, annotations: str = "") -> list[str]:
     """bits (the schema's labels ranked by group, position, name), amasks and gmasks (each
     annotation's and gold label's mask), mask_values (per distinct mask: the labels' JSON,
     each single-choice group's value and each multiple-choice group's part of the mask)."""
-    ctes = [bits_cte(export, masks.bit("rank"), "MATERIALIZED "), *mask_ctes(masks, in_part)]
+    ctes = [bits_cte(export, masks.bit("rank"), "MATERIALIZED "), *mask_ctes(masks, annotations)]
     ctes.append(
         f"masks AS (SELECT {masks.zero} AS mask UNION SELECT mask FROM amasks "
         "UNION SELECT mask FROM gmasks)"
@@ -436,8 +435,7 @@ def jsonl_query(export: DatasetExport, chosen: str, in_part: bool = False) -> st
     )
     ctes = [
         f"people(user_id, name) AS (VALUES {people})",
-        *([part_range_cte(chosen)] if in_part else []),
-        *label_ctes(export, masks, in_part),
+        *label_ctes(export, masks, part_owners(chosen) if in_part else ""),
         compared_cte(export, masks, chosen),
         statement_values_cte(export),
         gold_cte(masks, chosen),
