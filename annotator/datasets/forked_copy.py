@@ -12,16 +12,24 @@ working thread (a fork copies only the calling thread; another's locks would sta
 child), no stream wrapper (the admin's job counts the bytes as they are written), and a
 snapshot that can be shared (binary_copy.snapshot_twin). Elsewhere the caller writes the data
 itself.
+
+The data itself is copied in parts (document_parts): the statements of the first half of the
+documents and those of the second, each by its own child on its own connection in the same
+snapshot, each part's file appended to the first's in order when both are done. The export's
+order (document, then position) keeps each part's rows together, so the two files put end to
+end are the file one COPY would write, and the server's work for them runs on two cores
+(the card's Python takes its share meanwhile).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import threading
 import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -37,12 +45,34 @@ CopyRows = Callable[[Any, str, IO[bytes]], None]
 FORKED_FORMATS = ("csv", "jsonl")
 
 
-def data_copy(export: DatasetExport, fmt: str, raw) -> tuple[bytes, str, CopyRows]:
-    """The data file's header, its COPY statement (bound with psycopg2's cursor `raw`) and the
-    function that runs it, for a format in FORKED_FORMATS."""
+def data_copy(
+    export: DatasetExport, fmt: str, raw, part: dict | None = None
+) -> tuple[bytes, str, CopyRows]:
+    """The data file's header, its COPY statement (bound with psycopg2's cursor `raw`, for a
+    `part` of the statements) and the function that runs it, for a format in FORKED_FORMATS."""
     if fmt == "csv":
-        return csv_header_bytes(export), mogrified_copy(export, raw), copy_rows
-    return b"", mogrified_jsonl_copy(export, raw), copy_jsonl_rows
+        return csv_header_bytes(export), mogrified_copy(export, raw, part), copy_rows
+    return b"", mogrified_jsonl_copy(export, raw, part), copy_jsonl_rows
+
+
+def document_parts(export: DatasetExport) -> list[dict]:
+    """Filters that split the exported statements in two at the document of the median
+    statement (before it and from it on, or up to it and after it where it is the first), in
+    the export's order; one part (no filter) when all are in one document."""
+    documents = export.statements().values("document_id").order_by()
+    sql, params = documents.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT min(document_id), percentile_disc(0.5) WITHIN GROUP (ORDER BY document_id), "
+            f"max(document_id) FROM ({sql}) chosen",
+            params,
+        )
+        first, median, last = cursor.fetchone()
+    if first == last:  # one document, or none
+        return [{}]
+    if first < median:
+        return [{"document_id__lt": median}, {"document_id__gte": median}]
+    return [{"document_id__lte": median}, {"document_id__gt": median}]
 
 
 def can_fork() -> bool:
@@ -61,27 +91,69 @@ def _working_threads() -> list[threading.Thread]:
 
 @contextmanager
 def data_forked(export: DatasetExport, fmt: str, path: Path) -> Iterator[bool]:
-    """While the block runs, a child process writes the data file (csv or jsonl) to `path`;
-    yields True, then waits for it and raises DatabaseError if it failed. Yields False (and
-    writes nothing) where it cannot (see the module's docstring)."""
+    """While the block runs, child processes write the data file (csv or jsonl) to `path`, a
+    part each (document_parts); yields True, then waits for them, raises DatabaseError if one
+    failed and puts the parts together. Yields False (and writes nothing) where it cannot (see
+    the module's docstring)."""
     if fmt not in FORKED_FORMATS or not can_fork():
         yield False
         return
     from .binary_copy import snapshot_twin
 
-    with snapshot_twin() as twin:
-        if twin is None:
+    parts = document_parts(export)
+    paths = [path] + [path.with_name(f"{path.name}.{number}") for number in range(1, len(parts))]
+    with ExitStack() as twins_open:
+        twins = [twins_open.enter_context(snapshot_twin()) for _ in parts]
+        if None in twins:
             yield False
             return
-        # Built here, in the parent's snapshot and with its connection: the child only copies.
-        header, query, copy = data_copy(export, fmt, twin.cursor())
-        child = _ChildCopy(twin, (header, query, copy), path)
+        # Built here, in the parent's snapshot and with its connection: the children only copy.
+        plans = [
+            data_copy(export, fmt, twin.cursor(), part)
+            for twin, part in zip(twins, parts, strict=True)
+        ]
+        # Only the first part's file starts with the header.
+        plans[1:] = [(b"", query, copy) for _header, query, copy in plans[1:]]
+        children = []
         try:
+            for twin, plan, part_path in zip(twins, plans, paths, strict=True):
+                children.append(_ChildCopy(twin, plan, part_path))
             yield True
         except BaseException:
-            child.stop()
+            for child in children:
+                child.stop()
+            _remove(paths[1:])
             raise
-        child.wait()
+        try:
+            _wait_all(children)
+            _append(path, paths[1:])
+        finally:
+            _remove(paths[1:])
+
+
+def _wait_all(children: list[_ChildCopy]) -> None:
+    """Wait for every child (none left running), then raise the first one's failure."""
+    failures = []
+    for child in children:
+        try:
+            child.wait()
+        except (DatabaseError, OSError) as error:
+            failures.append(error)
+    if failures:
+        raise failures[0]
+
+
+def _append(path: Path, parts: list[Path]) -> None:
+    """The parts' bytes added to the end of `path`, in order."""
+    with path.open("ab") as out:
+        for part in parts:
+            with part.open("rb") as source:
+                shutil.copyfileobj(source, out, 1 << 20)
+
+
+def _remove(paths: list[Path]) -> None:
+    for part_path in paths:
+        part_path.unlink(missing_ok=True)
 
 
 class _ChildCopy:

@@ -17,6 +17,7 @@ import json
 from typing import IO
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 
 from ..models import Annotation, Document, GoldLabel, Label, Source, Statement
 from .safety import spreadsheet_row
@@ -75,14 +76,24 @@ def label_columns_sql(export: DatasetExport, owner_column: str, through: str) ->
     return _neutralised_groups(export, "owner", grouped)
 
 
-def label_masks_sql(owner_column: str, through: str) -> str:
+def label_masks_sql(owner_column: str, through: str, where: str = "") -> str:
     """Each labelled object's labels as one bigint (bit_or of the labels' bits, read from an
     array by the label's id: bit_of), in the objects' order: a GroupAggregate over the
-    (owner, label) index, with no hash table of a million objects."""
+    (owner, label) index, with no hash table of a million objects. `where`: a condition on
+    the owners (part_owners)."""
     return (
         f"SELECT t.{owner_column} AS owner, "
         "bit_or((SELECT bits FROM bit_of)[t.label_id - (SELECT base FROM bit_of)]) AS mask "
-        f"FROM {through} t GROUP BY t.{owner_column} ORDER BY t.{owner_column}"
+        f"FROM {through} t {where} GROUP BY t.{owner_column} ORDER BY t.{owner_column}"
+    )
+
+
+def part_owners(chosen: str) -> str:
+    """For label_masks_sql in a part of the export (forked_copy.document_parts): only the
+    labels of the annotations of its statements (`chosen`) are grouped, not all of them."""
+    return (
+        f"WHERE t.annotation_id IN (SELECT a.id FROM {Annotation._meta.db_table} a "
+        f"WHERE a.statement_id IN ({chosen}))"
     )
 
 
@@ -119,9 +130,12 @@ def bits_cte(export: DatasetExport, bit: str = BIGINT_BIT, materialized: str = "
     return f"bits AS {materialized}(SELECT id, group_id, key, rank, {bit} AS bit FROM ({ranked}) r)"
 
 
-def label_ctes(export: DatasetExport) -> tuple[list[str], dict[str, str]]:
-    """The CTEs behind the label columns, and the joins that bring them to the annotations
-    (alias al, joined to alias a) and the gold labels (alias gl, joined to alias g)."""
+def label_ctes(
+    export: DatasetExport, params: list, part: dict | None
+) -> tuple[list[str], dict[str, str]]:
+    """The CTEs behind the label columns (for a `part` of the statements: part_owners), and
+    the joins that bring them to the annotations (alias al, joined to alias a) and the gold
+    labels (alias gl, joined to alias g). Their parameters appended to `params`."""
     annotation_through = Annotation.labels.through._meta.db_table
     gold_through = GoldLabel.labels.through._meta.db_table
     group_ids = [int(group.pk) for group in export.groups]
@@ -135,10 +149,11 @@ def label_ctes(export: DatasetExport) -> tuple[list[str], dict[str, str]]:
             "g": "LEFT JOIN glabels gl ON gl.owner = g.id",
         }
         return ctes, joins
+    owners = part_owners(chosen_sql(export, params, part)) if part else ""
     ctes = [
         bits_cte(export),
         BIT_OF_CTE,
-        f"amasks AS MATERIALIZED ({label_masks_sql('annotation_id', annotation_through)})",
+        f"amasks AS MATERIALIZED ({label_masks_sql('annotation_id', annotation_through, owners)})",
         f"anames AS MATERIALIZED ({label_names_sql(export, 'amasks')})",
         f"gmasks AS ({label_masks_sql('goldlabel_id', gold_through)})",
         f"gnames AS MATERIALIZED ({label_names_sql(export, 'gmasks')})",
@@ -225,14 +240,25 @@ def gold_sql(export: DatasetExport, lookups: Lookups) -> list[str]:
     ]  # fmt: skip
 
 
-def chosen_sql(export: DatasetExport, params: list) -> str:
-    """The SQL of the exported statements' ids; its parameters appended to `params`."""
-    chosen, chosen_params = export.statements().values("pk").order_by().query.sql_with_params()
+def part_statements(export: DatasetExport, part: dict | None) -> QuerySet[Statement]:
+    """The exported statements, or those of one part of the export (a filter on their
+    documents: forked_copy.document_parts)."""
+    statements = export.statements()
+    return statements.filter(**part) if part else statements
+
+
+def chosen_sql(export: DatasetExport, params: list, part: dict | None = None) -> str:
+    """The SQL of the exported statements' ids (of a `part` of them); its parameters appended
+    to `params`."""
+    chosen = part_statements(export, part).values("pk").order_by()
+    sql, chosen_params = chosen.query.sql_with_params()
     params.extend(chosen_params)
-    return chosen
+    return sql
 
 
-def statements_sql(export: DatasetExport, lookups: Lookups, gold_labels_join: str) -> str:
+def statements_sql(
+    export: DatasetExport, lookups: Lookups, gold_labels_join: str, part: dict | None
+) -> str:
     """The statement columns (c0, c1, ...) with the document's, the suggested source's and
     the gold label's (after the first STATEMENT_WIDTH), once per statement (not per
     annotation), in the export's order (k1, k2: document, position). The chosen statements'
@@ -242,7 +268,7 @@ def statements_sql(export: DatasetExport, lookups: Lookups, gold_labels_join: st
         "s.start", 's."end"', plain("d.language"),
         lookups.name("sources", "s.suggested_source_id"), *gold_sql(export, lookups),
     ]  # fmt: skip
-    chosen = chosen_sql(export, lookups.params)
+    chosen = chosen_sql(export, lookups.params, part)
     return f"""(SELECT s.document_id AS k1, s.position AS k2, {_columns(expressions)}
         FROM {Statement._meta.db_table} s
         JOIN {Document._meta.db_table} d ON d.id = s.document_id
@@ -252,7 +278,9 @@ def statements_sql(export: DatasetExport, lookups: Lookups, gold_labels_join: st
         ORDER BY s.document_id, s.position OFFSET 0)"""
 
 
-def annotation_rows_sql(export: DatasetExport, params: list, labels_join: str) -> str:
+def annotation_rows_sql(
+    export: DatasetExport, params: list, labels_join: str, part: dict | None
+) -> str:
     """The exported annotations' own columns and label columns (g0, g1, ...), in the export's
     order (k1, k2: the statement's document and position, then the annotator), with one row
     without an annotation for a statement that has none. Narrow rows, sorted before the
@@ -260,17 +288,19 @@ def annotation_rows_sql(export: DatasetExport, params: list, labels_join: str) -
     params.append(Annotation.Status.SUBMITTED)
     columns = "".join(f", a.{column}" for column in ANNOTATION_COLUMNS)
     labels = "".join(f", al.g{index}" for index in range(len(export.groups)))
-    chosen = chosen_sql(export, params)
+    # A part's annotations are picked before their labels are joined: not all of them.
+    in_part = f"AND a.statement_id IN ({chosen_sql(export, params, part)})" if part else ""
+    chosen = chosen_sql(export, params, part)
     return f"""(SELECT k.document_id AS k1, k.position AS k2{columns}{labels}
         FROM {Statement._meta.db_table} k
         LEFT JOIN ({Annotation._meta.db_table} a {labels_join})
-            ON a.statement_id = k.id AND a.status = %s
+            ON a.statement_id = k.id AND a.status = %s {in_part}
         WHERE k.id IN ({chosen})
         ORDER BY k.document_id, k.position, a.annotator_id OFFSET 0)"""
 
 
-def copy_query(export: DatasetExport) -> tuple[str, list]:
-    """The SELECT behind the csv, with its parameters.
+def copy_query(export: DatasetExport, part: dict | None = None) -> tuple[str, list]:
+    """The SELECT behind the csv (of a `part` of its statements), with its parameters.
 
     At a million annotations the time goes per output row, so what belongs to a smaller
     table is worked out before the join: the source names and pseudonyms in Python (once
@@ -280,13 +310,13 @@ def copy_query(export: DatasetExport) -> tuple[str, list]:
     apart, and a merge join of the two keeps the order, so no sort follows it."""
     sources = dict(Source.objects.values_list("pk", "name"))
     lookups = Lookups({"sources": sources, "people": export.people})
-    ctes, label_joins = label_ctes(export)
+    ctes, label_joins = label_ctes(export, lookups.params, part)
     annotation_columns = [
         lookups.name("people", "a.annotator_id"), *labelling_sql(export, "a", "a", lookups),
         f"to_char(a.submitted_at AT TIME ZONE 'UTC', '{TIMESTAMP_SQL}')",
     ]  # fmt: skip
-    annotations = annotation_rows_sql(export, lookups.params, label_joins["a"])
-    statements = statements_sql(export, lookups, label_joins["g"])
+    annotations = annotation_rows_sql(export, lookups.params, label_joins["a"], part)
+    statements = statements_sql(export, lookups, label_joins["g"], part)
     gold_width = len(gold_sql(export, Lookups({"sources": {}, "people": {}})))
     gold_columns = [f"st.c{STATEMENT_WIDTH + index}" for index in range(gold_width)]
     columns = [
@@ -336,9 +366,10 @@ class _CrlfRows(RowBlocks):
             self.flush()
 
 
-def mogrified_copy(export: DatasetExport, raw) -> str:
-    """The COPY statement of the csv's rows, its parameters bound by psycopg2's cursor `raw`."""
-    sql, params = copy_query(export)
+def mogrified_copy(export: DatasetExport, raw, part: dict | None = None) -> str:
+    """The COPY statement of the csv's rows (of a `part` of the statements), its parameters
+    bound by psycopg2's cursor `raw`."""
+    sql, params = copy_query(export, part)
     return f"COPY ({raw.mogrify(sql, params).decode()}) TO STDOUT WITH (FORMAT csv)"
 
 

@@ -30,6 +30,8 @@ from .postgres import (
     copy_into,
     copy_on_connection,
     label_masks_sql,
+    part_owners,
+    part_statements,
 )
 from .selection import TIMESTAMP_SQL, DatasetExport
 from .statement_agreement import statement_agreement
@@ -133,17 +135,19 @@ class BitStringMasks:
         return f"bit_count({mask})"
 
 
-def mask_ctes(masks) -> list[str]:
+def mask_ctes(masks, annotations: str) -> list[str]:
     """amasks and gmasks: each annotation's and gold label's mask. In a bigint, one grouped
-    pass over the (owner, label) index, as the csv's (postgres.label_masks_sql); in a bit
+    pass over the (owner, label) index, as the csv's (postgres.label_masks_sql), over the
+    annotations the condition `annotations` picks (postgres.part_owners, or ""); in a bit
     string, the labels' bits joined and aggregated."""
     owners = {
         "amasks": ("annotation_id", Annotation.labels.through._meta.db_table),
         "gmasks": ("goldlabel_id", GoldLabel.labels.through._meta.db_table),
     }
     if isinstance(masks, BigintMasks):
+        where = {"amasks": annotations}
         return [BIT_OF_CTE] + [
-            f"{name} AS ({label_masks_sql(owner, through)})"
+            f"{name} AS ({label_masks_sql(owner, through, where.get(name, ''))})"
             for name, (owner, through) in owners.items()
         ]
     return [
@@ -153,11 +157,11 @@ def mask_ctes(masks) -> list[str]:
     ]
 
 
-def label_ctes(export: DatasetExport, masks) -> list[str]:
+def label_ctes(export: DatasetExport, masks, annotations: str = "") -> list[str]:
     """bits (the schema's labels ranked by group, position, name), amasks and gmasks (each
     annotation's and gold label's mask), mask_values (per distinct mask: the labels' JSON,
     each single-choice group's value and each multiple-choice group's part of the mask)."""
-    ctes = [bits_cte(export, masks.bit("rank"), "MATERIALIZED "), *mask_ctes(masks)]
+    ctes = [bits_cte(export, masks.bit("rank"), "MATERIALIZED "), *mask_ctes(masks, annotations)]
     ctes.append(
         f"masks AS (SELECT {masks.zero} AS mask UNION SELECT mask FROM amasks "
         "UNION SELECT mask FROM gmasks)"
@@ -414,9 +418,10 @@ def export_masks(export: DatasetExport):
     return BigintMasks() if labels <= MASK_BITS else BitStringMasks(labels)
 
 
-def jsonl_query(export: DatasetExport, chosen: str) -> str:
+def jsonl_query(export: DatasetExport, chosen: str, in_part: bool = False) -> str:
     """The SELECT behind the jsonl: one row per statement, its record as JSON text. `chosen`:
-    the SQL of the exported statements' ids (DatasetExport.statements), parameters inlined.
+    the SQL of the exported statements' ids (DatasetExport.statements), parameters inlined;
+    `in_part`: they are a part of the export's (forked_copy.document_parts).
 
     As the csv's (postgres.copy_query), the order comes from the inputs: the annotations'
     narrow rows are sorted and grouped per statement, the statements sorted apart, and a
@@ -430,7 +435,7 @@ def jsonl_query(export: DatasetExport, chosen: str) -> str:
     )
     ctes = [
         f"people(user_id, name) AS (VALUES {people})",
-        *label_ctes(export, masks),
+        *label_ctes(export, masks, part_owners(chosen) if in_part else ""),
         compared_cte(export, masks, chosen),
         statement_values_cte(export),
         gold_cte(masks, chosen),
@@ -444,11 +449,12 @@ def jsonl_query(export: DatasetExport, chosen: str) -> str:
         ORDER BY st.document_id, st.position"""
 
 
-def mogrified_jsonl_copy(export: DatasetExport, raw) -> str:
-    """The COPY statement of the jsonl's records, its parameters bound by psycopg2's cursor
-    `raw`."""
-    chosen, params = export.statements().values("pk").order_by().query.sql_with_params()
-    query = jsonl_query(export, raw.mogrify(chosen, params).decode())
+def mogrified_jsonl_copy(export: DatasetExport, raw, part: dict | None = None) -> str:
+    """The COPY statement of the jsonl's records (of a `part` of the statements), its
+    parameters bound by psycopg2's cursor `raw`."""
+    statements = part_statements(export, part).values("pk").order_by()
+    chosen, params = statements.query.sql_with_params()
+    query = jsonl_query(export, raw.mogrify(chosen, params).decode(), bool(part))
     return f"COPY ({query}) TO STDOUT WITH {COPY_OPTIONS}"
 
 

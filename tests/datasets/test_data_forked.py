@@ -11,11 +11,11 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from annotator.datasets.forked_copy import FORKED_FORMATS, data_forked
+from annotator.datasets.forked_copy import FORKED_FORMATS, data_forked, document_parts
 from annotator.datasets.postgres import LOOKUP_SPAN, Lookups
 from annotator.datasets.selection import DatasetExport, export_snapshot
 from annotator.datasets.writers import csv_chunks, write_jsonl
-from annotator.models import Annotation
+from annotator.models import Annotation, Document, Statement
 
 
 def streaming_bytes(export: DatasetExport, fmt: str) -> bytes:
@@ -27,11 +27,28 @@ def streaming_bytes(export: DatasetExport, fmt: str) -> bytes:
     return out.getvalue()
 
 
+def second_document(project) -> Document:
+    """The later half of the project's first document's statements moved to a new document
+    (the demo has one): an export of two documents, copied in two parts."""
+    first = project.documents.order_by("pk").first()
+    second = Document.objects.create(
+        project=project, title="Zweiter Teil", text=first.text, language=first.language,
+        content_hash="second",
+    )  # fmt: skip
+    statements = list(first.statements.order_by("position").values_list("pk", flat=True))
+    Statement.objects.filter(pk__in=statements[len(statements) // 2 :]).update(document=second)
+    return second
+
+
+@pytest.mark.parametrize("documents", [1, 2])
 @pytest.mark.parametrize("fmt", FORKED_FORMATS)
 def test_a_child_process_writes_the_streaming_writers_bytes(
-    postgres_only, transactional_demo, tmp_path, fmt
+    postgres_only, transactional_demo, tmp_path, fmt, documents
 ):
+    if documents == 2:
+        second_document(transactional_demo)
     export = DatasetExport(project=transactional_demo)
+    assert len(document_parts(export)) == documents
     path = tmp_path / f"forked.{fmt}"
     with export_snapshot(), data_forked(export, fmt, path) as forked:
         assert forked
@@ -56,6 +73,43 @@ def test_the_command_writes_the_data_in_a_child_process(
     export = DatasetExport(project=transactional_demo)
     assert path.read_bytes() == streaming_bytes(export, fmt)
     assert path.with_name(f"demo.{fmt}.card.md").exists()
+
+
+def test_the_data_is_copied_in_two_parts_of_whole_documents(postgres_only, demo):
+    """Each part holds whole documents, the first's before the second's, and together they
+    hold every exported statement once."""
+    second_document(demo)
+    export = DatasetExport(project=demo)
+    parts = document_parts(export)
+    documents = [
+        set(export.statements().filter(**part).values_list("document_id", flat=True))
+        for part in parts
+    ]
+    assert len(documents) == 2 and documents[0] and documents[1]
+    assert max(documents[0]) < min(documents[1])
+    counts = [export.statements().filter(**part).count() for part in parts]
+    assert sum(counts) == export.statements().count()
+
+
+def test_one_document_is_copied_in_one_part(postgres_only, demo):
+    assert demo.documents.count() == 1
+    assert document_parts(DatasetExport(project=demo)) == [{}]
+
+
+def test_a_failed_part_leaves_no_part_file(postgres_only, transactional_demo, tmp_path):
+    """The second part's file cannot be written (its name is a link into a missing folder):
+    the export fails, and no part's file is left beside the data file."""
+    second_document(transactional_demo)
+    export = DatasetExport(project=transactional_demo)
+    path = tmp_path / "x.csv"
+    (tmp_path / "x.csv.1").symlink_to(tmp_path / "missing" / "part")
+    with (
+        pytest.raises(OSError, match="No such file"),
+        export_snapshot(),
+        data_forked(export, "csv", path),
+    ):
+        pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.csv"]
 
 
 def test_formats_without_a_copy_are_written_by_the_caller(
