@@ -21,10 +21,11 @@ import ctypes
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext, suppress
+from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, Q
 
 from ..labelling import GRADES, ORDINAL_SCALES
 from ..models import Annotation, Label, Statement
@@ -110,10 +111,10 @@ def annotation_block(columns: list[np.ndarray], masks: list[np.ndarray]) -> Anno
 
 
 def card_totals(
-    export: DatasetExport, block_rows: int = BLOCK_ROWS
+    export: DatasetExport, block_rows: int = BLOCK_ROWS, exported: ExportedRange | None = None
 ) -> tuple[CardTotals, list[list[int]]]:
     """The card's totals over the export's submitted annotations, and per label group the
-    label id of each bit of its masks."""
+    label id of each bit of its masks (`exported`: the export's exported_range, if known)."""
     where, bits = label_bits(export)
     totals = CardTotals(
         len(bits),
@@ -124,7 +125,8 @@ def card_totals(
     second = snapshot_twin() if connection.vendor == "postgresql" else nullcontext()
     with second as twin:
         if twin is not None:
-            _copied(export, labels, totals.add, block_rows, twin)
+            query = annotations_query(export, exported or exported_range(export))
+            _copied(query, labels, totals.add, block_rows, twin)
         else:
             _iterated(export, labels, totals.add, block_rows)
     totals.finish()
@@ -151,23 +153,49 @@ def _grade_sql(column: str) -> str:
     return f"COALESCE(ascii(a.{column}), 0)::int8"
 
 
-def exported_range(export: DatasetExport) -> tuple[int, int, bool]:
-    """The exported statements' lowest and highest id, and whether they are every statement
-    between the two (one project's import, no filter: the common case)."""
-    bounds = export.statements().aggregate(low=Min("pk"), high=Max("pk"), n=Count("pk"))
+@dataclass(frozen=True)
+class ExportedRange:
+    """The exported statements' lowest and highest id, their number and their documents', and
+    whether they are every statement between the two (one project's import, no filter: the
+    common case), counted in one pass over the project's statements."""
+
+    low: int
+    high: int
+    statements: int
+    documents: int
+    whole_range: bool
+
+    def rows_of(self, export: DatasetExport, statement: str = "statement") -> Q:
+        """The rows of the exported statements (`statement`: the field that names one, "pk"
+        for statements themselves): by the id range alone where it holds every exported
+        statement and nothing else, an index range instead of a join with the project's
+        statements per query (gold labels: 0.44 s -> a scan of their own table at 250,000
+        statements)."""
+        if self.whole_range:
+            field = "pk" if statement == "pk" else f"{statement}__pk"  # the column, no join
+            return Q(**{f"{field}__range": (self.low, self.high)})
+        return Q(**{f"{statement}__in": export.statements()})
+
+
+def exported_range(export: DatasetExport) -> ExportedRange:
+    bounds = export.statements().aggregate(
+        low=Min("pk"), high=Max("pk"), n=Count("pk"), documents=Count("document_id", distinct=True)
+    )
     if not bounds["n"]:
-        return 0, -1, True
+        return ExportedRange(0, -1, 0, 0, True)
     between = Statement.objects.filter(pk__range=(bounds["low"], bounds["high"])).count()
-    return bounds["low"], bounds["high"], between == bounds["n"]
+    return ExportedRange(
+        bounds["low"], bounds["high"], bounds["n"], bounds["documents"], between == bounds["n"]
+    )
 
 
-def annotations_query(export: DatasetExport) -> tuple[str, list]:
+def annotations_query(export: DatasetExport, exported: ExportedRange) -> tuple[str, list]:
     """The export's submitted annotations in (statement, annotator) order: id, statement,
     annotator, source, both grades; one int8 each, walking the unique (statement, annotator)
     index: no sort. Where the exported statements are every statement of their id range the
     range alone selects them; else a merge semi join with the exported statements' ids (twice
     as long at a million annotations)."""
-    low, high, whole_range = exported_range(export)
+    low, high = exported.low, exported.high
     columns = [
         "a.id::int8",
         "a.statement_id::int8",
@@ -181,7 +209,7 @@ def annotations_query(export: DatasetExport) -> tuple[str, list]:
         f"WHERE a.status = %s AND a.statement_id BETWEEN %s AND %s"
     )
     params = [Annotation.Status.SUBMITTED, low, high]
-    if not whole_range:
+    if not exported.whole_range:
         statements, more = export.statements().values("pk").order_by().query.sql_with_params()
         sql += f" AND a.statement_id IN (SELECT s.pk FROM ({statements}) s)"
         params += more
@@ -227,7 +255,7 @@ class _Gathered:
             self.on_block(columns)
 
 
-def _copied(export: DatasetExport, labels: LabelMasks, on_block, rows: int, twin) -> None:
+def _copied(query: tuple[str, list], labels: LabelMasks, on_block, rows: int, twin) -> None:
     """The annotations streamed on Django's connection; each full block's labels read by one
     worker thread on the twin connection and the block folded by another, in order, while
     the next blocks stream in (at most BLOCKS_AHEAD blocks wait: memory stays a few blocks)."""
@@ -251,7 +279,7 @@ def _copied(export: DatasetExport, labels: LabelMasks, on_block, rows: int, twin
         ThreadPoolExecutor(max_workers=1) as reader,  # both done before the cursors close
         ThreadPoolExecutor(max_workers=1) as folder,
     ):
-        binary_copy(cursor.cursor, annotations_query(export), gathered.add, 6)
+        binary_copy(cursor.cursor, query, gathered.add, 6)
         gathered.flush()
         while waiting:
             waiting.popleft().result()
