@@ -21,10 +21,11 @@ import ctypes
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext, suppress
+from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, Q
 
 from ..labelling import GRADES, ORDINAL_SCALES
 from ..models import Annotation, Label, Statement
@@ -38,6 +39,10 @@ BLOCK_ROWS = 1 << 15  # annotations per block folded at a time
 BLOCKS_AHEAD = 2  # blocks read but not yet folded, at most
 DENSE_SPAN = 2  # ids per annotation a block's id range may span to be read as a range
 IDS_PER_QUERY = 500  # annotation ids per ORM lookup of labels (SQLite's limit on parameters)
+# The annotator and both grades' character codes travel in one int8 (annotator << 16 |
+# reliability << 8 | credibility): two fields fewer per row of the COPY, about a sixth less of
+# PostgreSQL's CPU for it at a million annotations.
+GRADE_BITS = 8
 
 
 def label_bits(export: DatasetExport) -> tuple[dict[int, tuple[int, int]], list[list[int]]]:
@@ -96,24 +101,30 @@ CREDIBILITY_CODES = grade_codes(GRADES["info_credibility"])
 
 
 def annotation_block(columns: list[np.ndarray], masks: list[np.ndarray]) -> AnnotationBlock:
-    """A block from its int64 columns (id, statement, annotator, source, and both grades as
-    character codes) and its label masks."""
-    _ids, statement, annotator, source, reliability, credibility = columns
+    """A block from its int64 columns (id, statement, source, and the annotator with both
+    grades packed: GRADE_BITS) and its label masks."""
+    _ids, statement, source, packed = columns
     return AnnotationBlock(
         statement=statement,
-        annotator=annotator,
+        annotator=packed >> 2 * GRADE_BITS,
         source=source,
-        reliability=RELIABILITY_CODES[np.clip(reliability, 0, 255)],
-        credibility=CREDIBILITY_CODES[np.clip(credibility, 0, 255)],
+        reliability=RELIABILITY_CODES[packed >> GRADE_BITS & 255],
+        credibility=CREDIBILITY_CODES[packed & 255],
         masks=masks,
     )
 
 
+def packed_annotator_and_grades(annotator: int, reliability: str, credibility: str) -> int:
+    """What the COPY's last column holds (GRADE_BITS), for rows read by the ORM."""
+    codes = (min(ord(grade[:1] or "\0"), 255) for grade in (reliability, credibility))
+    return annotator << 2 * GRADE_BITS | next(codes) << GRADE_BITS | next(codes)
+
+
 def card_totals(
-    export: DatasetExport, block_rows: int = BLOCK_ROWS
+    export: DatasetExport, block_rows: int = BLOCK_ROWS, exported: ExportedRange | None = None
 ) -> tuple[CardTotals, list[list[int]]]:
     """The card's totals over the export's submitted annotations, and per label group the
-    label id of each bit of its masks."""
+    label id of each bit of its masks (`exported`: the export's exported_range, if known)."""
     where, bits = label_bits(export)
     totals = CardTotals(
         len(bits),
@@ -124,7 +135,8 @@ def card_totals(
     second = snapshot_twin() if connection.vendor == "postgresql" else nullcontext()
     with second as twin:
         if twin is not None:
-            _copied(export, labels, totals.add, block_rows, twin)
+            query = annotations_query(export, exported or exported_range(export))
+            _copied(query, labels, totals.add, block_rows, twin)
         else:
             _iterated(export, labels, totals.add, block_rows)
     totals.finish()
@@ -147,41 +159,68 @@ def released_to_the_system() -> None:
 
 
 def _grade_sql(column: str) -> str:
-    # The grade's character code (0 for none): a lookup table in numpy turns it into an index.
-    return f"COALESCE(ascii(a.{column}), 0)::int8"
+    # The grade's character code (0 for none, 255 for any beyond: no grade at all), which a
+    # lookup table in numpy turns into an index.
+    return f"LEAST(COALESCE(ascii(a.{column}), 0), 255)"
 
 
-def exported_range(export: DatasetExport) -> tuple[int, int, bool]:
-    """The exported statements' lowest and highest id, and whether they are every statement
-    between the two (one project's import, no filter: the common case)."""
-    bounds = export.statements().aggregate(low=Min("pk"), high=Max("pk"), n=Count("pk"))
+@dataclass(frozen=True)
+class ExportedRange:
+    """The exported statements' lowest and highest id, their number and their documents', and
+    whether they are every statement between the two (one project's import, no filter: the
+    common case), counted in one pass over the project's statements."""
+
+    low: int
+    high: int
+    statements: int
+    documents: int
+    whole_range: bool
+
+    def rows_of(self, export: DatasetExport, statement: str = "statement") -> Q:
+        """The rows of the exported statements (`statement`: the field that names one, "pk"
+        for statements themselves): by the id range alone where it holds every exported
+        statement and nothing else, an index range instead of a join with the project's
+        statements per query (gold labels: 0.44 s -> a scan of their own table at 250,000
+        statements)."""
+        if self.whole_range:
+            field = "pk" if statement == "pk" else f"{statement}__pk"  # the column, no join
+            return Q(**{f"{field}__range": (self.low, self.high)})
+        return Q(**{f"{statement}__in": export.statements()})
+
+
+def exported_range(export: DatasetExport) -> ExportedRange:
+    bounds = export.statements().aggregate(
+        low=Min("pk"), high=Max("pk"), n=Count("pk"), documents=Count("document_id", distinct=True)
+    )
     if not bounds["n"]:
-        return 0, -1, True
+        return ExportedRange(0, -1, 0, 0, True)
     between = Statement.objects.filter(pk__range=(bounds["low"], bounds["high"])).count()
-    return bounds["low"], bounds["high"], between == bounds["n"]
+    return ExportedRange(
+        bounds["low"], bounds["high"], bounds["n"], bounds["documents"], between == bounds["n"]
+    )
 
 
-def annotations_query(export: DatasetExport) -> tuple[str, list]:
+def annotations_query(export: DatasetExport, exported: ExportedRange) -> tuple[str, list]:
     """The export's submitted annotations in (statement, annotator) order: id, statement,
     annotator, source, both grades; one int8 each, walking the unique (statement, annotator)
     index: no sort. Where the exported statements are every statement of their id range the
     range alone selects them; else a merge semi join with the exported statements' ids (twice
     as long at a million annotations)."""
-    low, high, whole_range = exported_range(export)
+    low, high = exported.low, exported.high
     columns = [
         "a.id::int8",
         "a.statement_id::int8",
-        "a.annotator_id::int8",
         f"COALESCE(a.source_id, {NO_VALUE})::int8",
-        _grade_sql("source_reliability"),
-        _grade_sql("info_credibility"),
+        # Parenthesised: PostgreSQL's << and | bind alike, from the left.
+        f"(a.annotator_id::int8 << {2 * GRADE_BITS}) | ({_grade_sql('source_reliability')} "
+        f"<< {GRADE_BITS}) | {_grade_sql('info_credibility')}",
     ]
     sql = (
         f"SELECT {', '.join(columns)} FROM {Annotation._meta.db_table} a "
         f"WHERE a.status = %s AND a.statement_id BETWEEN %s AND %s"
     )
     params = [Annotation.Status.SUBMITTED, low, high]
-    if not whole_range:
+    if not exported.whole_range:
         statements, more = export.statements().values("pk").order_by().query.sql_with_params()
         sql += f" AND a.statement_id IN (SELECT s.pk FROM ({statements}) s)"
         params += more
@@ -227,7 +266,7 @@ class _Gathered:
             self.on_block(columns)
 
 
-def _copied(export: DatasetExport, labels: LabelMasks, on_block, rows: int, twin) -> None:
+def _copied(query: tuple[str, list], labels: LabelMasks, on_block, rows: int, twin) -> None:
     """The annotations streamed on Django's connection; each full block's labels read by one
     worker thread on the twin connection and the block folded by another, in order, while
     the next blocks stream in (at most BLOCKS_AHEAD blocks wait: memory stays a few blocks)."""
@@ -251,7 +290,7 @@ def _copied(export: DatasetExport, labels: LabelMasks, on_block, rows: int, twin
         ThreadPoolExecutor(max_workers=1) as reader,  # both done before the cursors close
         ThreadPoolExecutor(max_workers=1) as folder,
     ):
-        binary_copy(cursor.cursor, annotations_query(export), gathered.add, 6)
+        binary_copy(cursor.cursor, query, gathered.add, 4)
         gathered.flush()
         while waiting:
             waiting.popleft().result()
@@ -286,8 +325,8 @@ def _orm_block(rows: list[tuple], labels: LabelMasks) -> AnnotationBlock:
         np.array(column, dtype=np.int64)
         for column in zip(
             *(
-                (pk, statement, annotator, source or NO_VALUE, ord(reliability[:1] or "\0"),
-                 ord(credibility[:1] or "\0"))
+                (pk, statement, source or NO_VALUE,
+                 packed_annotator_and_grades(annotator, reliability, credibility))
                 for pk, statement, annotator, source, reliability, credibility in rows
             ),
             strict=True,

@@ -21,7 +21,7 @@ from ..models import Source
 from .postgres import copy_csv
 from .postgres_jsonl import copy_jsonl
 from .safety import spreadsheet_row
-from .selection import BATCH, DatasetExport, batched, timestamp
+from .selection import BATCH, DatasetExport, batched, span_text, timestamp
 
 FORMATS = ("jsonl", "csv", "xlsx", "parquet")
 
@@ -118,11 +118,7 @@ def xlsx_sheets(export: DatasetExport) -> dict[str, tuple[list[str], Iterator[li
         the data is read once for both sheets."""
         for record in export.records():
             agreement = record["agreement"]
-            spool.add(
-                [row[0], row[3], row[4], *row[9:gold_start], *row[extra]]
-                for row in export.record_long_rows(record)
-                if row[9] is not None  # statements without annotations have no row here
-            )
+            spool.add(annotation_sheet_rows(export, record))
             yield [
                 *export.statement_columns(record),
                 len(record["annotations"]),
@@ -148,6 +144,24 @@ def xlsx_sheets(export: DatasetExport) -> dict[str, tuple[list[str], Iterator[li
         "annotations": (annotation_header, spool.rows()),
         "sources": (["name", "kind", "country", "aliases", "description"], source_rows),
     }
+
+
+def annotation_sheet_rows(export: DatasetExport, record: dict) -> Iterator[list]:
+    """The annotations sheet's rows of one record: the csv's long rows (record_long_rows) cut
+    to the statement's id, position and text and the annotation's own columns, built as they
+    are (the whole long row with its gold columns, then cut, cost twice as much)."""
+    statement = [record["id"], record["position"], record["text"]]
+    for annotation in record["annotations"]:
+        if annotation["annotator"] is not None:  # as the long rows of a statement without any
+            yield [
+                *statement,
+                annotation["annotator"],
+                *export.flat_labelling(annotation),
+                timestamp(annotation["submitted_at"]),
+                span_text(annotation["source_mention_span"]),
+                annotation["guidelines_version"],
+                annotation["seconds_spent"],
+            ]
 
 
 class RowSpool:
@@ -184,9 +198,11 @@ def write_xlsx(export: DatasetExport, out: IO[bytes], *, max_rows: int | None = 
     neutralised (safety.py)."""
     from .xlsx import XLSX_MAX_ROWS, StreamingWorkbook  # only this format needs the writer
 
-    workbook = StreamingWorkbook(out, max_rows=XLSX_MAX_ROWS if max_rows is None else max_rows)
+    workbook = StreamingWorkbook(
+        out, max_rows=XLSX_MAX_ROWS if max_rows is None else max_rows, neutralised=True
+    )
     for title, (header, rows) in xlsx_sheets(export).items():
-        workbook.write_sheet(title, spreadsheet_row(header), (spreadsheet_row(row) for row in rows))
+        workbook.write_sheet(title, header, rows)
     workbook.close()
 
 

@@ -5,7 +5,8 @@ xlsxwriter's constant-memory mode build an object per cell).
 
 A sheet longer than Excel's limit (1,048,576 rows, header included) continues in "NAME (2)",
 "NAME (3)", ..., each with the header again. Text is written as text, never as a formula; the
-caller neutralises it for spreadsheets (safety.py). Characters XML cannot hold become U+FFFD.
+writer neutralises it for spreadsheets (safety.py) when asked to (the export does). Characters
+XML cannot hold become U+FFFD.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import zipfile
 from collections.abc import Iterable
 from itertools import chain
 from typing import IO
+
+from .safety import SPREADSHEET_FIRST, neutralise, spreadsheet_row
 
 XLSX_MAX_ROWS = 1_048_576  # Excel's limit, header included
 SHEET_NAME_MAX = 31
@@ -51,43 +54,62 @@ STRING_END = "</t></is></c>"
 EMPTY = "<c/>"
 
 
-def row_xml(values: list) -> str:
+def row_xml(values: list, *, neutralised: bool = False) -> str:
     """One row; cells carry no reference (optional in SpreadsheetML): an empty one is "<c/>",
     so each keeps its column. A hot loop: a million rows of thirty cells. Text is written
-    as it is when the row's texts, looked at together, have no character to escape (rare);
-    a row with one is escaped cell by cell."""
+    as it is when the row's texts, looked at together, have no character to escape (nearly
+    every row: one expression per cell, no call); a row with one is escaped cell by cell.
+    `neutralised`: texts a spreadsheet would evaluate get their quote (safety.py) on the way,
+    as `spreadsheet_row` gives them, without a pass over the row of its own."""
     texts = "".join([value for value in values if value.__class__ is str])
-    return _row_xml(values, raw=not SPECIAL.search(texts))
+    if SPECIAL.search(texts):
+        return _escaped_row_xml(spreadsheet_row(values) if neutralised else values)
+    first = SPREADSHEET_FIRST if neutralised else ()
+    return (
+        "<row>"
+        + "".join(
+            [
+                (STRING_START + (neutralise(value) if value[0] in first else value) + STRING_END)
+                if value.__class__ is str and value
+                else EMPTY
+                if value is None or value == ""
+                else f"<c><v>{value}</v></c>"
+                if value.__class__ is int
+                else _cell_xml(value)
+                for value in values
+            ]
+        )
+        + "</row>"
+    )
 
 
-def _row_xml(values: list, *, raw: bool) -> str:
-    cells = []
-    append = cells.append
-    for value in values:
-        kind = value.__class__
-        if kind is str:
-            if value:
-                append(STRING_START + (value if raw else text_xml(value)) + STRING_END)
-            else:
-                append(EMPTY)
-        elif value is None:
-            append(EMPTY)
-        elif kind is bool:
-            append(f'<c t="b"><v>{int(value)}</v></c>')
-        elif kind is int:
-            append(f"<c><v>{value}</v></c>")
-        elif kind is float:
-            # NaN and infinities have no cell value: an empty cell.
-            append(f"<c><v>{value!r}</v></c>" if math.isfinite(value) else EMPTY)
-        else:
-            append(STRING_START + text_xml(str(value)) + STRING_END)
-    return "<row>" + "".join(cells) + "</row>"
+def _escaped_row_xml(values: list) -> str:
+    return "<row>" + "".join([_cell_xml(value, escaped=True) for value in values]) + "</row>"
+
+
+def _cell_xml(value, *, escaped: bool = False) -> str:
+    kind = value.__class__
+    if kind is str:
+        return (
+            STRING_START + (text_xml(value) if escaped else value) + STRING_END if value else EMPTY
+        )
+    if value is None:
+        return EMPTY
+    if kind is bool:
+        return f'<c t="b"><v>{int(value)}</v></c>'
+    if kind is int:
+        return f"<c><v>{value}</v></c>"
+    if kind is float:
+        # NaN and infinities have no cell value: an empty cell.
+        return f"<c><v>{value!r}</v></c>" if math.isfinite(value) else EMPTY
+    return STRING_START + text_xml(str(value)) + STRING_END
 
 
 class StreamingWorkbook:
     """Sheets written one after the other (each exactly once), then `close()`."""
 
-    def __init__(self, out: IO[bytes], *, max_rows: int = XLSX_MAX_ROWS):
+    def __init__(self, out: IO[bytes], *, max_rows: int = XLSX_MAX_ROWS, neutralised: bool = False):
+        self.neutralised = neutralised  # texts a spreadsheet would evaluate quoted (safety.py)
         self.archive = zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
         self.max_rows = max_rows
         self.titles: list[str] = []
@@ -110,13 +132,14 @@ class StreamingWorkbook:
         self.titles.append(name)
         path = f"xl/worksheets/sheet{len(self.titles)}.xml"
         buffer: list[str] = [f'{XML_HEADER}<worksheet xmlns="{MAIN}"><sheetData>']
-        buffer.append(row_xml(header))
+        neutralised = self.neutralised
+        buffer.append(row_xml(header, neutralised=neutralised))
         number = 1
         next_row = None
         with self.archive.open(path, "w", force_zip64=True) as member:
             for row in rows:
                 number += 1
-                buffer.append(row_xml(row))
+                buffer.append(row_xml(row, neutralised=neutralised))
                 if len(buffer) >= 2000:
                     member.write("".join(buffer).encode())
                     buffer.clear()

@@ -22,7 +22,14 @@ from annotator.agreement.statistics import (
 )
 from annotator.datasets import card_totals as totals_module
 from annotator.datasets import coded
-from annotator.datasets.card import agreement_figures, grade_distribution, per_annotator
+from annotator.datasets.card import (
+    agreement_figures,
+    counts,
+    gold_tally,
+    grade_distribution,
+    per_annotator,
+    sources_used,
+)
 from annotator.datasets.card_totals import AnnotationBlock, CardTotals, unit_coincidences
 from annotator.datasets.coded import (
     LabelMasks,
@@ -32,7 +39,7 @@ from annotator.datasets.coded import (
 )
 from annotator.datasets.selection import DatasetExport, export_snapshot
 from annotator.labelling import ORDINAL_SCALES
-from annotator.models import Annotation, Label
+from annotator.models import Annotation, GoldLabel, Label, Source, Statement
 
 
 def figures(totals: CardTotals) -> dict:
@@ -270,3 +277,52 @@ def test_inside_a_savepoint_the_card_reads_alone(demo):
             assert twin is None
         inside = figures(card_totals(export, block_rows=3)[0])
     assert inside == figures(card_totals(export)[0])
+
+
+@pytest.mark.parametrize("selection", ["whole", "gold_only", "since"])
+def test_the_cards_counts_read_by_id_range_are_the_selections_own(demo, selection):
+    """The card counts the exported statements' rows by their id range where the range holds
+    them all and nothing else (the whole project), else through the selection's query: both
+    give what the export's own querysets count."""
+    statements = list(Statement.objects.filter(document__project=demo).order_by("pk"))
+    GoldLabel.objects.create(
+        statement=statements[1], method="adjudicated", source_reliability="B", info_credibility="2"
+    )
+    GoldLabel.objects.create(
+        statement=statements[-2], method="unanimous", source_reliability="A", info_credibility="1"
+    )
+    submitted = Annotation.objects.submitted().filter(statement=statements[1])
+    submitted.filter(pk=submitted.first().pk).update(status=Annotation.Status.DRAFT)
+    later = timezone.now() + timedelta(days=1)
+    Annotation.objects.filter(statement=statements[3]).update(updated_at=later)
+    GoldLabel.objects.filter(statement=statements[-2]).update(updated_at=later)
+    export = DatasetExport(
+        project=demo,
+        gold_only=selection == "gold_only",
+        since=later if selection == "since" else None,
+    )
+    exported = coded.exported_range(export)
+    assert exported.whole_range == (selection == "whole")
+    totals, _bits = card_totals(export, exported=exported)
+    gold = gold_tally(export, exported)
+    methods = export.gold_labels().values_list("method").annotate(n=Count("id"))
+    assert counts(export, exported, totals, gold) == {
+        "documents": export.documents().count(),
+        "statements": export.statements().count(),
+        "statements_with_two_or_more_annotations": totals.paired,
+        "annotations": export.annotations().count(),
+        "drafts_not_exported": Annotation.objects.drafts()
+        .filter(statement__in=export.statements())
+        .count(),
+        "annotators": len(totals.annotators),
+        "gold_labels": export.gold_labels().count(),
+        "gold_labels_by_method": dict(sorted(methods)),
+    }
+    suggested = export.statements().exclude(suggested_source=None)
+    expected_sources = {
+        *(pk for pk in export.annotations().values_list("source_id", flat=True) if pk),
+        *(pk for pk in export.gold_labels().values_list("source_id", flat=True) if pk),
+        *suggested.values_list("suggested_source_id", flat=True),
+    }
+    names = sorted(Source.objects.filter(pk__in=expected_sources).values_list("name", flat=True))
+    assert [s["name"] for s in sources_used(export, exported, totals, gold)] == names

@@ -62,3 +62,24 @@ def test_the_export_splits_its_annotations_sheet(demo):
     parts = [sheets[name] for name in ("annotations", "annotations (2)", "annotations (3)")]
     assert [len(part) for part in parts] == [29, 29, 5]  # the demo's 63 annotations
     assert all(list(part.columns) == list(parts[0].columns) for part in parts)
+
+
+def test_asked_to_the_writer_neutralises_formulas_in_plain_and_escaped_rows():
+    """The export's workbook quotes what a spreadsheet would evaluate (safety.py) in the
+    header and in every row, also in a row whose texts need XML escapes; asked nothing, the
+    writer keeps the texts as they are."""
+    rows = [["=1+1", "@SUM(A1)", "'=quoted", "-", "plain", 7], ["+1 & <b>", "\x07", "ok", None]]
+    read_back = {}
+    for neutralised in (True, False):
+        out = io.BytesIO()
+        workbook = StreamingWorkbook(out, neutralised=neutralised)
+        workbook.write_sheet("sheet", ["=header", "b", "c", "d", "e", "f"], rows)
+        workbook.close()
+        sheet = openpyxl.load_workbook(io.BytesIO(out.getvalue()))["sheet"]
+        read_back[neutralised] = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert read_back[True] == [
+        ["'=header", "b", "c", "d", "e", "f"],
+        ["'=1+1", "'@SUM(A1)", "''=quoted", "'-", "plain", 7],
+        ["'+1 & <b>", "\ufffd", "ok", None, None, None],
+    ]
+    assert read_back[False][0][0] == "=header" and read_back[False][1][0] == "=1+1"
