@@ -29,6 +29,7 @@ from ..models import (
     ProjectProgress,
     Statement,
 )
+from ..progress import statement_is_open
 from .bulk_rows import (
     BATCH,
     CopyQueue,
@@ -360,7 +361,8 @@ class RecordWriter:
         the rows written rather than a recount of the tables: the project was created in this
         transaction, so no other one sees it or saves into it meanwhile."""
         wanted = project.annotations_per_statement
-        open_rows = [(*row[:3], project.pk) for row in self.statement_counts if row[3] < wanted]
+        open_rows = [(*row[:3], project.pk) for row in self.statement_counts
+                     if statement_is_open(row[3], wanted)]  # fmt: skip
         open_ids = {row[0] for row in open_rows}
         ProjectProgress.objects.filter(project=project).update(
             open_statements=len(open_rows), counted_for=wanted
