@@ -228,6 +228,13 @@ def instances_insert(
     copy(model, [*columns, *stamped], (values(vars(i)) + stamps for i in instances), stamped)
 
 
+def stamp_now() -> datetime | str:
+    """The moment of the call as rows_insert writes a stamped column (auto_now, auto_now_add):
+    for COPY written out once, not once per row."""
+    now = timezone.now()
+    return _datetime_value(now) if copy_available() else now
+
+
 def rows_insert(
     model: type[Model],
     columns: Sequence[str],
@@ -241,11 +248,9 @@ def rows_insert(
     columns whose values are already as COPY reads them (json_text), on PostgreSQL."""
     if not rows:
         return
-    now = timezone.now()
     stamped = [name for name in stamped_columns(model) if name not in columns]
     if stamped:
-        # Written out once for COPY, not once per row.
-        stamps = (_datetime_value(now) if copy_available() else now,) * len(stamped)
+        stamps = (stamp_now(),) * len(stamped)
         columns = [*columns, *stamped]
         rows = [(*row, *stamps) for row in rows]
     if copy_available():
