@@ -44,6 +44,14 @@ class Counts:
     annotators: dict[int, tuple[int, int]]
 
 
+def statement_is_open(submitted: int, required: int) -> bool:
+    """The rule of the counts: a statement is open (in the queues, counted in
+    `open_statements` and in an annotator's `submitted_open`) while it has fewer submitted
+    annotations than the project's `annotations_per_statement` (`required`). The recount
+    states it in SQL (open_statement_ids); every count kept in Python asks this."""
+    return submitted < required
+
+
 # --- reading -----------------------------------------------------------------------------
 
 
@@ -311,7 +319,8 @@ def progress_annotation_saved(
             submitters = [row[0] for row in cursor.fetchall()]
             after = len(submitters)
             before = after + (1 if was_submitted else -1)
-            open_before, open_after = before < required, after < required
+            open_before = statement_is_open(before, required)
+            open_after = statement_is_open(after, required)
             changes[annotator_id] = [
                 int(is_submitted) - int(was_submitted),
                 int(is_submitted and open_after) - int(was_submitted and open_before),

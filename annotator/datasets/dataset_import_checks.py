@@ -41,9 +41,9 @@ class Names:
     groups: dict[str, int] = field(default_factory=dict)
     labels: dict[tuple[str, str], int] = field(default_factory=dict)
     multiple_groups: set[str] = field(default_factory=set)
-    # The label choices ({group: label or [labels]}) found well-formed, as hashable keys: a
-    # data set repeats a few, each checked and collected once.
-    label_choices: set[tuple] = field(default_factory=set)
+    # The label choices ({group: label or [labels]}) found well-formed, as hashable keys
+    # (label_choice_key): a data set repeats a few, each checked and collected once.
+    label_choices: set[str] = field(default_factory=set)
 
     def add(self, kind: str, name, line: int) -> None:
         getattr(self, kind).setdefault(name, line)
@@ -76,6 +76,8 @@ def text_problem(data: dict, key: str, limit: int | None = None, required=False)
     value = data.get(key)
     if value is None and not required:
         return None
+    if type(value) is str and "\x00" not in value and (limit is None or len(value) <= limit):
+        return None  # the usual case, decided in one test
     if not isinstance(value, str):
         return f"{key} must be text, not {type(value).__name__}"
     if "\x00" in value:
@@ -151,6 +153,8 @@ def statement_problems(record: dict, names: Names, line: int) -> list[str]:
 
 
 def source_problems(name, what: str, names: Names, line: int) -> list[str]:
+    if type(name) is str and name in names.sources:
+        return []  # checked and collected on an earlier line
     if not isinstance(name, str) or not name.strip() or len(name) > 200:
         return [f"{what} {str(name)[:60]!r} is not a source name (text of 1–200 characters)"]
     names.add("sources", name, line)
@@ -197,17 +201,15 @@ def labelling_problems(data, what: str, names: Names, line: int, gold=False) -> 
     return problems
 
 
-def label_choice_key(labels: dict) -> tuple | None:
-    """{group: label or [labels]} as a hashable key, or None if a value cannot be one."""
+def label_choice_key(labels: dict) -> str | None:
+    """{group: label or [labels]} as a hashable key: its repr, which tells apart any two JSON
+    values that differ (text from numbers, a label from a list of one), and costs a third of
+    building a tuple of tuples. None if it is nested too deep to write out (the full check
+    says what is wrong)."""
     try:
-        key = tuple(
-            (group, tuple(value) if isinstance(value, list) else value)
-            for group, value in labels.items()
-        )
-        hash(key)
-    except TypeError:  # an object or list inside: not a label key (the full check says so)
+        return repr(labels)
+    except RecursionError:
         return None
-    return key
 
 
 def label_problems(labels, what: str, names: Names, line: int) -> list[str]:

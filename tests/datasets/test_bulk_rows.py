@@ -183,13 +183,19 @@ def test_a_table_that_grew_is_analysed(demo):
 
     before = tables_rows_estimated([Annotation, Statement])
     assert set(before) == {Annotation, Statement}
-    tables_analyse({Annotation: 10 * max(int(before[Annotation]), 1), Statement: 0}, before)
     with connection.cursor() as cursor:
+        cursor.execute("SHOW default_statistics_target")
+        (target,) = cursor.fetchone()
+        tables_analyse({Annotation: 10 * max(int(before[Annotation]), 1), Statement: 0}, before)
         cursor.execute(
             "SELECT attname FROM pg_stats WHERE tablename = %s", [Annotation._meta.db_table]
         )
         analysed = {name for (name,) in cursor.fetchall()}
+        cursor.execute("SHOW default_statistics_target")
+        target_after = cursor.fetchone()[0]
     assert {"statement_id", "annotator_id", "status"} <= analysed
+    # Its smaller sample is its own: the transaction it ran in keeps the usual target.
+    assert target_after == target
 
 
 def test_reserved_keys_are_new_and_never_given_again(demo):

@@ -2,6 +2,7 @@
 no vocabulary unless told to, checks every field of every line (`line N: reason`, all of
 them), writes nothing when any line fails, and a dry run reports what it would create."""
 
+import gc
 import io
 import json
 
@@ -238,3 +239,15 @@ def test_a_repeated_document_is_a_line_error_and_nothing_is_written(export, chan
     message = run_failing(export)
     assert f"demo.jsonl.documents.jsonl line {number}: {reason}" in message, message
     assert database_counts() == before
+
+
+def test_the_cycle_collector_is_on_again_after_an_import(export):
+    """The import builds its rows with Python's cycle collector paused, and turns it back on
+    however the import ends: after a line fails while the rows are built, and after success."""
+    original = export.read_text(encoding="utf-8")
+    rewrite(export, 2, lambda r: r.update(start=r["start"] + 1))
+    assert "text does not match the document" in run_failing(export)
+    assert gc.isenabled()
+    export.write_text(original, encoding="utf-8")
+    run(export)
+    assert gc.isenabled()
