@@ -24,7 +24,7 @@ SERVER = "postgres://postgres@127.0.0.1:5432"
 def measure(database: str, requests: int, root: Path) -> dict:
     sys.path.insert(0, str(HERE.parent))
     import bench_requests
-    from benchdata import annotation_form_fields, django_setup
+    from benchdata import annotation_form_fields, django_setup, post_as_browser
 
     sys.path.insert(0, str(root))  # that checkout's annotator and config, not this one's
     django_setup(SERVER, database)
@@ -53,7 +53,7 @@ def measure(database: str, requests: int, root: Path) -> dict:
         location = meter.request("next", lambda: client.get(annotate_next), record)["Location"]
         shown = meter.request("form", lambda url=location: client.get(url), record)
         assert shown.status_code == 200
-        saved = meter.request("save", lambda url=location: client.post(url, form), record)
+        saved = meter.request("save", lambda url=location: post_as_browser(client, url, form), record)
         assert saved.status_code == 302
     means = {}
     for kind in ("form", "save"):
