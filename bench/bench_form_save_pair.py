@@ -53,7 +53,9 @@ def measure(database: str, requests: int, root: Path) -> dict:
         location = meter.request("next", lambda: client.get(annotate_next), record)["Location"]
         shown = meter.request("form", lambda url=location: client.get(url), record)
         assert shown.status_code == 200
-        saved = meter.request("save", lambda url=location: post_as_browser(client, url, form), record)
+        saved = meter.request(
+            "save", lambda url=location: post_as_browser(client, url, form), record
+        )
         assert saved.status_code == 302
     means = {}
     for kind in ("form", "save"):

@@ -38,11 +38,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchdata import (  # noqa: E402
     annotation_form_fields,
-    post_as_browser,
     data_build,
     database_drop,
     database_recreate,
     django_setup,
+    post_as_browser,
 )
 
 ANNOTATORS = 10
@@ -171,7 +171,9 @@ def measure(args) -> dict:
         assert "statement=" in location, location
         page = meter.request("form", lambda url=location: client.get(url), record)
         assert page.status_code == 200, page.status_code
-        saved = meter.request("save", lambda url=location: post_as_browser(client, url, form), record)
+        saved = meter.request(
+            "save", lambda url=location: post_as_browser(client, url, form), record
+        )
         assert saved.status_code == 302 and saved["Location"] == annotate_next, saved
         empty = meter.request("empty", lambda: done_client.get(annotate_next), record)
         assert empty.status_code == 302 and "statement=" not in empty["Location"]
