@@ -27,11 +27,11 @@ from .postgres import (
     ANNOTATION_COLUMNS,
     BIT_OF_CTE,
     bits_cte,
+    chosen_sql,
     copy_into,
     copy_on_connection,
     label_masks_sql,
     part_owners,
-    part_statements,
 )
 from .selection import TIMESTAMP_SQL, DatasetExport
 from .statement_agreement import statement_agreement
@@ -452,8 +452,8 @@ def jsonl_query(export: DatasetExport, chosen: str, in_part: bool = False) -> st
 def mogrified_jsonl_copy(export: DatasetExport, raw, part: dict | None = None) -> str:
     """The COPY statement of the jsonl's records (of a `part` of the statements), its
     parameters bound by psycopg2's cursor `raw`."""
-    statements = part_statements(export, part).values("pk").order_by()
-    chosen, params = statements.query.sql_with_params()
+    params: list = []
+    chosen = chosen_sql(export, params, part)
     query = jsonl_query(export, raw.mogrify(chosen, params).decode(), bool(part))
     return f"COPY ({query}) TO STDOUT WITH {COPY_OPTIONS}"
 
