@@ -43,6 +43,11 @@ from .writers import csv_header_bytes
 # What the child runs: its copy function (psycopg2 cursor, COPY statement, output).
 CopyRows = Callable[[Any, str, IO[bytes]], None]
 FORKED_FORMATS = ("csv", "jsonl")
+# Statements from which the data is copied in two parts. Each part plans and scans the
+# statements and annotations to find its own, so two cost more server CPU than one COPY of
+# the whole; below this the second core gains less than that costs (README, "Export
+# benchmark").
+PARTS_FROM = 50_000
 
 
 def data_copy(
@@ -58,17 +63,18 @@ def data_copy(
 def document_parts(export: DatasetExport) -> list[dict]:
     """Filters that split the exported statements in two at the document of the median
     statement (before it and from it on, or up to it and after it where it is the first), in
-    the export's order; one part (no filter) when all are in one document."""
+    the export's order; one part (no filter) when all are in one document, or when there are
+    fewer than PARTS_FROM statements."""
     documents = export.statements().values("document_id").order_by()
     sql, params = documents.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT min(document_id), percentile_disc(0.5) WITHIN GROUP (ORDER BY document_id), "
-            f"max(document_id) FROM ({sql}) chosen",
+            f"max(document_id), count(*) FROM ({sql}) chosen",
             params,
         )
-        first, median, last = cursor.fetchone()
-    if first == last:  # one document, or none
+        first, median, last, statements = cursor.fetchone()
+    if first == last or statements < PARTS_FROM:  # one document (or none), or a small export
         return [{}]
     if first < median:
         return [{"document_id__lt": median}, {"document_id__gte": median}]

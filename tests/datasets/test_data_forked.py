@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from annotator.datasets import forked_copy
 from annotator.datasets.forked_copy import FORKED_FORMATS, data_forked, document_parts
 from annotator.datasets.postgres import LOOKUP_SPAN, Lookups
 from annotator.datasets.selection import DatasetExport, export_snapshot
@@ -27,9 +28,16 @@ def streaming_bytes(export: DatasetExport, fmt: str) -> bytes:
     return out.getvalue()
 
 
+@pytest.fixture
+def parts_from_one(monkeypatch):
+    """Two parts from the first statement on: the demo's export is far smaller than
+    forked_copy.PARTS_FROM, and the parts must be tested on it."""
+    monkeypatch.setattr(forked_copy, "PARTS_FROM", 1)
+
+
 def second_document(project) -> Document:
     """The later half of the project's first document's statements moved to a new document
-    (the demo has one): an export of two documents, copied in two parts."""
+    (the demo has one): an export of two documents, copied in two parts (parts_from_one)."""
     first = project.documents.order_by("pk").first()
     second = Document.objects.create(
         project=project, title="Zweiter Teil", text=first.text, language=first.language,
@@ -43,7 +51,7 @@ def second_document(project) -> Document:
 @pytest.mark.parametrize("documents", [1, 2])
 @pytest.mark.parametrize("fmt", FORKED_FORMATS)
 def test_a_child_process_writes_the_streaming_writers_bytes(
-    postgres_only, transactional_demo, tmp_path, fmt, documents
+    postgres_only, transactional_demo, tmp_path, fmt, documents, parts_from_one
 ):
     if documents == 2:
         second_document(transactional_demo)
@@ -75,7 +83,7 @@ def test_the_command_writes_the_data_in_a_child_process(
     assert path.with_name(f"demo.{fmt}.card.md").exists()
 
 
-def test_the_data_is_copied_in_two_parts_of_whole_documents(postgres_only, demo):
+def test_the_data_is_copied_in_two_parts_of_whole_documents(postgres_only, demo, parts_from_one):
     """Each part holds whole documents, the first's before the second's, and together they
     hold every exported statement once."""
     second_document(demo)
@@ -91,12 +99,31 @@ def test_the_data_is_copied_in_two_parts_of_whole_documents(postgres_only, demo)
     assert sum(counts) == export.statements().count()
 
 
-def test_one_document_is_copied_in_one_part(postgres_only, demo):
+def test_one_document_is_copied_in_one_part(postgres_only, demo, parts_from_one):
     assert demo.documents.count() == 1
     assert document_parts(DatasetExport(project=demo)) == [{}]
 
 
-def test_a_failed_part_leaves_no_part_file(postgres_only, transactional_demo, tmp_path):
+def test_an_export_below_parts_from_is_copied_in_one_part(postgres_only, demo, monkeypatch):
+    """Two documents, but fewer statements than PARTS_FROM: one part; from PARTS_FROM on, two."""
+    second_document(demo)
+    export = DatasetExport(project=demo)
+    statements = export.statements().count()
+    monkeypatch.setattr(forked_copy, "PARTS_FROM", statements + 1)
+    assert document_parts(export) == [{}]
+    monkeypatch.setattr(forked_copy, "PARTS_FROM", statements)
+    assert len(document_parts(export)) == 2
+
+
+def test_the_exports_of_the_demo_are_below_parts_from(postgres_only, demo):
+    """With the shipped threshold, a small export (and every other test's) is one COPY."""
+    second_document(demo)
+    assert document_parts(DatasetExport(project=demo)) == [{}]
+
+
+def test_a_failed_part_leaves_no_part_file(
+    postgres_only, transactional_demo, tmp_path, parts_from_one
+):
     """The second part's file cannot be written (its name is a link into a missing folder):
     the export fails, and no part's file is left beside the data file."""
     second_document(transactional_demo)
