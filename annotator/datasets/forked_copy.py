@@ -13,12 +13,12 @@ child), no stream wrapper (the admin's job counts the bytes as they are written)
 snapshot that can be shared (binary_copy.snapshot_twin). Elsewhere the caller writes the data
 itself.
 
-The data itself is copied in parts (document_parts): the statements of the first half of the
-documents and those of the second, each by its own child on its own connection in the same
-snapshot, each part's file appended to the first's in order when both are done. The export's
-order (document, then position) keeps each part's rows together, so the two files put end to
-end are the file one COPY would write, and the server's work for them runs on two cores
-(the card's Python takes its share meanwhile).
+From PARTS_FROM exported statements on, the data itself is copied in parts (document_parts):
+the statements of the first half of the documents and those of the second, each by its own
+child on its own connection in the same snapshot, each part's file appended to the first's
+in order when both are done. The export's order (document, then position) keeps each part's
+rows together, so the two files put end to end are the file one COPY would write, and the
+server's work for them runs on two cores (the card's Python takes its share meanwhile).
 """
 
 from __future__ import annotations
