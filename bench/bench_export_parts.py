@@ -36,8 +36,7 @@ def copies(fmt: str) -> tuple[str, list[str], dict]:
     """The whole COPY statement, the parts' statements and the session settings."""
     from django.db import connection
 
-    from annotator.datasets import postgres, postgres_jsonl
-    from annotator.datasets.forked_copy import document_parts
+    from annotator.datasets import forked_copy, postgres, postgres_jsonl
     from annotator.datasets.selection import DatasetExport
     from annotator.models import Project
 
@@ -46,7 +45,9 @@ def copies(fmt: str) -> tuple[str, list[str], dict]:
     settings = postgres.SETTINGS if fmt == "csv" else postgres_jsonl.SETTINGS
     with connection.cursor() as cursor:
         whole = build(export, cursor.cursor)
-        parts = [build(export, cursor.cursor, part) for part in document_parts(export)]
+        # Two parts at any size (the export splits only from PARTS_FROM statements on).
+        forked_copy.PARTS_FROM = 0
+        parts = [build(export, cursor.cursor, part) for part in forked_copy.document_parts(export)]
     return whole, parts, settings
 
 
