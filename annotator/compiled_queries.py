@@ -9,10 +9,12 @@ and runs the SQL with the real values; the rows become model instances as the OR
 (the related objects of select_related, the annotations, the database's converters).
 
 On PostgreSQL the SQL is also prepared once per database connection (`PREPARE`, then
-`EXECUTE` with each request's values): planning these joins and subqueries took PostgreSQL
-two to three times as long as running them (0.7 ms against 0.3 ms for the annotation form's
-statement). A prepared statement lives as long as its connection, whatever the transactions
-do; a new connection prepares it again.
+`EXECUTE` with each request's values; execute_prepared, which the maintained counts use too):
+planning these joins and subqueries took PostgreSQL two to three times as long as running them
+(0.7 ms against 0.3 ms for the annotation form's statement). A prepared statement lives as long
+as its connection, whatever the transactions do; a new connection prepares it again. (A
+connection pooler in transaction mode, which hands a session's statements to others, would need
+its own handling of prepared statements: none is used here.)
 """
 
 from __future__ import annotations
@@ -54,9 +56,6 @@ class CompiledQuery:
         self.stand_ins = stand_ins
         # Per connection: a compiler belongs to its connection (its converters, its quoting).
         self._compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-        # A name of its own in every connection's prepared statements (a counter, not id():
-        # a query made later at the same address must not find this one's statement).
-        self.statement_name = f"compiled_query_{next(_statement_numbers)}"
 
     def all(self, *, using: str = "default", **values) -> list:
         connection = connections[using]
@@ -65,16 +64,7 @@ class CompiledQuery:
             compiled = self._compiled[connection] = self.compile(using)
         params = [values[name] if name else constant for name, constant in compiled.slots]
         with connection.cursor() as cursor:
-            if self.prepared(connection, compiled):
-                placeholders = ", ".join(["%s"] * len(params))
-                cursor.execute(
-                    f"EXECUTE {self.statement_name}({placeholders})"
-                    if params
-                    else f"EXECUTE {self.statement_name}",
-                    params,
-                )
-            else:
-                cursor.execute(compiled.sql, params)
+            execute_prepared(cursor, compiled.sql, params)
             rows = cursor.fetchall()
         if compiled.converters:
             rows = compiled.compiler.apply_converters(rows, compiled.converters)
@@ -85,22 +75,6 @@ class CompiledQuery:
     def first(self, *, using: str = "default", **values):
         found = self.all(using=using, **values)
         return found[0] if found else None
-
-    def prepared(self, connection, compiled: Compiled) -> bool:
-        """Whether the query is prepared on this PostgreSQL connection (prepared now if not):
-        False on another database, or for SQL that PostgreSQL cannot prepare as it stands (a
-        parameter of no type it can infer), which then runs as it is."""
-        if connection.vendor != "postgresql":
-            return False
-        connection.ensure_connection()
-        raw = connection.connection
-        names = _prepared.setdefault(raw, {})
-        if self.statement_name not in names:
-            in_transaction = connection.in_atomic_block or not connection.get_autocommit()
-            names[self.statement_name] = prepare(
-                connection.Database, raw, self.statement_name, compiled.sql, in_transaction
-            )
-        return names[self.statement_name]
 
     def compile(self, using: str) -> Compiled:
         queryset = self.build(**self.stand_ins)
@@ -146,10 +120,40 @@ class CompiledQuery:
 
 
 _statement_numbers = itertools.count(1)
-# Per PostgreSQL connection (the driver's, which a reconnection replaces): the statements
-# prepared on it, each True, or False when it could not be prepared.
+# Per PostgreSQL connection (the driver's, which a reconnection replaces): {SQL: the name of
+# its prepared statement, or None where PostgreSQL could not prepare it}.
 _prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _PLACEHOLDER = re.compile(r"%([%s])")
+
+
+def execute_prepared(cursor, sql: str, params: list) -> None:
+    """`cursor.execute(sql, params)` (a Django cursor), on PostgreSQL as the EXECUTE of the SQL
+    prepared once per connection: for SQL a request runs every time (the compiled queries, the
+    maintained counts), whose planning costs PostgreSQL as much as running it."""
+    name = prepared_name(cursor.db, sql)
+    if name is None:
+        cursor.execute(sql, params)
+    elif params:
+        cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
+    else:
+        cursor.execute(f"EXECUTE {name}")
+
+
+def prepared_name(connection, sql: str) -> str | None:
+    """The name `sql` is prepared under on this PostgreSQL connection (prepared now if it is
+    not yet): None on another database, or for SQL that PostgreSQL cannot prepare as it
+    stands (a parameter of no type it can infer), which then runs as it is."""
+    if connection.vendor != "postgresql":
+        return None
+    connection.ensure_connection()
+    names = _prepared.setdefault(connection.connection, {})
+    if sql not in names:
+        # A counter, not id() or a hash: never the name of another SQL on this connection.
+        name = f"prepared_{next(_statement_numbers)}"
+        in_transaction = connection.in_atomic_block or not connection.get_autocommit()
+        prepared = prepare(connection.Database, connection.connection, name, sql, in_transaction)
+        names[sql] = name if prepared else None
+    return names[sql]
 
 
 def prepare(driver, raw, name: str, sql: str, in_transaction: bool) -> bool:
