@@ -424,11 +424,13 @@ def _annotators_move_together(cursor, project_id, annotator_id, changes, current
         else ", current_document_id = CASE WHEN annotator_id = %s THEN %s "
         "ELSE current_document_id END"
     )
+    # The CAST: a CASE of two parameters has no type PostgreSQL can infer to prepare it.
     execute_prepared(
         cursor,
         f"UPDATE {table} SET "
         "submitted = submitted + CASE WHEN annotator_id = %s THEN %s ELSE 0 END, "
-        "submitted_open = submitted_open + CASE WHEN annotator_id = %s THEN %s ELSE %s END"
+        "submitted_open = submitted_open + CASE WHEN annotator_id = %s THEN %s "
+        "ELSE CAST(%s AS INTEGER) END"
         f"{moves_current} WHERE project_id = %s AND annotator_id IN ({rows})",
         [
             annotator_id, done, annotator_id, done_open, changes[others[0]][1],
