@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 
+from .compiled_queries import execute_prepared
 from .models import (
     Annotation,
     AnnotatorProgress,
@@ -75,7 +76,8 @@ def progress_stored(*, project, user_id: int) -> tuple[int, int, int | None] | N
     # and "Annotate next" read them on every request, and building two ORM queries cost more
     # CPU than running them.
     with connection.cursor() as cursor:
-        cursor.execute(
+        execute_prepared(
+            cursor,
             f"SELECT p.open_statements, p.counted_for, a.submitted, a.submitted_open, "
             f"a.current_document_id FROM {ProjectProgress._meta.db_table} p "
             f"LEFT JOIN {AnnotatorProgress._meta.db_table} a "
@@ -299,7 +301,8 @@ def progress_annotation_saved(
     # In SQL written here: every save runs these queries, and building them in the ORM cost
     # more CPU than running them.
     with connection.cursor() as cursor:
-        cursor.execute(
+        execute_prepared(
+            cursor,
             f"SELECT s.document_id, s.position, d.project_id, p.annotations_per_statement "
             f"FROM {Statement._meta.db_table} s "
             f"JOIN {Document._meta.db_table} d ON d.id = s.document_id "
@@ -311,7 +314,8 @@ def progress_annotation_saved(
         changes: dict[int, list[int]] = {annotator_id: [0, 0]}
         opened = 0
         if was_submitted != is_submitted:
-            cursor.execute(
+            execute_prepared(
+                cursor,
                 f"SELECT annotator_id FROM {Annotation._meta.db_table} "
                 "WHERE statement_id = %s AND status = %s",
                 [statement_id, Annotation.Status.SUBMITTED],
@@ -354,7 +358,8 @@ def _open_statement_move(cursor, project_id: int, opened: int, sql: str, params:
         cursor.execute(sql, params)
         _open_statements_move(cursor, project_id, opened)
         return
-    cursor.execute(
+    execute_prepared(
+        cursor,
         f"WITH moved AS ({sql}) UPDATE {ProjectProgress._meta.db_table} "
         "SET open_statements = open_statements + %s WHERE project_id = %s",
         [*params, opened, project_id],
@@ -383,13 +388,13 @@ def _annotators_move(cursor, project_id, annotator_id, changes, document_id, del
         f"{current} WHERE project_id = %s AND annotator_id = %s"
     )
     params = [done, done_open, *([] if deleted else [document_id]), project_id, annotator_id]
-    cursor.execute(update, params)
+    execute_prepared(cursor, update, params)
     if cursor.rowcount == 0:  # the annotator's first save in the project
         AnnotatorProgress.objects.bulk_create(
             [AnnotatorProgress(project_id=project_id, annotator_id=annotator_id)],
             ignore_conflicts=True,
         )
-        cursor.execute(update, params)
+        execute_prepared(cursor, update, params)
 
 
 def _annotators_move_together(cursor, project_id, annotator_id, changes, current, others):
@@ -400,7 +405,8 @@ def _annotators_move_together(cursor, project_id, annotator_id, changes, current
     statement has."""
     table = AnnotatorProgress._meta.db_table
     rows = ", ".join(["%s"] * (len(others) + 1))
-    cursor.execute(
+    execute_prepared(
+        cursor,
         f"SELECT annotator_id FROM {table} WHERE project_id = %s AND annotator_id IN ({rows}) "
         f"ORDER BY annotator_id{_lock(of=table)}",
         [project_id, annotator_id, *others],
@@ -418,10 +424,13 @@ def _annotators_move_together(cursor, project_id, annotator_id, changes, current
         else ", current_document_id = CASE WHEN annotator_id = %s THEN %s "
         "ELSE current_document_id END"
     )
-    cursor.execute(
+    # The CAST: a CASE of two parameters has no type PostgreSQL can infer to prepare it.
+    execute_prepared(
+        cursor,
         f"UPDATE {table} SET "
         "submitted = submitted + CASE WHEN annotator_id = %s THEN %s ELSE 0 END, "
-        "submitted_open = submitted_open + CASE WHEN annotator_id = %s THEN %s ELSE %s END"
+        "submitted_open = submitted_open + CASE WHEN annotator_id = %s THEN %s "
+        "ELSE CAST(%s AS INTEGER) END"
         f"{moves_current} WHERE project_id = %s AND annotator_id IN ({rows})",
         [
             annotator_id, done, annotator_id, done_open, changes[others[0]][1],

@@ -3,7 +3,10 @@ queryset: the same instances with their related objects and annotations, convert
 (dates, booleans on SQLite), and values_list rows; new values each run, never the stand-ins."""
 
 import pytest
+from django.db import connection
 from django.db.models import Count
+from django.db.models.expressions import RawSQL
+from django.test.utils import CaptureQueriesContext
 
 from annotator.adjudication.consensus import (
     one_statement_votes,
@@ -95,3 +98,53 @@ def test_the_forms_reads_give_what_the_orm_gives():
     # Read with the gold label's state (the statement has none yet), the same votes.
     assert one_statement_votes_and_gold(statement.pk) == (votes, None)
     assert Annotation.objects.filter(statement=statement).count() == 2
+
+
+def prepared_names() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements")
+        return {name for (name,) in cursor.fetchall()}
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_sql_is_prepared_once_per_connection(postgres_only):
+    document = DocumentFactory(text="Eins. Zwei. Drei.")
+    with CaptureQueriesContext(connection) as queries:
+        first = STATEMENTS.all(document_id=document.pk)
+        again = STATEMENTS.all(document_id=document.pk)
+    # Each run is one query of the request, the EXECUTE of the statement prepared below it.
+    executed = {query["sql"].split("(")[0] for query in queries}
+    assert len(queries) == 2 and len(executed) == 1, executed
+    name = executed.pop().removeprefix("EXECUTE ")
+    assert name in prepared_names()
+    assert (
+        [s.pk for s in first]
+        == [s.pk for s in again]
+        == [s.pk for s in STATEMENTS.build(document_id=document.pk)]
+    )
+    # The test's transaction rolls back; the prepared statement stays with the connection.
+    # Another SQL has a name of its own.
+    other = CompiledQuery(lambda pk: Statement.objects.filter(pk=pk), pk=-7_000_003)
+    with CaptureQueriesContext(connection) as queries:
+        assert other.first(pk=first[1].pk) == first[1]
+    assert queries[0]["sql"].startswith("EXECUTE ") and name not in queries[0]["sql"]
+
+
+@pytest.mark.postgres
+def test_sql_postgresql_cannot_prepare_runs_as_it_is_and_the_transaction_goes_on(postgres_only):
+    document = DocumentFactory(text="Eins. Zwei. Drei.")
+    # A parameter with nothing to take its type from: PREPARE refuses it.
+    untyped = CompiledQuery(
+        lambda document_id, tag: (
+            Statement.objects.filter(document_id=document_id)
+            .annotate(tag=RawSQL("%s IS NULL", (tag,)))
+            .order_by("position")
+        ),
+        document_id=-7_000_004,
+        tag="stand-in tag",
+    )
+    with CaptureQueriesContext(connection) as queries:
+        rows = untyped.all(document_id=document.pk, tag="mine")
+    assert [(s.position, s.tag) for s in rows] == [(0, False), (1, False), (2, False)]
+    assert queries[0]["sql"].startswith("SELECT ")
+    assert Statement.objects.filter(document=document).count() == 3  # the transaction works

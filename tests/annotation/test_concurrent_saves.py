@@ -11,8 +11,9 @@ from django.test import Client
 from django.urls import reverse
 
 from annotator.annotation.selectors import next_statement
-from annotator.models import Annotation
-from tests.helpers import annotation_form_data
+from annotator.annotation.services import DuplicateAnnotation
+from annotator.models import Annotation, LabelRevision
+from tests.helpers import annotation_form_data, annotation_submit
 
 
 def add_url(statement) -> str:
@@ -94,3 +95,22 @@ def test_two_annotators_saving_one_statement_both_keep_their_annotation(live_dem
         )
     )
     assert codes == {"dora": "A", "lead": "E"}
+
+
+@pytest.mark.parametrize("reliability, same", [("C", True), ("E", False)])
+def test_a_save_that_loses_the_race_meets_the_annotation_that_won(
+    project, annotator, reliability, same
+):
+    """The request that checked for a duplicate before the other one saved: its INSERT meets
+    the unique constraint, its transaction is rolled back (nothing of it stays), and the
+    annotation that won is given to the view, with whether it holds the same labels."""
+    statement = next_statement(project=project, user=annotator)
+    won = annotation_submit(statement, annotator)
+    revisions = LabelRevision.objects.count()
+    with pytest.raises(DuplicateAnnotation) as raised:
+        annotation_submit(statement, annotator, reliability=reliability)
+    assert raised.value.existing == won
+    assert raised.value.same_content is same
+    stored = Annotation.objects.get(statement=statement, annotator=annotator)
+    assert stored.source_reliability == "C"
+    assert LabelRevision.objects.count() == revisions  # the transaction goes on, unchanged

@@ -96,16 +96,18 @@ def test_the_annotators_requests_cost_the_same_number_of_queries_at_any_size(
     # save's duplicate check) and its two neighbours (the form's links) too (form 9 -> 7,
     # save 19 -> 18). The user's role groups are read with the statement too (form 7 -> 6,
     # save 18 -> 17). The unanimity check reads the gold label's state with the votes, one
-    # query (save 17 -> 16).
-    assert small == {"form": 6, "save": 16, "next": 6}, small
+    # query (save 17 -> 16). The INSERT of a new annotation takes no savepoint of its own: a
+    # duplicate is looked for after the save's transaction is rolled back (save 16 -> 14).
+    assert small == {"form": 6, "save": 14, "next": 6}, small
 
 
-def test_a_save_takes_one_savepoint_only_for_the_insert(db, client):
-    """Every savepoint is a round trip to create it and one to release it. The only one left
-    guards the insert, whose unique constraint may meet a save of the same annotator in
-    another tab (the transaction must stay usable to read the annotation that won). Inside
-    the test's own transaction the save's transaction is a savepoint too: two here, where
-    the admin's transaction and the unanimity check's savepoint made four."""
+def test_a_save_takes_no_savepoint_of_its_own(db, client):
+    """Every savepoint is a round trip to create it and one to release it. The last one
+    guarded the insert, whose unique constraint may meet a save of the same annotator in
+    another tab; the annotation that won is now read after the save's transaction is rolled
+    back (tests/annotation/test_concurrent_saves.py). Inside the test's own transaction the
+    save's transaction is a savepoint: one here, where the admin's transaction, the unanimity
+    check's savepoint and the insert's made four."""
     project, user = project_of_size("savepoints", 2, 1)
     client.force_login(user)
     statement = next_statement(project=project, user=user)
@@ -113,7 +115,7 @@ def test_a_save_takes_one_savepoint_only_for_the_insert(db, client):
     with CaptureQueriesContext(connection) as queries:
         assert client.post(add_url, annotation_form_data()).status_code == 302
     savepoints = [query["sql"] for query in queries if query["sql"].startswith("SAVEPOINT")]
-    assert len(savepoints) == 2, savepoints
+    assert len(savepoints) == 1, savepoints
     assert Annotation.objects.filter(statement=statement, annotator=user).exists()
 
 
