@@ -44,8 +44,10 @@ def annotation_header(export: DatasetExport) -> list[str]:
 
 class LabellingCells:
     """The cells of an annotation's labelling (source, mention, grades, admiralty code, labels,
-    note: export.flat_labelling), kept per distinct labelling: a few hundred at most in a
-    project, built once each (at most TextCells.LIMIT are kept)."""
+    note: export.flat_labelling), kept per distinct labelling: the same few recur (at most
+    LIMIT are kept: memory stays flat)."""
+
+    LIMIT = 5_000
 
     def __init__(self, export: DatasetExport, cells: TextCells):
         self.export, self.cells = export, cells
@@ -60,7 +62,7 @@ class LabellingCells:
         xml = self.known.get(key)
         if xml is None:
             xml = "".join(map(self.cells, self.export.flat_labelling(annotation)))
-            if len(self.known) < TextCells.LIMIT:
+            if len(self.known) < self.LIMIT:
                 self.known[key] = xml
         return xml
 
@@ -73,7 +75,7 @@ class AnnotationRows:
         self.labelling = LabellingCells(export, cells)
 
     def __call__(self, record: dict) -> Iterator[str]:
-        cells = self.cells
+        cells, labelling = self.cells, self.labelling
         statement = (
             f"<row>{cell_xml(record['id'])}{cell_xml(record['position'])}"
             f"{cell_xml(record['text'], neutralised=cells.neutralised)}"
@@ -83,11 +85,13 @@ class AnnotationRows:
                 yield (
                     statement
                     + cells(annotation["annotator"])
-                    + self.labelling(annotation)
-                    + cells(timestamp(annotation["submitted_at"]))
-                    + cells(span_text(annotation["source_mention_span"]))
+                    + labelling(annotation)
+                    # Distinct on nearly every row: built, not looked up (a time, a span: never
+                    # quoted).
+                    + cell_xml(timestamp(annotation["submitted_at"]))
+                    + cell_xml(span_text(annotation["source_mention_span"]))
                     + cells(annotation["guidelines_version"])
-                    + cells(annotation["seconds_spent"])
+                    + cell_xml(annotation["seconds_spent"])
                     + "</row>"
                 )
 
