@@ -94,6 +94,22 @@ def cell_xml(value, *, neutralised: bool = False) -> str:
     return _cell_xml(value, escaped=True)
 
 
+# Cells of numbers seen before (agreement shares: a few dozen values, each a slow repr), kept
+# for the process; bounded, and never for 0.0, which equals -0.0 but is written otherwise.
+FLOAT_CELLS: dict[float, str] = {}
+FLOAT_CELLS_LIMIT = 10_000
+
+
+def _float_cell(value: float) -> str:
+    xml = FLOAT_CELLS.get(value)
+    if xml is None:
+        # NaN and infinities have no cell value: an empty cell.
+        xml = f"<c><v>{value!r}</v></c>" if math.isfinite(value) else EMPTY
+        if value and xml is not EMPTY and len(FLOAT_CELLS) < FLOAT_CELLS_LIMIT:
+            FLOAT_CELLS[value] = xml
+    return xml
+
+
 class TextCells:
     """The cells of texts seen before, looked up instead of built again: the values a sheet
     repeats on row after row (pseudonyms, sources, grades, label keys). At most LIMIT texts
@@ -133,8 +149,7 @@ def _cell_xml(value, *, escaped: bool = False) -> str:
     if kind is int:
         return f"<c><v>{value}</v></c>"
     if kind is float:
-        # NaN and infinities have no cell value: an empty cell.
-        return f"<c><v>{value!r}</v></c>" if math.isfinite(value) else EMPTY
+        return _float_cell(value)
     return STRING_START + text_xml(str(value)) + STRING_END
 
 

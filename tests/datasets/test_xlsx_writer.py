@@ -125,3 +125,14 @@ def test_a_cell_is_the_same_in_any_row():
         plain = [value for value in values if value not in ("a & b", "\x07")]
         built = "<row>" + "".join(cell_xml(value, neutralised=neutralised) for value in plain)
         assert built + "</row>" == row_xml(plain, neutralised=neutralised)
+
+
+def test_numbers_kept_from_row_to_row_keep_their_sign_and_value():
+    """Number cells are kept once built (FLOAT_CELLS): 0.0 and -0.0, equal as keys, are each
+    written as they are, and a NaN stays an empty cell."""
+    row = [0.0, -0.0, 0.5, float("nan"), 1.0]
+    assert row_xml(row) == row_xml(row)
+    assert row_xml(row) == (
+        "<row><c><v>0.0</v></c><c><v>-0.0</v></c><c><v>0.5</v></c><c/><c><v>1.0</v></c></row>"
+    )
+    assert row_xml([-0.0, 0.0]) == "<row><c><v>-0.0</v></c><c><v>0.0</v></c></row>"
