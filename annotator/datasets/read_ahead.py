@@ -15,7 +15,7 @@ from itertools import islice
 from queue import Queue
 from threading import Event, Thread
 
-CHUNKS_AHEAD = 2  # chunks read but not yet taken, at most: memory stays a few chunks
+CHUNKS_AHEAD = 1  # chunks read but not yet taken, at most: memory stays a few chunks
 
 
 def read_ahead(rows: Iterator[tuple], chunk: int) -> Iterator[tuple]:

@@ -115,7 +115,7 @@ class TextCells:
     repeats on row after row (pseudonyms, sources, grades, label keys). At most LIMIT texts
     are kept, so a column of distinct texts costs a lookup, not memory."""
 
-    LIMIT = 10_000
+    LIMIT = 5_000
 
     def __init__(self, *, neutralised: bool):
         self.neutralised = neutralised

@@ -47,7 +47,7 @@ class LabellingCells:
     note: export.flat_labelling), kept per distinct labelling: the same few recur (at most
     LIMIT are kept: memory stays flat)."""
 
-    LIMIT = 5_000
+    LIMIT = 2_000
 
     def __init__(self, export: DatasetExport, cells: TextCells):
         self.export, self.cells = export, cells
