@@ -8,20 +8,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import marshal
-import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import IO, Any
 
 from django.db import connection
-from django.db.models import Q
 
-from ..models import Source
 from .postgres import copy_csv
 from .postgres_jsonl import copy_jsonl
 from .safety import spreadsheet_row
-from .selection import BATCH, DatasetExport, batched, span_text, timestamp
+from .selection import BATCH, DatasetExport, batched, timestamp
 
 FORMATS = ("jsonl", "csv", "xlsx", "parquet")
 
@@ -90,120 +86,11 @@ def write_jsonl_export(export: DatasetExport, out: IO[bytes]) -> None:
     write_jsonl(export.records(), out)
 
 
-LABELLING_HEADER = ["source", "source_mention", "source_reliability", "info_credibility",
-                    "admiralty_code"]  # fmt: skip
-
-
-def xlsx_sheets(export: DatasetExport) -> dict[str, tuple[list[str], Iterator[list]]]:
-    """The three sheets: statements with their gold label and agreement, annotations (long),
-    and the sources the export refers to."""
-    groups = export.groups
-    statement_header = [
-        *export.csv_header()[:9], "annotations",
-        *[f"gold.{column}" for column in LABELLING_HEADER],
-        *export.label_columns("gold."), "gold.note", "gold.method", "gold.decided_by",
-        "gold.rationale", "agreement.source", "agreement.source_reliability",
-        "agreement.info_credibility", *[f"agreement.labels.{group.key}" for group in groups],
-    ]  # fmt: skip
-    header = export.csv_header()
-    gold_start = header.index("gold.source")
-    # The annotation's own columns: before the gold label's, and three of the four added last.
-    extra = slice(-4, -1)
-    annotation_header = [header[0], header[3], header[4], *header[9:gold_start], *header[extra]]
-
-    spool = RowSpool()
-
-    def statement_rows():
-        """The statements sheet's rows; each record's annotation rows go to the spool, so
-        the data is read once for both sheets."""
-        for record in export.records():
-            agreement = record["agreement"]
-            spool.add(annotation_sheet_rows(export, record))
-            yield [
-                *export.statement_columns(record),
-                len(record["annotations"]),
-                *export.gold_columns(record["gold"]),
-                agreement["source"],
-                agreement["source_reliability"],
-                agreement["info_credibility"],
-                *[agreement["labels"][group.key] for group in groups],
-            ]
-
-    sources = Source.objects.filter(
-        Q(pk__in=export.annotations().values("source_id"))
-        | Q(pk__in=export.gold_labels().values("source_id"))
-        | Q(pk__in=export.statements().values("suggested_source_id"))
-    ).order_by("name")
-    source_rows = (
-        [source.name, source.get_kind_display(), source.country, "; ".join(source.alias_list),
-         source.description]
-        for source in sources
-    )  # fmt: skip
-    return {
-        "statements": (statement_header, statement_rows()),
-        "annotations": (annotation_header, spool.rows()),
-        "sources": (["name", "kind", "country", "aliases", "description"], source_rows),
-    }
-
-
-def annotation_sheet_rows(export: DatasetExport, record: dict) -> Iterator[list]:
-    """The annotations sheet's rows of one record: the csv's long rows (record_long_rows) cut
-    to the statement's id, position and text and the annotation's own columns, built as they
-    are (the whole long row with its gold columns, then cut, cost twice as much)."""
-    statement = [record["id"], record["position"], record["text"]]
-    for annotation in record["annotations"]:
-        if annotation["annotator"] is not None:  # as the long rows of a statement without any
-            yield [
-                *statement,
-                annotation["annotator"],
-                *export.flat_labelling(annotation),
-                timestamp(annotation["submitted_at"]),
-                span_text(annotation["source_mention_span"]),
-                annotation["guidelines_version"],
-                annotation["seconds_spent"],
-            ]
-
-
-class RowSpool:
-    """Rows kept aside in a temporary file and read back in the same order, once: memory
-    stays flat however many rows there are. Blocks of rows as marshal bytes, each after its
-    length (marshal.load on a file reads in tiny pieces: slower than the rows' XML)."""
-
-    def __init__(self):
-        self.file = tempfile.TemporaryFile()  # noqa: SIM115 (closed when read back)
-        self.block: list = []
-
-    def add(self, rows: Iterable[list]) -> None:
-        self.block.extend(rows)
-        if len(self.block) >= BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.block:
-            data = marshal.dumps(self.block)
-            self.file.write(len(data).to_bytes(8, "little") + data)
-            self.block = []
-
-    def rows(self) -> Iterator[list]:
-        self.flush()
-        self.file.seek(0)
-        with self.file:
-            while size := self.file.read(8):
-                yield from marshal.loads(self.file.read(int.from_bytes(size, "little")))
-
-
 def write_xlsx(export: DatasetExport, out: IO[bytes], *, max_rows: int | None = None) -> None:
-    """The three sheets through the streaming writer (xlsx.py); a sheet past Excel's row limit
-    (`max_rows`, by default Excel's) continues in "NAME (2)", ... Every text cell is
-    neutralised (safety.py)."""
-    from .xlsx import XLSX_MAX_ROWS, StreamingWorkbook  # only this format needs the writer
+    """The xlsx export (xlsx_export.py), imported here: only this format needs its writer."""
+    from .xlsx_export import write_xlsx as written
 
-    workbook = StreamingWorkbook(
-        out, max_rows=XLSX_MAX_ROWS if max_rows is None else max_rows, neutralised=True
-    )
-    for title, (header, rows) in xlsx_sheets(export).items():
-        workbook.write_sheet(title, header, rows)
-    workbook.close()
+    written(export, out, max_rows=max_rows)
 
 
 def parquet_schema(export: DatasetExport):

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import math
 import re
+import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable
 from itertools import chain
 from typing import IO
@@ -52,6 +54,7 @@ def text_xml(value: str) -> str:
 STRING_START = '<c t="inlineStr"><is><t xml:space="preserve">'
 STRING_END = "</t></is></c>"
 EMPTY = "<c/>"
+SHEET_END = "</sheetData></worksheet>"
 
 
 def row_xml(values: list, *, neutralised: bool = False) -> str:
@@ -83,6 +86,52 @@ def row_xml(values: list, *, neutralised: bool = False) -> str:
     )
 
 
+def cell_xml(value, *, neutralised: bool = False) -> str:
+    """One cell, as row_xml writes it in any row (escaping a text without a character to
+    escape leaves it as it is, so a cell's XML does not depend on its row)."""
+    if value.__class__ is str and value and neutralised and value[0] in SPREADSHEET_FIRST:
+        value = neutralise(value)
+    return _cell_xml(value, escaped=True)
+
+
+# Cells of numbers seen before (agreement shares: a few dozen values, each a slow repr), kept
+# for the process; bounded, and never for 0.0, which equals -0.0 but is written otherwise.
+FLOAT_CELLS: dict[float, str] = {}
+FLOAT_CELLS_LIMIT = 10_000
+
+
+def _float_cell(value: float) -> str:
+    xml = FLOAT_CELLS.get(value)
+    if xml is None:
+        # NaN and infinities have no cell value: an empty cell.
+        xml = f"<c><v>{value!r}</v></c>" if math.isfinite(value) else EMPTY
+        if value and xml is not EMPTY and len(FLOAT_CELLS) < FLOAT_CELLS_LIMIT:
+            FLOAT_CELLS[value] = xml
+    return xml
+
+
+class TextCells:
+    """The cells of texts seen before, looked up instead of built again: the values a sheet
+    repeats on row after row (pseudonyms, sources, grades, label keys). At most LIMIT texts
+    are kept, so a column of distinct texts costs a lookup, not memory."""
+
+    LIMIT = 5_000
+
+    def __init__(self, *, neutralised: bool):
+        self.neutralised = neutralised
+        self.known: dict[str, str] = {}
+
+    def __call__(self, value) -> str:
+        if value.__class__ is not str:
+            return cell_xml(value, neutralised=self.neutralised)
+        xml = self.known.get(value)
+        if xml is None:
+            xml = cell_xml(value, neutralised=self.neutralised)
+            if len(self.known) < self.LIMIT:
+                self.known[value] = xml
+        return xml
+
+
 def _escaped_row_xml(values: list) -> str:
     return "<row>" + "".join([_cell_xml(value, escaped=True) for value in values]) + "</row>"
 
@@ -100,9 +149,82 @@ def _cell_xml(value, *, escaped: bool = False) -> str:
     if kind is int:
         return f"<c><v>{value}</v></c>"
     if kind is float:
-        # NaN and infinities have no cell value: an empty cell.
-        return f"<c><v>{value!r}</v></c>" if math.isfinite(value) else EMPTY
+        return _float_cell(value)
     return STRING_START + text_xml(str(value)) + STRING_END
+
+
+COMPRESS_LEVEL = 1  # zlib's fastest: this XML compresses 30-fold even so
+SPOOL_ROWS = 2000  # rows joined, encoded and compressed at a time
+
+
+class DeflatedPart:
+    """One sheet's XML compressed as the zip will hold it (raw deflate, with its CRC and size)
+    into a temporary file: a sheet written while another goes into the zip, compressed once
+    and copied into the zip as it is (StreamingWorkbook.write_spooled)."""
+
+    def __init__(self, first: str):
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 (closed when copied)
+        self.deflate = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+        self.crc, self.size = 0, 0
+        self.write(first)
+
+    def write(self, text: str) -> None:
+        data = text.encode()
+        self.crc = zlib.crc32(data, self.crc)
+        self.size += len(data)
+        self.file.write(self.deflate.compress(data))
+
+    def finish(self, last: str) -> None:
+        self.write(last)
+        self.file.write(self.deflate.flush())
+        self.file.seek(0)
+
+
+class SpooledSheet:
+    """A sheet's rows as XML (`add`), kept compressed until the workbook writes the sheet:
+    in as many parts as the row limit needs, each beginning with the header."""
+
+    def __init__(self, title: str, header: list[str], *, max_rows: int, neutralised: bool):
+        self.title, self.max_rows = title, max_rows
+        self.start = f'{XML_HEADER}<worksheet xmlns="{MAIN}"><sheetData>' + row_xml(
+            header, neutralised=neutralised
+        )
+        self.parts = [DeflatedPart(self.start)]
+        self.rows = 1  # in the current part, its header included
+        self.pending: list[str] = []
+
+    def add(self, row: str) -> None:
+        if self.rows >= self.max_rows:
+            self._write_pending()
+            self.parts[-1].finish(SHEET_END)
+            self.parts.append(DeflatedPart(self.start))
+            self.rows = 1
+        self.pending.append(row)
+        self.rows += 1
+        if len(self.pending) >= SPOOL_ROWS:
+            self._write_pending()
+
+    def _write_pending(self) -> None:
+        if self.pending:
+            self.parts[-1].write("".join(self.pending))
+            self.pending.clear()
+
+    def finished(self) -> list[DeflatedPart]:
+        self._write_pending()
+        self.parts[-1].finish(SHEET_END)
+        return self.parts
+
+
+class _Deflated:
+    """A zip member's "compressor" for data compressed already (DeflatedPart)."""
+
+    @staticmethod
+    def compress(data: bytes) -> bytes:
+        return data
+
+    @staticmethod
+    def flush() -> bytes:
+        return b""
 
 
 class StreamingWorkbook:
@@ -146,9 +268,30 @@ class StreamingWorkbook:
                 if number >= self.max_rows:
                     next_row = next(rows, None)
                     break
-            buffer.append("</sheetData></worksheet>")
+            buffer.append(SHEET_END)
             member.write("".join(buffer).encode())
         return next_row
+
+    def spooled(self, title: str, header: list[str]) -> SpooledSheet:
+        """A sheet whose rows come before the workbook can write it (write_spooled)."""
+        return SpooledSheet(title, header, max_rows=self.max_rows, neutralised=self.neutralised)
+
+    def write_spooled(self, sheet: SpooledSheet) -> int:
+        """The spooled sheet's parts, copied into the zip as compressed; returns their number.
+        zipfile has no public way to add data compressed already: the member's compressor is
+        one that passes the bytes on, and its CRC and size are the uncompressed data's
+        (tests read the workbook back, with its CRCs checked)."""
+        parts = sheet.finished()
+        for number, part in enumerate(parts, 1):
+            name = sheet.title if number == 1 else f"{sheet.title[: SHEET_NAME_MAX - 6]} ({number})"
+            self.titles.append(name)
+            path = f"xl/worksheets/sheet{len(self.titles)}.xml"
+            with part.file, self.archive.open(path, "w", force_zip64=True) as member:
+                member._compressor = _Deflated()
+                while chunk := part.file.read(1 << 20):
+                    member.write(chunk)
+                member._crc, member._file_size = part.crc, part.size
+        return len(parts)
 
     def close(self) -> None:
         sheets = "".join(

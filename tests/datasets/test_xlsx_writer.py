@@ -2,13 +2,14 @@
 limit (each with its header), characters XML cannot hold, and no formula anywhere."""
 
 import io
+import zipfile
 
 import openpyxl
 import pandas as pd
 
 from annotator.datasets.selection import DatasetExport
 from annotator.datasets.writers import write_xlsx
-from annotator.datasets.xlsx import StreamingWorkbook
+from annotator.datasets.xlsx import StreamingWorkbook, TextCells, cell_xml, row_xml
 
 
 def test_cells_read_back_as_written():
@@ -83,3 +84,55 @@ def test_asked_to_the_writer_neutralises_formulas_in_plain_and_escaped_rows():
         ["'+1 & <b>", "\ufffd", "ok", None, None, None],
     ]
     assert read_back[False][0][0] == "=header" and read_back[False][1][0] == "=1+1"
+
+
+def test_a_spooled_sheet_is_copied_into_the_zip_compressed_with_its_crc():
+    """A sheet whose rows came first (the export's annotations) is kept compressed and copied
+    into the zip as it is: zipfile checks each member's CRC and size on reading it back."""
+    out = io.BytesIO()
+    workbook = StreamingWorkbook(out, max_rows=3, neutralised=True)
+    spooled = workbook.spooled("annotations", ["n", "text"])
+    for n in range(5):
+        spooled.add(row_xml([n, f"=cell {n} & <b>"], neutralised=True))
+    workbook.write_sheet("statements", ["id"], [[1]])
+    assert workbook.write_spooled(spooled) == 3
+    workbook.close()
+    archive = zipfile.ZipFile(io.BytesIO(out.getvalue()))
+    assert archive.testzip() is None
+    book = openpyxl.load_workbook(io.BytesIO(out.getvalue()))
+    assert book.sheetnames == ["statements", "annotations", "annotations (2)", "annotations (3)"]
+    assert [list(row) for row in book["annotations (2)"].iter_rows(values_only=True)] == [
+        ["n", "text"],
+        [2, "'=cell 2 & <b>"],
+        [3, "'=cell 3 & <b>"],
+    ]
+
+
+def test_the_export_workbook_reads_back_with_its_crcs(demo):
+    out = io.BytesIO()
+    write_xlsx(DatasetExport(project=demo), out)
+    assert zipfile.ZipFile(io.BytesIO(out.getvalue())).testzip() is None
+
+
+def test_a_cell_is_the_same_in_any_row():
+    """The export builds annotation rows cell by cell (xlsx_export.py): each cell as row_xml
+    writes it, in a row with or without characters to escape."""
+    values = ["=1+1", "'@x", "plain", "", None, 3, 2.5, float("nan"), True, "a & b", "\x07"]
+    for neutralised in (True, False):
+        cells = TextCells(neutralised=neutralised)
+        built = "<row>" + "".join(cells(value) for value in values) + "</row>"
+        assert built == row_xml(values, neutralised=neutralised)
+        plain = [value for value in values if value not in ("a & b", "\x07")]
+        built = "<row>" + "".join(cell_xml(value, neutralised=neutralised) for value in plain)
+        assert built + "</row>" == row_xml(plain, neutralised=neutralised)
+
+
+def test_numbers_kept_from_row_to_row_keep_their_sign_and_value():
+    """Number cells are kept once built (FLOAT_CELLS): 0.0 and -0.0, equal as keys, are each
+    written as they are, and a NaN stays an empty cell."""
+    row = [0.0, -0.0, 0.5, float("nan"), 1.0]
+    assert row_xml(row) == row_xml(row)
+    assert row_xml(row) == (
+        "<row><c><v>0.0</v></c><c><v>-0.0</v></c><c><v>0.5</v></c><c/><c><v>1.0</v></c></row>"
+    )
+    assert row_xml([-0.0, 0.0]) == "<row><c><v>-0.0</v></c><c><v>0.0</v></c></row>"
