@@ -351,7 +351,7 @@ class CopyQueue:
 def _copies_run(cursor, built: list[tuple[str, io.StringIO]]) -> None:
     with cursor:
         for sql, buffer in built:
-            cursor.copy_expert(sql, buffer)
+            cursor.copy_expert(sql, buffer, size=_whole(buffer))
 
 
 # A table is analysed again once the rows written into it are more than this fraction of the
@@ -409,3 +409,10 @@ def tables_analyse(written: dict, rows_before: dict) -> None:
                 cursor.execute(f"ANALYZE {quote(model._meta.db_table)} ({columns})")
         # Called inside a transaction, the setting would otherwise last until that one ends.
         cursor.execute("SET LOCAL default_statistics_target TO DEFAULT")
+
+
+def _whole(buffer: io.StringIO) -> int:
+    """The read size for copy_expert: the whole buffer at once. psycopg2 reads the data with
+    the GIL held and sends it without; in its default 8 KiB pieces the COPY thread would
+    wait for the GIL again after each piece while the caller's thread builds the next batch."""
+    return max(len(buffer.getvalue()), 8192)
