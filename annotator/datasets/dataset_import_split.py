@@ -1,0 +1,98 @@
+"""The dataset import's first pass (dataset_import.records_check) over a large file in two
+processes: the file's second half is checked in a forked child while this process checks
+the first, and the child hands back the names it collected and the problems it found.
+
+Why: the first pass is Python alone (parsing and checking every line, nothing written yet),
+so on a machine with two cores the second one waits idle; split, the pass takes about half
+its time. The result is the same as one pass over the whole file: the halves are cut after a
+line break, each knows the number of its first line, and their names (with the first line
+that uses each) and problems are merged in the file's order.
+
+Only where it is safe and pays: a fork is available, this process runs no other thread (a
+fork copies only the calling one, and a lock another thread held would stay locked in the
+child), there are at least two processors, and the file is large enough for a fork (a few
+milliseconds) to be worth it. The child only reads the file and checks lines: it makes no
+query, and it ends without closing anything the parent holds (multiprocessing ends a forked
+child with os._exit). If the child cannot run or dies, this process checks that half too.
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+
+# Below this size the file is checked in this process only (a fork and the hand-back cost
+# some milliseconds; a file this size is checked in a few tens of them).
+SPLIT_BYTES = 4_000_000
+
+
+@dataclass(frozen=True)
+class Span:
+    """A part of the file: its bytes from `start` to `end` (None: to the end), the first of
+    them at the start of line `first_line`."""
+
+    start: int = 0
+    end: int | None = None
+    first_line: int = 1
+
+    def text(self, path: Path) -> io.TextIOWrapper:
+        """The span's lines, read as open(path, encoding="utf-8", errors="replace") reads
+        the file (universal newlines)."""
+        with path.open("rb") as data:
+            data.seek(self.start)
+            raw = data.read() if self.end is None else data.read(self.end - self.start)
+        return io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8", errors="replace")
+
+
+def halves(path: Path, split_bytes: int = SPLIT_BYTES) -> list[Span] | None:
+    """The file cut in two after the line break nearest its middle, or None where it is not
+    to be split (see the module)."""
+    size = path.stat().st_size
+    if size < max(split_bytes, 2) or not _forking_safe():
+        return None
+    with path.open("rb") as data:
+        head = data.read(size // 2)
+        rest = data.readline()  # up to and with the next line break
+    if not rest.endswith(b"\n"):
+        return None  # no line break after the middle: one long line
+    head += rest
+    # The line breaks as a text file reads them: \n, \r\n and a lone \r (the head ends
+    # with \n, so no \r\n straddles the cut).
+    breaks = head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n")
+    return [Span(0, len(head), 1), Span(len(head), None, breaks + 1)]
+
+
+def _forking_safe() -> bool:
+    return (
+        "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+        and (os.cpu_count() or 1) >= 2
+        and not multiprocessing.current_process().daemon  # a daemon may not have children
+    )
+
+
+def checked_in_two(path: Path, spans: list[Span], check: Callable) -> list:
+    """check(path, span) for both spans, the second in a forked child if it can run there;
+    the results in the spans' order."""
+    first, second = spans
+    try:
+        executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+        child = executor.submit(check, path, second)
+    except (OSError, ValueError, AssertionError):
+        return [check(path, first), check(path, second)]
+    try:
+        mine = check(path, first)
+        try:
+            theirs = child.result()
+        except BrokenProcessPool:  # the child died (killed, out of memory): checked here
+            theirs = check(path, second)
+    finally:
+        executor.shutdown(cancel_futures=True)
+    return [mine, theirs]
