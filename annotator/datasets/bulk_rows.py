@@ -118,7 +118,10 @@ def copy_statement(
     if converters:
         rows = (_converted(row, converters) for row in rows)
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    # Rows end with \r\n: the csv module quotes a value holding a character of the line end
+    # only, and PostgreSQL ends a row at a lone \r as well (a text with one, ended at "\n",
+    # was cut there and the COPY failed).
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
     buffer.seek(0)
     quote = connection.ops.quote_name
     names = ", ".join(quote(field.column) for field in fields)

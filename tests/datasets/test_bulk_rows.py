@@ -29,6 +29,8 @@ AWKWARD = [
     "",
     "tab\there",
     "line\nbreak and\r\nCRLF",
+    "a lone\rcarriage return",
+    "ends with one\r",
     'quote " and, comma',
     "back\\slash \\N \\t",
     "\\N",
