@@ -132,6 +132,41 @@ def copy_statement(
     return sql, buffer
 
 
+# COPY's text format: a backslash, a tab and the line ends written as escapes (the only
+# characters it reads otherwise); None is \N.
+_TEXT_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def text_cell(value) -> str:
+    """A value (None, a number, or text as COPY reads it) as a field of COPY's text format."""
+    if value is None:
+        return "\\N"
+    if not isinstance(value, str):
+        return str(value)
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_TEXT_ESCAPES)
+    return value
+
+
+def copy_value(model: type[Model], name: str, value):
+    """A value of the model's field as COPY reads it (a date, JSON, a boolean written out)."""
+    convert = _converter(model._meta.get_field(name))
+    return convert(value) if convert else value
+
+
+def needs_converting(model: type[Model], name: str) -> bool:
+    return _converter(model._meta.get_field(name)) is not None
+
+
+def copy_lines_statement(model: type[Model], columns: Sequence[str], lines: list[str]):
+    """The COPY of lines already written in COPY's text format (text_cell) into the model's
+    table, the values in the order of `columns`, and its data."""
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(model._meta.get_field(name).column) for name in columns)
+    sql = f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"
+    return sql, io.StringIO("".join(lines))
+
+
 def copy_rows(
     model: type[Model],
     columns: Sequence[str],
@@ -139,10 +174,18 @@ def copy_rows(
     written: Sequence[str] = (),
 ) -> None:
     """COPY the rows into the model's table now (see copy_statement)."""
-    sql, buffer = copy_statement(model, columns, rows, written)
+    _copy_now(*copy_statement(model, columns, rows, written))
+
+
+def copy_lines(model: type[Model], columns: Sequence[str], lines: list[str]) -> None:
+    """COPY lines in COPY's text format into the model's table now (copy_lines_statement)."""
+    _copy_now(*copy_lines_statement(model, columns, lines))
+
+
+def _copy_now(sql: str, buffer: io.StringIO) -> None:
     # The raw cursor's errors become Django's (IntegrityError, ...), as from any query.
     with connection.cursor() as cursor, connection.wrap_database_errors:
-        cursor.cursor.copy_expert(sql, buffer)
+        cursor.cursor.copy_expert(sql, buffer, size=_whole(buffer))
 
 
 def _converted(row: Sequence, converters: list) -> list:
@@ -330,6 +373,10 @@ class CopyQueue:
     ) -> None:
         """Build the COPY's data now (in the caller's thread); it runs at the next flush."""
         self.built.append(copy_statement(model, columns, rows, written))
+
+    def add_lines(self, model: type[Model], columns: Sequence[str], lines: list[str]) -> None:
+        """Lines in COPY's text format (copy_lines_statement), run at the next flush."""
+        self.built.append(copy_lines_statement(model, columns, lines))
 
     def flush(self) -> None:
         """Hand the COPYs built so far to the thread, once the ones before have finished."""
