@@ -79,24 +79,22 @@ class ImportSummary:
 def jsonl_lines(path: Path, errors: list[str], span: Span = WHOLE) -> Iterator[tuple[int, dict]]:
     """The records of the file's lines (of `span` only, if given), with their numbers; each
     line that is not a JSON object is a problem in `errors` instead."""
-    lines = path.open(encoding="utf-8", errors="replace") if span == WHOLE else span.text(path)
-    with lines:
-        for number, line in enumerate(lines, span.first_line):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                errors.append(f"{path.name} line {number}: not JSON ({error.msg})")
-                continue
-            except (RecursionError, ValueError):
-                # Nested thousands of levels deep, or a number of thousands of digits.
-                errors.append(f"{path.name} line {number}: not a dataset record (too deep or long)")
-                continue
-            if not isinstance(record, dict):
-                errors.append(f"{path.name} line {number}: not a JSON object")
-                continue
-            yield number, record
+    for number, line in enumerate(span.lines(path), span.first_line):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            errors.append(f"{path.name} line {number}: not JSON ({error.msg})")
+            continue
+        except (RecursionError, ValueError):
+            # Nested thousands of levels deep, or a number of thousands of digits.
+            errors.append(f"{path.name} line {number}: not a dataset record (too deep or long)")
+            continue
+        if not isinstance(record, dict):
+            errors.append(f"{path.name} line {number}: not a JSON object")
+            continue
+        yield number, record
 
 
 def records_check(path: Path, errors: list[str], split_bytes: int = SPLIT_BYTES) -> Names:

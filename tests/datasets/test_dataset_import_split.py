@@ -58,7 +58,8 @@ def lines(count: int) -> list[str]:
 def test_two_halves_give_what_one_pass_gives(tmp_path, newline):
     path = tmp_path / "data.jsonl"
     path.write_bytes(newline.join(lines(400)).encode() + b"\n\n")
-    assert halves(path, split_bytes=1) is not None, "the file is split"
+    if newline != "\r":  # lines ended by \r alone are cut only at a later \n, if any
+        assert halves(path, split_bytes=1)[1].skip > 150, "the file is cut near its middle"
 
     whole_errors, split_errors = [], []
     whole = records_check(path, whole_errors, split_bytes=10**9)
