@@ -98,6 +98,22 @@ def _converter(field: Field):
     return None
 
 
+class CopyData:
+    """A COPY's data as one text, handed to psycopg2's copy_expert whole: it reads its file in
+    pieces of `size` with the GIL held and sends each without, so in its default 8 KiB
+    pieces the COPY thread waited for the GIL again after each piece while the caller's
+    thread built the next batch. One text also takes a quarter of the memory of the
+    StringIO it was written into (which holds four bytes per character)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.size = max(len(text), 8192)
+
+    def read(self, size: int = -1) -> str:
+        text, self.text = self.text, ""
+        return text
+
+
 def copy_statement(
     model: type[Model],
     columns: Sequence[str],
@@ -122,14 +138,13 @@ def copy_statement(
     # only, and PostgreSQL ends a row at a lone \r as well (a text with one, ended at "\n",
     # was cut there and the COPY failed).
     csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    buffer.seek(0)
     quote = connection.ops.quote_name
     names = ", ".join(quote(field.column) for field in fields)
     texts = [quote(field.column) for field in fields
              if isinstance(field, CharField | TextField) and not field.null]  # fmt: skip
     options = f", FORCE_NOT_NULL ({', '.join(texts)})" if texts else ""
     sql = f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN WITH (FORMAT csv{options})"
-    return sql, buffer
+    return sql, CopyData(buffer.getvalue())
 
 
 # COPY's text format: a backslash, a tab and the line ends written as escapes (the only
@@ -164,7 +179,7 @@ def copy_lines_statement(model: type[Model], columns: Sequence[str], lines: list
     quote = connection.ops.quote_name
     names = ", ".join(quote(model._meta.get_field(name).column) for name in columns)
     sql = f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"
-    return sql, io.StringIO("".join(lines))
+    return sql, CopyData("".join(lines))
 
 
 def copy_rows(
@@ -182,10 +197,10 @@ def copy_lines(model: type[Model], columns: Sequence[str], lines: list[str]) -> 
     _copy_now(*copy_lines_statement(model, columns, lines))
 
 
-def _copy_now(sql: str, buffer: io.StringIO) -> None:
+def _copy_now(sql: str, data: CopyData) -> None:
     # The raw cursor's errors become Django's (IntegrityError, ...), as from any query.
     with connection.cursor() as cursor, connection.wrap_database_errors:
-        cursor.cursor.copy_expert(sql, buffer, size=_whole(buffer))
+        cursor.cursor.copy_expert(sql, data, size=data.size)
 
 
 def _converted(row: Sequence, converters: list) -> list:
@@ -325,7 +340,7 @@ class CopyQueue:
 
     def __init__(self):
         self.reserved: dict[type[Model], list[int]] = {}
-        self.built: list[tuple[str, io.StringIO]] = []
+        self.built: list[tuple[str, CopyData]] = []
         self.running: Future | None = None
         self.executor: ThreadPoolExecutor | None = None
         self.wrapper = None
@@ -398,10 +413,10 @@ class CopyQueue:
                 raise
 
 
-def _copies_run(cursor, built: list[tuple[str, io.StringIO]]) -> None:
+def _copies_run(cursor, built: list[tuple[str, CopyData]]) -> None:
     with cursor:
-        for sql, buffer in built:
-            cursor.copy_expert(sql, buffer, size=_whole(buffer))
+        for sql, data in built:
+            cursor.copy_expert(sql, data, size=data.size)
 
 
 # A table is analysed again once the rows written into it are more than this fraction of the
@@ -459,10 +474,3 @@ def tables_analyse(written: dict, rows_before: dict) -> None:
                 cursor.execute(f"ANALYZE {quote(model._meta.db_table)} ({columns})")
         # Called inside a transaction, the setting would otherwise last until that one ends.
         cursor.execute("SET LOCAL default_statistics_target TO DEFAULT")
-
-
-def _whole(buffer: io.StringIO) -> int:
-    """The read size for copy_expert: the whole buffer at once. psycopg2 reads the data with
-    the GIL held and sends it without; in its default 8 KiB pieces the COPY thread would
-    wait for the GIL again after each piece while the caller's thread builds the next batch."""
-    return max(len(buffer.getvalue()), 8192)
