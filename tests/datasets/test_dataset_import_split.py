@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from annotator.datasets.dataset_import import records_check
 from annotator.datasets.dataset_import_split import halves
+from tests.helpers import PRODUCTION, manage
 
 
 def annotation(annotator: str, **changes) -> dict:
@@ -54,25 +54,47 @@ def lines(count: int) -> list[str]:
     return result
 
 
+# Run in a process of its own: the split is made only where no other thread runs (see
+# dataset_import_split), and a test run may have some.
+CHECK_BOTH_WAYS = """
+import json
+from pathlib import Path
+from annotator.datasets.dataset_import import records_check
+from annotator.datasets.dataset_import_split import halves
+
+def result(path, split_bytes, records_check=records_check):
+    errors = []
+    names = records_check(path, errors, split_bytes=split_bytes)
+    return {"errors": errors, "users": names.users, "sources": names.sources,
+            "groups": names.groups,
+            "labels": sorted([*key, line] for key, line in names.labels.items()),
+            "multiple": sorted(names.multiple_groups), "choices": sorted(names.label_choices)}
+
+path = Path(PATH)
+spans = halves(path, split_bytes=1)
+print(json.dumps({"cut": spans and spans[1].skip, "whole": result(path, 10**12),
+                  "split": result(path, 1)}))
+"""
+
+
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
 def test_two_halves_give_what_one_pass_gives(tmp_path, newline):
     path = tmp_path / "data.jsonl"
     path.write_bytes(newline.join(lines(400)).encode() + b"\n\n")
+    ran = manage("shell", "-c", CHECK_BOTH_WAYS.replace("PATH", repr(str(path))), **PRODUCTION)
+    assert ran.returncode == 0, ran.stderr
+    found = json.loads(ran.stdout.splitlines()[-1])
     if newline != "\r":  # lines ended by \r alone are cut only at a later \n, if any
-        assert halves(path, split_bytes=1)[1].skip > 150, "the file is cut near its middle"
+        assert found["cut"] > 150, "the file is cut near its middle"
 
-    whole_errors, split_errors = [], []
-    whole = records_check(path, whole_errors, split_bytes=10**9)
-    split = records_check(path, split_errors, split_bytes=1)
-
-    assert split_errors == whole_errors
-    assert "data.jsonl line 10: not JSON" in whole_errors[1]
-    assert any(error.startswith("data.jsonl line 397: start -1") for error in whole_errors)
-    assert whole_errors[-1] == "data.jsonl line 399: not a JSON object"
+    whole, split = found["whole"], found["split"]
     assert split == whole
-    assert whole.users["late_user"] == 394
-    assert whole.groups["topic"] == 394 and "topic" in whole.multiple_groups
-    assert whole.sources == {"Late source": 398}
+    assert "data.jsonl line 10: not JSON" in whole["errors"][1]
+    assert any(error.startswith("data.jsonl line 397: start -1") for error in whole["errors"])
+    assert whole["errors"][-1] == "data.jsonl line 399: not a JSON object"
+    assert whole["users"]["late_user"] == 394
+    assert whole["groups"]["topic"] == 394 and "topic" in whole["multiple"]
+    assert whole["sources"] == {"Late source": 398}
 
 
 def test_a_small_file_or_one_long_line_is_not_split(tmp_path):
