@@ -98,6 +98,22 @@ def _converter(field: Field):
     return None
 
 
+class CopyData:
+    """A COPY's data as one text, handed to psycopg2's copy_expert whole: it reads its file in
+    pieces of `size` with the GIL held and sends each without, so in its default 8 KiB
+    pieces the COPY thread waited for the GIL again after each piece while the caller's
+    thread built the next batch. One text also takes a quarter of the memory of the
+    StringIO it was written into (which holds four bytes per character)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.size = max(len(text), 8192)
+
+    def read(self, size: int = -1) -> str:
+        text, self.text = self.text, ""
+        return text
+
+
 def copy_statement(
     model: type[Model],
     columns: Sequence[str],
@@ -118,15 +134,52 @@ def copy_statement(
     if converters:
         rows = (_converted(row, converters) for row in rows)
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    buffer.seek(0)
+    # Rows end with \r\n: the csv module quotes a value holding a character of the line end
+    # only, and PostgreSQL ends a row at a lone \r as well (a text with one, ended at "\n",
+    # was cut there and the COPY failed).
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
     quote = connection.ops.quote_name
     names = ", ".join(quote(field.column) for field in fields)
     texts = [quote(field.column) for field in fields
              if isinstance(field, CharField | TextField) and not field.null]  # fmt: skip
     options = f", FORCE_NOT_NULL ({', '.join(texts)})" if texts else ""
     sql = f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN WITH (FORMAT csv{options})"
-    return sql, buffer
+    return sql, CopyData(buffer.getvalue())
+
+
+# COPY's text format: a backslash, a tab and the line ends written as escapes (the only
+# characters it reads otherwise); None is \N.
+_TEXT_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def text_cell(value) -> str:
+    """A value (None, a number, or text as COPY reads it) as a field of COPY's text format."""
+    if value is None:
+        return "\\N"
+    if not isinstance(value, str):
+        return str(value)
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_TEXT_ESCAPES)
+    return value
+
+
+def copy_value(model: type[Model], name: str, value):
+    """A value of the model's field as COPY reads it (a date, JSON, a boolean written out)."""
+    convert = _converter(model._meta.get_field(name))
+    return convert(value) if convert else value
+
+
+def needs_converting(model: type[Model], name: str) -> bool:
+    return _converter(model._meta.get_field(name)) is not None
+
+
+def copy_lines_statement(model: type[Model], columns: Sequence[str], lines: list[str]):
+    """The COPY of lines already written in COPY's text format (text_cell) into the model's
+    table, the values in the order of `columns`, and its data."""
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(model._meta.get_field(name).column) for name in columns)
+    sql = f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"
+    return sql, CopyData("".join(lines))
 
 
 def copy_rows(
@@ -136,10 +189,18 @@ def copy_rows(
     written: Sequence[str] = (),
 ) -> None:
     """COPY the rows into the model's table now (see copy_statement)."""
-    sql, buffer = copy_statement(model, columns, rows, written)
+    _copy_now(*copy_statement(model, columns, rows, written))
+
+
+def copy_lines(model: type[Model], columns: Sequence[str], lines: list[str]) -> None:
+    """COPY lines in COPY's text format into the model's table now (copy_lines_statement)."""
+    _copy_now(*copy_lines_statement(model, columns, lines))
+
+
+def _copy_now(sql: str, data: CopyData) -> None:
     # The raw cursor's errors become Django's (IntegrityError, ...), as from any query.
     with connection.cursor() as cursor, connection.wrap_database_errors:
-        cursor.cursor.copy_expert(sql, buffer)
+        cursor.cursor.copy_expert(sql, data, size=data.size)
 
 
 def _converted(row: Sequence, converters: list) -> list:
@@ -279,7 +340,7 @@ class CopyQueue:
 
     def __init__(self):
         self.reserved: dict[type[Model], list[int]] = {}
-        self.built: list[tuple[str, io.StringIO]] = []
+        self.built: list[tuple[str, CopyData]] = []
         self.running: Future | None = None
         self.executor: ThreadPoolExecutor | None = None
         self.wrapper = None
@@ -328,6 +389,10 @@ class CopyQueue:
         """Build the COPY's data now (in the caller's thread); it runs at the next flush."""
         self.built.append(copy_statement(model, columns, rows, written))
 
+    def add_lines(self, model: type[Model], columns: Sequence[str], lines: list[str]) -> None:
+        """Lines in COPY's text format (copy_lines_statement), run at the next flush."""
+        self.built.append(copy_lines_statement(model, columns, lines))
+
     def flush(self) -> None:
         """Hand the COPYs built so far to the thread, once the ones before have finished."""
         self.wait()
@@ -348,10 +413,10 @@ class CopyQueue:
                 raise
 
 
-def _copies_run(cursor, built: list[tuple[str, io.StringIO]]) -> None:
+def _copies_run(cursor, built: list[tuple[str, CopyData]]) -> None:
     with cursor:
-        for sql, buffer in built:
-            cursor.copy_expert(sql, buffer)
+        for sql, data in built:
+            cursor.copy_expert(sql, data, size=data.size)
 
 
 # A table is analysed again once the rows written into it are more than this fraction of the

@@ -44,12 +44,14 @@ from .dataset_import_checks import (
 )
 from .dataset_import_keys import keys_checked_together
 from .dataset_import_rows import WRITTEN_MODELS, RecordWriter
+from .dataset_import_split import SPLIT_BYTES, Span, checked_in_two, halves
 from .dataset_import_vocabulary import ImportOptions, Vocabulary
 from .selection import BATCH, batched
 
 MAX_ERRORS = 50
 REVISION_COLUMNS = ("kind", "object_id", "statement_id", "annotator_id", "changed_by_id", "action",
                     "after")  # fmt: skip
+WHOLE = Span()  # the whole file
 REQUIRED_KEYS = ("document_id", "position", "text", "start", "end", "annotations", "gold")
 
 
@@ -74,37 +76,53 @@ class ImportSummary:
     dry_run: bool = False
 
 
-def jsonl_lines(path: Path, errors: list[str]) -> Iterator[tuple[int, dict]]:
-    with path.open(encoding="utf-8", errors="replace") as lines:
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                errors.append(f"{path.name} line {number}: not JSON ({error.msg})")
-                continue
-            except (RecursionError, ValueError):
-                # Nested thousands of levels deep, or a number of thousands of digits.
-                errors.append(f"{path.name} line {number}: not a dataset record (too deep or long)")
-                continue
-            if not isinstance(record, dict):
-                errors.append(f"{path.name} line {number}: not a JSON object")
-                continue
-            yield number, record
+def jsonl_lines(path: Path, errors: list[str], span: Span = WHOLE) -> Iterator[tuple[int, dict]]:
+    """The records of the file's lines (of `span` only, if given), with their numbers; each
+    line that is not a JSON object is a problem in `errors` instead."""
+    for number, line in enumerate(span.lines(path), span.first_line):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            errors.append(f"{path.name} line {number}: not JSON ({error.msg})")
+            continue
+        except (RecursionError, ValueError):
+            # Nested thousands of levels deep, or a number of thousands of digits.
+            errors.append(f"{path.name} line {number}: not a dataset record (too deep or long)")
+            continue
+        if not isinstance(record, dict):
+            errors.append(f"{path.name} line {number}: not a JSON object")
+            continue
+        yield number, record
 
 
-def records_check(path: Path, errors: list[str]) -> Names:
+def records_check(path: Path, errors: list[str], split_bytes: int = SPLIT_BYTES) -> Names:
     """First pass: every field of every line, and every name the lines use. (The second pass
     parses the lines again: keeping the records would hold the whole file in memory, and
-    spooling them as marshal bytes measured no faster than json.loads.)"""
+    spooling them as marshal bytes measured no faster than json.loads.) A large file is
+    checked in two processes, one half each (dataset_import_split)."""
+    spans = halves(path, split_bytes)
+    if spans is None:
+        names, problems = span_check(path, WHOLE)
+        errors += problems
+        return names
     names = Names()
-    for number, record in jsonl_lines(path, errors):
+    for part, problems in checked_in_two(path, spans, span_check):
+        names.merge(part)
+        errors += problems
+    return names
+
+
+def span_check(path: Path, span: Span) -> tuple[Names, list[str]]:
+    """The names a part of the file uses, and its problems (`FILE line N: reason`)."""
+    names, errors = Names(), []
+    for number, record in jsonl_lines(path, errors, span):
         missing = [key for key in REQUIRED_KEYS if key not in record]
         problems = [f"missing {', '.join(missing)}"] if missing else []
         problems += statement_problems(record, names, number)
         errors += [f"{path.name} line {number}: {problem}" for problem in problems]
-    return names
+    return names, errors
 
 
 DOCUMENT_TEXT_KEYS = ("title", "text", "language", "url", "place", "outlet", "listed_sources",

@@ -48,6 +48,15 @@ class Names:
     def add(self, kind: str, name, line: int) -> None:
         getattr(self, kind).setdefault(name, line)
 
+    def merge(self, later: Names) -> None:
+        """Add the names of a later part of the file (their first line stays the earliest)."""
+        for kind in ("users", "sources", "groups", "labels"):
+            seen = getattr(self, kind)
+            for name, line in getattr(later, kind).items():
+                seen.setdefault(name, line)
+        self.multiple_groups |= later.multiple_groups
+        self.label_choices |= later.label_choices
+
 
 def username_problem(name) -> str | None:
     if not isinstance(name, str) or not name:

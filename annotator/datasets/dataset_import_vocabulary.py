@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from ..models import Label, LabelGroup, Source
-from ..vocabulary.selectors import NAME_FIELDS, label_find, label_group_find
+from ..vocabulary.selectors import NAME_FIELDS, label_group_find
 from ..vocabulary.services import bilingual_fields
 from .dataset_import_checks import Names
 
@@ -41,6 +41,20 @@ def key_of(written: str) -> dict:
     return {"key": written} if KEY_PATTERN.fullmatch(written) else {}
 
 
+def known_find(items: list, written: str):
+    """vocabulary.selectors.by_key_or_name over items already read: the one whose key is
+    `written`, else the only one with that name in one language (the fields in the same
+    order), else None."""
+    for item in items:
+        if item.key == written:
+            return item
+    for field in NAME_FIELDS:
+        matches = [item for item in items if getattr(item, field) == written]
+        if len(matches) == 1:
+            return matches[0]
+    return None
+
+
 class Vocabulary:
     """Groups, labels, sources and users as the file names them: found (groups and labels by
     key, else by a name in either language, as files from before keys name them), or created
@@ -55,6 +69,7 @@ class Vocabulary:
         self.file_name = file_name
         self.groups: dict[str, LabelGroup] = {}
         self.labels: dict[tuple[str, str], Label] = {}
+        self.labels_of: dict[int, list[Label]] = {}  # group_labels
         self.sources: dict[str, Source] = {}
         self.users: dict[str, int] = {}
         self.users_created: list[str] = []
@@ -112,9 +127,10 @@ class Vocabulary:
     def label(self, group_written: str, written: str, line: int, errors: list[str]) -> None:
         group = self.groups[group_written]
         meta = card_entry(card_entry(self.card_groups, group_written).get("labels", []), written)
-        label = label_find(group, written)
+        known = self.group_labels(group)
+        label = known_find(known, written)
         if label is None and meta.get("key"):
-            label = label_find(group, meta["key"])
+            label = known_find(known, meta["key"])
         if label is None and not self.options.create_vocabulary:
             return self.refuse(errors, line, f"the label “{group_written}: {written}”")
         if label is None:
@@ -125,12 +141,22 @@ class Vocabulary:
                 position=meta.get("position", 0),
                 **{**key_of(written), **bilingual_fields(meta, Label, group=group)},
             )
+            known.append(label)
             self.created.append(f"label “{group.key}: {label.key}”")
         elif label.key != written:
             self.matched_by_name.append(
                 f"label “{group_written}: {written}” → {group.key}: {label.key}"
             )
         self.labels[group_written, written] = label
+
+    def group_labels(self, group: LabelGroup) -> list[Label]:
+        """The group's labels, read once per group (a label was found with up to eight
+        queries, each file's label name looked up by key and by three names)."""
+        if group.pk not in self.labels_of:
+            self.labels_of[group.pk] = list(
+                Label.objects.filter(group=group).select_related("group")
+            )
+        return self.labels_of[group.pk]
 
     def schema(self) -> list[tuple[LabelGroup, dict]]:
         """The groups of the imported project's schema, each once, with its card entry: the

@@ -8,16 +8,18 @@ from datetime import datetime
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from annotator.datasets.bulk_rows import (
     CopyQueue,
     ids_reserve,
     instances_insert,
+    json_text,
     moment_text,
     planner_columns,
     rows_insert,
+    stamp_now,
     tables_analyse,
     tables_rows_estimated,
 )
@@ -29,6 +31,8 @@ AWKWARD = [
     "",
     "tab\there",
     "line\nbreak and\r\nCRLF",
+    "a lone\rcarriage return",
+    "ends with one\r",
     'quote " and, comma',
     "back\\slash \\N \\t",
     "\\N",
@@ -75,6 +79,37 @@ def test_instances_are_stored_as_the_orm_stores_them_with_their_keys(demo):
     for statement in written:
         assert by_key[statement.pk].position == statement.position
     assert stored(document, range(2000, 3000)) == stored(document, range(1000, 2000))
+
+
+@pytest.mark.parametrize("as_lines", [True, False])
+def test_rows_written_as_lines_are_stored_as_the_orm_stores_them(demo, as_lines):
+    """Rows the import writes out as lines of COPY's text format (on PostgreSQL; elsewhere
+    as rows): awkward text, NULL beside empty text, the history's JSON, defaults and stamps."""
+    document = Document.objects.filter(project=demo).first()
+    Statement.objects.bulk_create(statements(document, 1000))
+    columns = ("id", "document_id", "position", "text", "start", "end", "suggested_mention",
+               "suggested_cue", "suggested_cue_start")  # fmt: skip
+    rows = Rows(Statement, columns, stamp_now(), as_lines=as_lines)
+    assert rows.as_lines == (as_lines and connection.vendor == "postgresql")
+    for key, made in zip(ids_reserve(Statement, len(AWKWARD)), statements(document, 2000),
+                         strict=True):  # fmt: skip
+        rows.add(key, document.pk, made.position, made.text, 0, 1, made.suggested_mention,
+                 made.suggested_cue, made.suggested_cue_start)  # fmt: skip
+    rows.write(None)
+    assert stored(document, range(2000, 3000)) == stored(document, range(1000, 2000))
+
+    statement = Statement.objects.filter(document=document, position=2003).get()
+    user = get_user_model().objects.create(username="bulk-lines")
+    snapshot = {"note": 'line\nbreak, "quotes", tab\t, back\\slash \\N', "labels": ["a"]}
+    after = json_text(snapshot) if connection.vendor == "postgresql" else snapshot
+    revisions = Rows(LabelRevision, ("kind", "object_id", "statement_id", "annotator_id",
+                                     "changed_by_id", "action", "after"), stamp_now(),
+                     ("after",), as_lines=as_lines)  # fmt: skip
+    revisions.add("annotation", 5, statement.pk, user.pk, None, "created", after)
+    revisions.write(None)
+    revision = LabelRevision.objects.get(statement=statement)
+    assert (revision.after, revision.before, revision.changed_by_id) == (snapshot, None, None)
+    assert revision.changed_at is not None
 
 
 def test_rows_are_stored_as_the_orm_stores_them(demo):
