@@ -5,6 +5,7 @@ agreement figures are checked against."""
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 import subprocess
@@ -16,6 +17,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.test import override_settings
+from django.urls import reverse
 
 from annotator.agreement import statistics
 from annotator.annotation.services import annotation_save
@@ -225,3 +227,16 @@ def all_field_keys(project=None):
 
 def same(a: float, b: float) -> bool:
     return (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b, abs=1e-9)
+
+
+def annotation_add_url(statement) -> str:
+    """The annotation form of `statement` (the admin's add view)."""
+    return reverse("admin:annotator_annotation_add") + f"?statement={statement.pk}"
+
+
+def assert_same_page(served: str, reference: str) -> None:
+    """`served` equals the template's `reference`; on failure the diff between them."""
+    difference = difflib.unified_diff(
+        reference.splitlines(), served.splitlines(), "template", "served", lineterm="", n=1
+    )
+    assert served == reference, "\n".join(difference)

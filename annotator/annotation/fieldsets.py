@@ -115,22 +115,9 @@ def empty_choices_key(field: AdminField, single: bool) -> tuple | None:
     value = bound.value()
     if value not in (None, "", []):
         return None
-    form = bound.form
     return (
-        get_language(),
-        single,
-        field.is_first,
+        *field_key(field, single),
         type(widget),
-        bound.html_name,
-        bound.auto_id,
-        str(bound.label),
-        str(bound.help_text),
-        bound.field.required,
-        bound.field.disabled,
-        form.use_required_attribute,
-        form.label_suffix,
-        bound.field.label_suffix,
-        getattr(form, "required_css_class", None),
         tuple(value) if isinstance(value, list) else value,
         tuple(sorted(widget.attrs.items())),
         tuple((choice, str(label)) for choice, label in widget.choices),
@@ -160,11 +147,29 @@ def source_picker_key(field: AdminField, single: bool) -> tuple | None:
     if chosen and not picker.known_choice({chosen}):
         return None  # the picker would read it: not kept
     return (
+        *field_key(field, single),
+        type(form),  # made once per schema, language and role (form_classes.py)
+        type(picker),
+        wrapper.can_add_related,
+        wrapper.can_change_related,
+        wrapper.can_delete_related,
+        wrapper.can_view_related,
+        tuple(sorted(picker.attrs.items())),
+        chosen,
+        # The chosen source's name as the picker lists it: a renamed source is a new key.
+        bound.field.label_from_instance(picker.known_choices[chosen]) if chosen else "",
+    )
+
+
+def field_key(field: AdminField, single: bool) -> tuple:
+    """What any kept field's markup is written from besides its widget: the language, its
+    place in the fieldset, its names, texts and the form's options."""
+    bound = field.field
+    form = bound.form
+    return (
         get_language(),
         single,
         field.is_first,
-        type(form),  # made once per schema, language and role (form_classes.py)
-        type(picker),
         bound.html_name,
         bound.auto_id,
         str(bound.label),
@@ -175,14 +180,6 @@ def source_picker_key(field: AdminField, single: bool) -> tuple | None:
         form.label_suffix,
         bound.field.label_suffix,
         getattr(form, "required_css_class", None),
-        wrapper.can_add_related,
-        wrapper.can_change_related,
-        wrapper.can_delete_related,
-        wrapper.can_view_related,
-        tuple(sorted(picker.attrs.items())),
-        chosen,
-        # The chosen source's name as the picker lists it: a renamed source is a new key.
-        bound.field.label_from_instance(picker.known_choices[chosen]) if chosen else "",
     )
 
 

@@ -16,11 +16,13 @@ from annotator.annotation.services import annotation_save
 from annotator.ingestion.services import document_create
 from annotator.labelling import label_groups_offered
 from annotator.models import Annotation, GoldLabel, Label, LabelGroup, Statement
-from tests.helpers import annotation_form_data, annotation_submit, group_field, label
-
-
-def add_url(statement: Statement) -> str:
-    return reverse("admin:annotator_annotation_add") + f"?statement={statement.pk}"
+from tests.helpers import (
+    annotation_add_url,
+    annotation_form_data,
+    annotation_submit,
+    group_field,
+    label,
+)
 
 
 def annotate_url(project) -> str:
@@ -34,7 +36,7 @@ def test_a_draft_saves_whatever_is_filled_in(client_for, project, annotator):
         source_reliability="B", info_credibility="", _annotate_next=None, _save_draft="1"
     )
     data[group_field("Bias")] = ""  # a required group, left empty
-    response = client.post(add_url(first), data)
+    response = client.post(annotation_add_url(first), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     draft = Annotation.objects.get(statement=first, annotator=annotator)
     assert (draft.status, draft.source_reliability, draft.info_credibility) == ("draft", "B", "")
@@ -51,7 +53,7 @@ def test_a_draft_saves_whatever_is_filled_in(client_for, project, annotator):
 def test_submitting_still_requires_every_field(client_for, project, annotator):
     client = client_for(annotator)
     first = next_statement(project=project, user=annotator)
-    response = client.post(add_url(first), annotation_form_data(info_credibility=""))
+    response = client.post(annotation_add_url(first), annotation_form_data(info_credibility=""))
     assert response.status_code == 200
     page = response.content.decode()
     # The error at the top of the form, and the values kept.
@@ -72,7 +74,7 @@ def test_a_skip_goes_to_the_end_of_the_queue_and_reaches_the_lead(
         source_reliability="", info_credibility="", _annotate_next=None, _skip="1"
     )
     data["skip_reason"] = "segmentation"
-    response = client.post(add_url(first), data)
+    response = client.post(annotation_add_url(first), data)
     assert response.status_code == 302
     skipped = Annotation.objects.get(statement=first, annotator=annotator)
     assert (skipped.status, skipped.skip_reason) == ("skipped", "segmentation")
@@ -98,7 +100,7 @@ def test_the_mention_span_is_kept_exact(client_for, project, annotator):
     wrong = annotation_form_data(
         source_mention="KCNA", source_mention_start=start, source_mention_end=start + len(word)
     )
-    response = client.post(add_url(first), wrong)
+    response = client.post(annotation_add_url(first), wrong)
     assert response.status_code == 200
     assert "no longer matches the selected words" in response.content.decode()
     assert not Annotation.objects.filter(annotator=annotator).exists()
@@ -106,13 +108,13 @@ def test_the_mention_span_is_kept_exact(client_for, project, annotator):
     outside = annotation_form_data(
         source_mention=word, source_mention_start=start, source_mention_end=start + 10**6
     )
-    assert client.post(add_url(first), outside).status_code == 200
+    assert client.post(annotation_add_url(first), outside).status_code == 200
     assert not Annotation.objects.filter(annotator=annotator).exists()
 
     right = annotation_form_data(
         source_mention=word, source_mention_start=start, source_mention_end=start + len(word)
     )
-    assert client.post(add_url(first), right).status_code == 302
+    assert client.post(annotation_add_url(first), right).status_code == 302
     saved = Annotation.objects.get(annotator=annotator)
     assert first.document.text[saved.source_mention_start : saved.source_mention_end] == word
 
@@ -123,14 +125,14 @@ def test_seconds_and_guidelines_version_are_stored(client_for, project, annotato
     client = client_for(annotator)
     first = next_statement(project=project, user=annotator)
     opened = signing.dumps(int(time.time()) - 42, salt=OPENED_SALT)
-    response = client.post(add_url(first), annotation_form_data(opened=opened))
+    response = client.post(annotation_add_url(first), annotation_form_data(opened=opened))
     assert response.status_code == 302
     saved = Annotation.objects.get(annotator=annotator, statement=first)
     assert 42 <= saved.seconds_spent <= 60
     assert saved.guidelines_version == "2.1"
     # A forged time counts nothing.
     second = next_statement(project=project, user=annotator)
-    client.post(add_url(second), annotation_form_data(opened="12345"))
+    client.post(annotation_add_url(second), annotation_form_data(opened="12345"))
     assert Annotation.objects.get(statement=second, annotator=annotator).seconds_spent == 0
 
 
@@ -138,7 +140,7 @@ def test_the_automatic_save_keeps_a_draft_and_never_unsubmits(client_for, projec
     client = client_for(annotator)
     first = next_statement(project=project, user=annotator)
     data = annotation_form_data(info_credibility="", _annotate_next=None, _autosave="1")
-    response = client.post(add_url(first), data)
+    response = client.post(annotation_add_url(first), data)
     assert response.status_code == 200
     answer = response.json()
     draft = Annotation.objects.get(annotator=annotator)
@@ -153,7 +155,9 @@ def test_the_automatic_save_keeps_a_draft_and_never_unsubmits(client_for, projec
 
 def test_every_choice_and_action_declares_a_hotkey(client_for, project, annotator):
     client = client_for(annotator)
-    page = client.get(add_url(next_statement(project=project, user=annotator))).content.decode()
+    page = client.get(
+        annotation_add_url(next_statement(project=project, user=annotator))
+    ).content.decode()
     for grade in "ABCDEF":
         assert f'value="{grade}"' in page
         assert f'aria-keyshortcuts="{grade}"' in page
@@ -173,7 +177,7 @@ def test_modifier_keys_are_shown_as_the_keyboard_labels_them(
     client_for, project, annotator, language, shown
 ):
     statement = next_statement(project=project, user=annotator)
-    page = client_for(annotator).get(add_url(statement), HTTP_ACCEPT_LANGUAGE=language)
+    page = client_for(annotator).get(annotation_add_url(statement), HTTP_ACCEPT_LANGUAGE=language)
     page = page.content.decode()
     save_next = re.search(r'<input type="submit" value="([^"]*)"[^>]*name="_annotate_next"', page)
     assert save_next.group(1).endswith(f" · {shown}")
@@ -314,7 +318,7 @@ def test_a_mention_typed_over_the_suggestion_keeps_no_stale_span(client_for, pro
     data = annotation_form_data(
         source_mention="typed by hand", source_mention_start=start, source_mention_end=end
     )
-    response = client_for(annotator).post(add_url(statement), data)
+    response = client_for(annotator).post(annotation_add_url(statement), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     saved = Annotation.objects.get(statement=statement, annotator=annotator)
     assert saved.source_mention == "typed by hand"
@@ -331,7 +335,7 @@ def test_the_definitions_panel_follows_an_edited_label_and_the_language(
     """The panel is kept per process between forms: an edited definition or another interface
     language is shown on the next form, never the panel kept before."""
     client = client_for(annotator)
-    url = add_url(next_statement(project=project, user=annotator))
+    url = annotation_add_url(next_statement(project=project, user=annotator))
     biased = label("Bias", "biased")
     before = definitions_panel(client.get(url).content.decode())
     assert client.get(url).content.decode().count(before) == 1  # the same panel again

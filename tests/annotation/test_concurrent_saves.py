@@ -13,18 +13,16 @@ from django.urls import reverse
 from annotator.annotation.selectors import next_statement
 from annotator.annotation.services import DuplicateAnnotation
 from annotator.models import Annotation, LabelRevision
-from tests.helpers import annotation_form_data, annotation_submit
-
-
-def add_url(statement) -> str:
-    return reverse("admin:annotator_annotation_add") + f"?statement={statement.pk}"
+from tests.helpers import annotation_add_url, annotation_form_data, annotation_submit
 
 
 def test_a_repeated_identical_submission_counts_once(client_for, project, annotator):
     client = client_for(annotator)
     statement = next_statement(project=project, user=annotator)
-    first = client.post(add_url(statement), annotation_form_data(source_reliability="D"))
-    second = client.post(add_url(statement), annotation_form_data(source_reliability="D"))
+    first = client.post(annotation_add_url(statement), annotation_form_data(source_reliability="D"))
+    second = client.post(
+        annotation_add_url(statement), annotation_form_data(source_reliability="D")
+    )
     next_url = reverse("admin:annotator_project_annotate", args=[project.pk])
     assert (first.status_code, first["Location"]) == (302, next_url)
     assert (second.status_code, second["Location"]) == (302, next_url)
@@ -69,7 +67,7 @@ def test_a_double_click_saves_one_annotation(live_demo, attempt):
     project, dora, _ = live_demo
     statement = next_statement(project=project, user=dora)
     data = annotation_form_data(source_reliability="B", info_credibility="2")
-    responses = post_at_once([(dora, add_url(statement), data)] * 2)
+    responses = post_at_once([(dora, annotation_add_url(statement), data)] * 2)
     next_url = reverse("admin:annotator_project_annotate", args=[project.pk])
     assert [(r.status_code, r["Location"]) for r in responses] == [(302, next_url)] * 2
     saved = Annotation.objects.get(annotator=dora, statement=statement)
@@ -84,8 +82,8 @@ def test_two_annotators_saving_one_statement_both_keep_their_annotation(live_dem
     statement = next_statement(project=project, user=dora)
     responses = post_at_once(
         [
-            (dora, add_url(statement), annotation_form_data(source_reliability="A")),
-            (lead, add_url(statement), annotation_form_data(source_reliability="E")),
+            (dora, annotation_add_url(statement), annotation_form_data(source_reliability="A")),
+            (lead, annotation_add_url(statement), annotation_form_data(source_reliability="E")),
         ]
     )
     assert [response.status_code for response in responses] == [302, 302]

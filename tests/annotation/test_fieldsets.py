@@ -2,18 +2,17 @@
 kept per process among them (the choice fields shown empty, the source picker), give what the
 admin's own fieldset template (admin/includes/fieldset.html) gives."""
 
-import difflib
 import re
 from pathlib import Path
 
 import pytest
 from django.contrib import admin
 from django.template import engines
-from django.urls import reverse
 
 from annotator.annotation import fieldsets
 from annotator.annotation.selectors import next_statement
 from annotator.models import Annotation, Source, Statement
+from tests.helpers import annotation_add_url, assert_same_page
 
 # The page's template, with the admin's fieldsets in place of the ones written in Python.
 ADMIN_FIELDSETS = (
@@ -51,17 +50,6 @@ def both_fieldsets(client, url: str, **kwargs) -> tuple[str, str]:
     return fieldsets_of(served.content.decode()), fieldsets_of(reference.content.decode())
 
 
-def assert_same(served: str, reference: str) -> None:
-    difference = difflib.unified_diff(
-        reference.splitlines(), served.splitlines(), "template", "served", lineterm="", n=1
-    )
-    assert served == reference, "\n".join(difference)
-
-
-def add_url(statement) -> str:
-    return reverse("admin:annotator_annotation_add") + f"?statement={statement.pk}"
-
-
 @pytest.mark.parametrize("language", ["en", "de"])
 def test_the_fieldsets_are_the_admins_on_every_statement_twice(
     client_for, project, annotator, language
@@ -74,9 +62,9 @@ def test_the_fieldsets_are_the_admins_on_every_statement_twice(
     assert any(not s.suggested_source_id for s in statements)
     for statement in statements * 2:
         served, reference = both_fieldsets(
-            client, add_url(statement), HTTP_ACCEPT_LANGUAGE=language
+            client, annotation_add_url(statement), HTTP_ACCEPT_LANGUAGE=language
         )
-        assert_same(served, reference)
+        assert_same_page(served, reference)
 
 
 def test_the_kept_source_picker_follows_the_suggestion_its_name_and_the_language(
@@ -85,12 +73,12 @@ def test_the_kept_source_picker_follows_the_suggestion_its_name_and_the_language
     client = client_for(annotator)
     statement = next_statement(project=project, user=annotator)
     kcna, other = Source.objects.order_by("pk")[:2]
-    url = add_url(statement)
+    url = annotation_add_url(statement)
     for source, language in ((kcna, "en"), (other, "en"), (None, "en"), (kcna, "de")):
         Statement.objects.filter(pk=statement.pk).update(suggested_source=source)
         for _twice in range(2):
             served, reference = both_fieldsets(client, url, HTTP_ACCEPT_LANGUAGE=language)
-            assert_same(served, reference)
+            assert_same_page(served, reference)
         chosen = f'<option value="{source.pk}" selected>' if source else "selected>"
         assert (chosen in served) == (source is not None)
         # The second page's picker came from the one kept.
@@ -102,5 +90,5 @@ def test_the_kept_source_picker_follows_the_suggestion_its_name_and_the_language
     Source.objects.filter(pk=kcna.pk).update(display_name_en="<Renamed> & Co")
     Statement.objects.filter(pk=statement.pk).update(suggested_source=kcna)
     served, reference = both_fieldsets(client, url, HTTP_ACCEPT_LANGUAGE="en")
-    assert_same(served, reference)
+    assert_same_page(served, reference)
     assert "&lt;Renamed&gt; &amp; Co (KCNA)</option>" in served

@@ -3,7 +3,6 @@
 article (with and without a suggestion, a resolved pronoun, a cue, neighbours), in German and
 English, a form with errors, an annotation's own page, a lead reading it, and hostile text."""
 
-import difflib
 import re
 from pathlib import Path
 
@@ -14,7 +13,12 @@ from django.urls import reverse
 
 from annotator.annotation.selectors import next_statement
 from annotator.models import Annotation, Statement
-from tests.helpers import annotation_form_data, annotation_submit
+from tests.helpers import (
+    annotation_add_url,
+    annotation_form_data,
+    annotation_submit,
+    assert_same_page,
+)
 
 # The page's template as it was, every part of it written by the template engine.
 REFERENCE = Path(__file__).with_name("reference_change_form.html")
@@ -39,17 +43,6 @@ def both_renderings(client, url: str, method: str = "get", **kwargs) -> tuple[st
     )
 
 
-def assert_same(served: str, reference: str) -> None:
-    difference = difflib.unified_diff(
-        reference.splitlines(), served.splitlines(), "template", "served", lineterm="", n=1
-    )
-    assert served == reference, "\n".join(difference)
-
-
-def add_url(statement) -> str:
-    return reverse("admin:annotator_annotation_add") + f"?statement={statement.pk}"
-
-
 @pytest.mark.parametrize("language", ["en", "de"])
 def test_every_statement_of_the_demo_shows_the_templates_page(
     client_for, project, annotator, language
@@ -61,9 +54,9 @@ def test_every_statement_of_the_demo_shows_the_templates_page(
     assert statements.filter(suggested_mention="").exists()
     for statement in statements:
         served, reference = both_renderings(
-            client, add_url(statement), HTTP_ACCEPT_LANGUAGE=language
+            client, annotation_add_url(statement), HTTP_ACCEPT_LANGUAGE=language
         )
-        assert_same(served, reference)
+        assert_same_page(served, reference)
     assert 'id="statement-box"' in served and 'id="annotation-submit"' in served
 
 
@@ -71,8 +64,8 @@ def test_a_form_with_errors_shows_the_templates_page(client_for, project, annota
     client = client_for(annotator)
     statement = next_statement(project=project, user=annotator)
     data = annotation_form_data(info_credibility="")
-    served, reference = both_renderings(client, add_url(statement), "post", data=data)
-    assert_same(served, reference)
+    served, reference = both_renderings(client, annotation_add_url(statement), "post", data=data)
+    assert_same_page(served, reference)
     assert 'id="error-summary"' in served
 
 
@@ -83,10 +76,10 @@ def test_an_annotations_page_shows_the_templates_page_to_its_author_and_a_lead(
     annotation = annotation_submit(statement, annotator)
     url = reverse("admin:annotator_annotation_change", args=[annotation.pk])
     served, reference = both_renderings(client_for(annotator), url)
-    assert_same(served, reference)
+    assert_same_page(served, reference)
     assert 'id="skip-button"' not in served  # a submitted annotation is not skipped
     served, reference = both_renderings(client_for(lead), url)
-    assert_same(served, reference)
+    assert_same_page(served, reference)
     assert 'id="label-history"' in served and 'id="annotation-actions"' not in served
 
 
@@ -100,6 +93,6 @@ def test_hostile_text_is_escaped_as_the_template_escaped_it(client_for, project,
     Statement.objects.filter(pk=statement.pk).update(
         suggested_mention=HOSTILE, suggested_cue=HOSTILE, suggested_mention_resolved=HOSTILE
     )
-    served, reference = both_renderings(client_for(annotator), add_url(statement))
-    assert_same(served, reference)
+    served, reference = both_renderings(client_for(annotator), annotation_add_url(statement))
+    assert_same_page(served, reference)
     assert "<script>alert" not in served and "&lt;script&gt;alert" in served

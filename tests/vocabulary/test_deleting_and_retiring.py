@@ -24,7 +24,13 @@ from annotator.models import (
     Project,
     Statement,
 )
-from tests.helpers import annotation_form_data, annotation_submit, group_field, label
+from tests.helpers import (
+    annotation_add_url,
+    annotation_form_data,
+    annotation_submit,
+    group_field,
+    label,
+)
 
 
 def fresh_statement(project) -> Statement:
@@ -188,21 +194,18 @@ def retired_biased(demo):
     return biased
 
 
-def add_url(statement) -> str:
-    return reverse("admin:annotator_annotation_add") + f"?statement={statement.pk}"
-
-
 def test_a_retired_label_is_not_offered_for_a_new_annotation(
     project, annotator, client_for, retired_biased
 ):
     statement = Statement.objects.filter(document__project=project).last()
     client = client_for(annotator)
-    page = client.get(add_url(statement))
+    page = client.get(annotation_add_url(statement))
     assert page.status_code == 200
     offered = page.context["adminform"].form.fields[group_field("Bias")].queryset
     assert retired_biased not in offered and offered.exists()
     response = client.post(
-        add_url(statement), annotation_form_data(**{group_field("Bias"): retired_biased.pk})
+        annotation_add_url(statement),
+        annotation_form_data(**{group_field("Bias"): retired_biased.pk}),
     )
     assert response.status_code == 200  # the form again, with the error
     assert not Annotation.objects.filter(statement=statement, annotator=annotator).exists()
