@@ -24,23 +24,19 @@ SERVER = "postgres://postgres@127.0.0.1:5432"
 def measure(database: str, requests: int, root: Path) -> dict:
     sys.path.insert(0, str(HERE.parent))
     import bench_requests
-    from benchdata import annotation_form_fields, django_setup, post_as_browser
+    from benchdata import (
+        annotation_form_fields,
+        django_setup,
+        measured_annotator_start_over,
+        post_as_browser,
+    )
 
     sys.path.insert(0, str(root))  # that checkout's annotator and config, not this one's
     django_setup(SERVER, database)
-    from django.contrib.auth import get_user_model
     from django.test import Client
     from django.urls import reverse
 
-    from annotator.models import Annotation, Project
-    from annotator.progress import progress_recount
-
-    project = Project.objects.get(name="Bench")
-    project.annotations_per_statement = bench_requests.ANNOTATORS + 1
-    project.save()
-    measured = get_user_model().objects.get(username="bench_measured")
-    Annotation.objects.filter(annotator=measured).delete()
-    progress_recount(project=project)
+    project, measured = measured_annotator_start_over(bench_requests.ANNOTATORS + 1)
     form = annotation_form_fields()
     annotate_next = reverse("admin:annotator_project_annotate", args=[project.pk])
     client = Client()

@@ -18,7 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchdata import annotation_form_fields, django_setup, post_as_browser  # noqa: E402
+from benchdata import (  # noqa: E402
+    annotation_form_fields,
+    django_setup,
+    measured_annotator_start_over,
+    post_as_browser,
+)
 
 SERVER = "postgres://postgres@127.0.0.1:5432"
 STATEMENT_CPU = re.compile(r"!\s+([\d.]+) s user, ([\d.]+) s system")
@@ -28,18 +33,8 @@ SAVEPOINT_NAME = re.compile(r'"s\d+_x\d+"')  # Django's, new on every savepoint
 def annotator_start_over():
     """The measured annotator with no annotations, every statement open to them."""
     import bench_requests
-    from django.contrib.auth import get_user_model
 
-    from annotator.models import Annotation, Project
-    from annotator.progress import progress_recount
-
-    project = Project.objects.get(name="Bench")
-    project.annotations_per_statement = bench_requests.ANNOTATORS + 1
-    project.save()
-    measured = get_user_model().objects.get(username="bench_measured")
-    Annotation.objects.filter(annotator=measured).delete()
-    progress_recount(project=project)
-    return project, measured
+    return measured_annotator_start_over(bench_requests.ANNOTATORS + 1)
 
 
 def measure(rounds: int) -> dict:

@@ -185,3 +185,21 @@ def annotation_form_fields() -> dict:
         "note": "",
         "_annotate_next": "Save and annotate next",
     }
+
+
+def measured_annotator_start_over(annotations_per_statement: int):
+    """The Bench project's measured annotator with no annotations, every statement open to
+    them (its counts recounted); returns (project, measured annotator). Imports the annotator
+    of whichever checkout is on sys.path."""
+    from django.contrib.auth import get_user_model
+
+    from annotator.models import Annotation, Project
+    from annotator.progress import progress_recount
+
+    project = Project.objects.get(name="Bench")
+    project.annotations_per_statement = annotations_per_statement
+    project.save()
+    measured = get_user_model().objects.get(username="bench_measured")
+    Annotation.objects.filter(annotator=measured).delete()
+    progress_recount(project=project)
+    return project, measured
